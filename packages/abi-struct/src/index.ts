@@ -1,0 +1,1 @@
+export { AbiStructError, type AbiStructErrorCode } from './errors.js';

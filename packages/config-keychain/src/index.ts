@@ -1,0 +1,1 @@
+export { ConfigKeychainError, type ConfigKeychainErrorCode } from './errors.js';

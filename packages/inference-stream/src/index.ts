@@ -1,0 +1,1 @@
+export { InferenceStreamError, type InferenceStreamErrorCode } from './errors.js';

@@ -1,0 +1,1 @@
+export { ManifestError, type ManifestErrorCode } from './errors.js';

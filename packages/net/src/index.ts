@@ -1,0 +1,1 @@
+export { NetError, type NetErrorCode } from './errors.js';

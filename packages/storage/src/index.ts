@@ -1,0 +1,1 @@
+export { StorageError, type StorageErrorCode } from './errors.js';
