@@ -1,1 +1,13 @@
 export { StorageError, type StorageErrorCode } from './errors.js';
+export { assertValidPluginId, pluginDatabasePath } from './paths.js';
+export {
+  createPluginStorage,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_MAX_BYTES,
+  type ExecResult,
+  type PluginDatabase,
+  PluginStorage,
+  type PluginStorageOptions,
+  type QueryResult,
+  type SqlParams,
+} from './plugin-storage.js';

@@ -1,0 +1,204 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StorageError, type StorageErrorCode } from './errors.js';
+import { type BoundParams, parseParams } from './params.js';
+import { pluginDatabasePath } from './paths.js';
+import { assertAllowedSql } from './sql-guard.js';
+
+/** Settings shared by every plugin database. */
+export interface EngineOptions {
+  /** The host home; databases live at `<home>/Tools/<pluginId>/data/data.db`. */
+  readonly home: string;
+  /** Size cap per database in bytes; 0 disables it. */
+  readonly maxBytes: number;
+  /** How long a statement waits for another connection's lock, in ms. */
+  readonly busyTimeoutMs: number;
+}
+
+const STATEMENT_CACHE_SIZE = 128;
+/** Huge one-off statements are not worth keeping as cache keys. */
+const MAX_CACHED_SQL_LENGTH = 8192;
+const EMPTY_QUERY_RESULT = '{"columns":[],"rows":[]}';
+
+interface Connection {
+  readonly db: Database.Database;
+  readonly statements: Map<string, Database.Statement>;
+  readonly changesStatement: Database.Statement;
+}
+
+/** `{"error":code,"message":text}` (keys sorted, as every host reply), plus SQLite's code when there is one. */
+export function errorEnvelope(code: StorageErrorCode, message: string, sqliteCode?: string): string {
+  return JSON.stringify(sqliteCode === undefined ? { error: code, message } : { error: code, message, sqlite_code: sqliteCode });
+}
+
+/**
+ * Synchronous per-plugin SQLite access: one lazily opened connection per
+ * plugin, the SQL guard, parameter binding and the reply JSON. Every method
+ * returns the exact string a `db_*` host slot answers and never throws.
+ */
+export class PluginDatabaseEngine {
+  readonly #options: EngineOptions;
+  readonly #connections = new Map<string, Connection>();
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+  }
+
+  /** `db_exec`: runs one statement (one step) → `{"changes","last_insert_rowid"}`. */
+  exec(pluginId: string, sql: string | null, paramsJson: string | null): string | null {
+    if (sql === null) return null;
+    return this.#guarded(pluginId, sql, paramsJson, (statement, params, connection) => {
+      if (statement.reader) {
+        // A reader (SELECT, INSERT … RETURNING) is stepped once, as upstream does; all
+        // of a RETURNING statement's changes happen on that first step.
+        const rows = bind(params, (args) => statement.iterate(...args));
+        rows.next();
+        rows.return?.();
+        const [changes, rowid] = connection.changesStatement.get() as [bigint, bigint];
+        return `{"changes":${changes},"last_insert_rowid":${rowid}}`;
+      }
+      const info = bind(params, (args) => statement.run(...args));
+      return `{"changes":${info.changes},"last_insert_rowid":${info.lastInsertRowid}}`;
+    });
+  }
+
+  /** `db_query`: runs one statement → `{"columns":[…],"rows":[[…]]}` with positional rows. */
+  query(pluginId: string, sql: string | null, paramsJson: string | null): string | null {
+    if (sql === null) return null;
+    return this.#guarded(pluginId, sql, paramsJson, (statement, params) => {
+      if (!statement.reader) {
+        bind(params, (args) => statement.run(...args));
+        return EMPTY_QUERY_RESULT;
+      }
+      statement.raw(true);
+      const columns = statement.columns().map((column) => column.name);
+      const rows = bind(params, (args) => statement.all(...args)) as unknown[][];
+      return `{"columns":${JSON.stringify(columns)},"rows":[${rows.map(encodeRow).join(',')}]}`;
+    });
+  }
+
+  /** Closes one plugin's connection (an open transaction rolls back); the next call reopens it. */
+  close(pluginId: string): void {
+    const connection = this.#connections.get(pluginId);
+    if (connection === undefined) return;
+    this.#connections.delete(pluginId);
+    connection.db.close();
+  }
+
+  closeAll(): void {
+    for (const pluginId of [...this.#connections.keys()]) this.close(pluginId);
+  }
+
+  #guarded(
+    pluginId: string,
+    sql: string,
+    paramsJson: string | null,
+    run: (statement: Database.Statement, params: BoundParams, connection: Connection) => string,
+  ): string {
+    try {
+      assertAllowedSql(sql);
+      const params = parseParams(paramsJson);
+      const connection = this.#connection(pluginId);
+      return run(this.#prepare(connection, sql), params, connection);
+    } catch (error) {
+      return envelopeFor(error);
+    }
+  }
+
+  #connection(pluginId: string): Connection {
+    const open = this.#connections.get(pluginId);
+    if (open !== undefined) return open;
+    const file = pluginDatabasePath(this.#options.home, pluginId);
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      db = new Database(file);
+      configure(db, this.#options);
+    } catch (cause) {
+      db?.close();
+      // Not cached: a later call retries, so a transient failure (disk, permissions) heals.
+      throw new StorageError('database_unavailable', `Database not open: ${(cause as Error).message}`, { cause });
+    }
+    const connection: Connection = {
+      db,
+      statements: new Map(),
+      changesStatement: db.prepare('SELECT changes(), last_insert_rowid()').raw(true),
+    };
+    this.#connections.set(pluginId, connection);
+    return connection;
+  }
+
+  #prepare(connection: Connection, sql: string): Database.Statement {
+    const cache = connection.statements;
+    const cached = cache.get(sql);
+    if (cached !== undefined) {
+      cache.delete(sql);
+      cache.set(sql, cached);
+      return cached;
+    }
+    const statement = connection.db.prepare(sql);
+    if (sql.length <= MAX_CACHED_SQL_LENGTH) {
+      cache.set(sql, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    return statement;
+  }
+}
+
+/** The upstream pragmas, then the size cap through max_page_count. */
+function configure(db: Database.Database, options: EngineOptions): void {
+  db.defaultSafeIntegers(true);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+  if (options.maxBytes > 0) {
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+  }
+}
+
+function bind<T>(params: BoundParams, call: (args: unknown[]) => T): T {
+  switch (params.kind) {
+    case 'none':
+      return call([]);
+    case 'positional':
+      return call(params.values);
+    case 'named':
+      return call([params.values]);
+  }
+}
+
+/** INTEGER cells are bigints (exact int64 digits), BLOBs become base64, non-finite REALs become null. */
+function encodeCell(cell: unknown): string {
+  if (cell === null) return 'null';
+  if (typeof cell === 'bigint') return cell.toString();
+  if (typeof cell === 'number') return Number.isFinite(cell) ? String(cell) : 'null';
+  if (typeof cell === 'string') return JSON.stringify(cell);
+  if (Buffer.isBuffer(cell)) return `"${cell.toString('base64')}"`;
+  return JSON.stringify(String(cell));
+}
+
+function encodeRow(row: unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < row.length; i += 1) out += (i === 0 ? '' : ',') + encodeCell(row[i]);
+  return out + ']';
+}
+
+function envelopeFor(error: unknown): string {
+  if (error instanceof StorageError) return errorEnvelope(error.code, error.message);
+  if (error instanceof Database.SqliteError) {
+    const code = error.code;
+    const kind: StorageErrorCode = code.startsWith('SQLITE_FULL')
+      ? 'database_full'
+      : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+        ? 'database_busy'
+        : 'sqlite_error';
+    return errorEnvelope(kind, error.message, code);
+  }
+  // better-sqlite3 reports misuse (statement count, parameter count or names) as RangeError/TypeError.
+  if (error instanceof RangeError || error instanceof TypeError) return errorEnvelope('invalid_request', error.message);
+  return errorEnvelope('sqlite_error', error instanceof Error ? error.message : String(error));
+}

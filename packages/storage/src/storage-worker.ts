@@ -1,0 +1,33 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorEnvelope, PluginDatabaseEngine } from './engine.js';
+import type { WorkerRequest, WorkerResponse, WorkerSettings } from './worker-protocol.js';
+
+// Runs the plugin databases off the host's event loop. Messages are handled one
+// at a time, so each plugin's statements run in the order they were sent.
+const engine = new PluginDatabaseEngine(workerData as WorkerSettings);
+const port = parentPort!;
+
+function handle(request: WorkerRequest): string | null {
+  switch (request.op) {
+    case 'exec':
+      return engine.exec(request.pluginId, request.sql, request.paramsJson);
+    case 'query':
+      return engine.query(request.pluginId, request.sql, request.paramsJson);
+    case 'close':
+      engine.close(request.pluginId);
+      return null;
+    case 'closeAll':
+      engine.closeAll();
+      return null;
+  }
+}
+
+port.on('message', (request: WorkerRequest) => {
+  let result: string | null;
+  try {
+    result = handle(request);
+  } catch (error) {
+    result = errorEnvelope('sqlite_error', error instanceof Error ? error.message : String(error));
+  }
+  port.postMessage({ id: request.id, result } satisfies WorkerResponse);
+});
