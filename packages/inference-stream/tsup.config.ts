@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tools/tsup.preset.ts';
 
-export default packageBuild();
+// `testing` is the loopback OpenAI-compatible server, shipped for other packages' tests.
+export default packageBuild({ entry: ['src/index.ts', 'src/testing.ts'] });

@@ -4,9 +4,11 @@ import { InferenceStreamError } from './index.js';
 describe('InferenceStreamError', () => {
   it('carries a code, a message and the cause', () => {
     const cause = new Error('root');
-    const error = new InferenceStreamError('invalid_argument', 'Pass a string.', { cause });
+    const error = new InferenceStreamError('model_unavailable', 'Pick a model from list_models.', { cause });
     expect(error).toBeInstanceOf(Error);
-    expect(error.code).toBe('invalid_argument');
+    expect(error.name).toBe('InferenceStreamError');
+    expect(error.code).toBe('model_unavailable');
+    expect(error.message).toBe('Pick a model from list_models.');
     expect(error.cause).toBe(cause);
   });
 });

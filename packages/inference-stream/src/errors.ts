@@ -1,5 +1,13 @@
-/** Machine-readable reasons a inference-stream operation can fail. */
-export type InferenceStreamErrorCode = 'invalid_argument';
+/**
+ * Machine-readable reasons an inference-stream operation can fail. Every code
+ * except `invalid_config` is also the `error` field of a host-API envelope.
+ */
+export type InferenceStreamErrorCode =
+  | 'invalid_config'
+  | 'invalid_request'
+  | 'inference_error'
+  | 'embedding_error'
+  | 'model_unavailable';
 
 /** The one error class of @osr-host/inference-stream: branch on `code`, show `message`. */
 export class InferenceStreamError extends Error {
