@@ -1,0 +1,154 @@
+import { formatJsonPath, type PathSegment } from './json-path.js';
+import type { ManifestProblem } from './problems.js';
+
+/** Manifests larger than this are refused before parsing. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * Deepest array/object nesting accepted. Real manifests (tool parameter
+ * schemas included) stay far below it; the limit keeps JSON.parse and every
+ * later walk away from stack exhaustion.
+ */
+export const MAX_MANIFEST_DEPTH = 64;
+
+const tooDeepMessage = `The manifest nests arrays/objects more than ${MAX_MANIFEST_DEPTH} levels deep. Flatten it; real manifests need only a few levels.`;
+
+type Frame =
+  | { kind: 'object'; path: PathSegment[]; keys: Set<string>; key: string | undefined; expectKey: boolean }
+  | { kind: 'array'; path: PathSegment[]; index: number };
+
+/** Where a new container or string value sits, given the frame that holds it. */
+function childPath(frame: Frame | undefined): PathSegment[] {
+  if (frame === undefined) return [];
+  if (frame.kind === 'array') return [...frame.path, frame.index];
+  return frame.key === undefined ? frame.path : [...frame.path, frame.key];
+}
+
+/**
+ * One pass over JSON text, before JSON.parse, for what JSON.parse cannot
+ * report: duplicate keys (it silently keeps the last) and nesting deep
+ * enough to overflow its stack. Malformed text is not diagnosed here; the
+ * scan just stops being meaningful and JSON.parse reports the syntax error.
+ */
+export function scanJsonText(text: string): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const stack: Frame[] = [];
+  let index = 0;
+  while (index < text.length) {
+    const char = text[index];
+    const top = stack[stack.length - 1];
+    if (char === '{' || char === '[') {
+      if (stack.length >= MAX_MANIFEST_DEPTH) {
+        problems.push({ code: 'too_deep', path: '$', message: tooDeepMessage });
+        return problems;
+      }
+      const path = childPath(top);
+      stack.push(
+        char === '{'
+          ? { kind: 'object', path, keys: new Set(), key: undefined, expectKey: true }
+          : { kind: 'array', path, index: 0 },
+      );
+      index += 1;
+    } else if (char === '}' || char === ']') {
+      stack.pop();
+      index += 1;
+    } else if (char === ',') {
+      if (top?.kind === 'array') top.index += 1;
+      else if (top?.kind === 'object') top.expectKey = true;
+      index += 1;
+    } else if (char === '"') {
+      const end = endOfString(text, index);
+      if (top?.kind === 'object' && top.expectKey) {
+        const key = decodeKey(text.slice(index, end));
+        if (key !== undefined) {
+          if (top.keys.has(key)) {
+            problems.push({
+              code: 'duplicate_key',
+              path: formatJsonPath([...top.path, key]),
+              message: `The key ${JSON.stringify(key)} appears more than once in this object. Keep one of them: parsers disagree on which one wins.`,
+            });
+          }
+          top.keys.add(key);
+          top.key = key;
+        }
+        top.expectKey = false;
+      }
+      index = end;
+    } else {
+      index += 1;
+    }
+  }
+  return problems;
+}
+
+/** Index just past the closing quote of the string literal starting at `start`. */
+function endOfString(text: string, start: number): number {
+  let index = start + 1;
+  while (index < text.length) {
+    const char = text[index];
+    if (char === '\\') index += 2;
+    else if (char === '"') return index + 1;
+    else index += 1;
+  }
+  return text.length;
+}
+
+function decodeKey(literal: string): string | undefined {
+  if (!literal.includes('\\')) return literal.slice(1, -1);
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Walks a decoded value (iteratively, so hostile input cannot overflow the
+ * stack) and reports nesting beyond the limit (cycles included) and strings
+ * or keys holding NUL, which would truncate them once they cross the C ABI.
+ */
+export function inspectJsonValue(root: unknown): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const pending: { value: unknown; path: PathSegment[] }[] = [{ value: root, path: [] }];
+  // Bounds the work on values handed over already decoded, where shared
+  // references could make the tree far bigger than any 1 MiB text.
+  let budget = MAX_MANIFEST_BYTES;
+  while (pending.length > 0) {
+    budget -= 1;
+    if (budget < 0) return [...problems, tooLargeProblem()];
+    const { value, path } = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) problems.push(nulProblem(path, 'value'));
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_MANIFEST_DEPTH) {
+      return [...problems, { code: 'too_deep', path: '$', message: tooDeepMessage }];
+    }
+    const entries: [PathSegment, unknown][] = Array.isArray(value)
+      ? value.map((item, itemIndex) => [itemIndex, item])
+      : Object.entries(value);
+    for (let entry = entries.length - 1; entry >= 0; entry -= 1) {
+      const [segment, child] = entries[entry]!;
+      if (typeof segment === 'string' && segment.includes('\0')) problems.push(nulProblem([...path, segment], 'key'));
+      pending.push({ value: child, path: [...path, segment] });
+    }
+  }
+  return problems;
+}
+
+export function tooLargeProblem(): ManifestProblem {
+  return {
+    code: 'too_large',
+    path: '$',
+    message: `The manifest is larger than ${MAX_MANIFEST_BYTES} bytes (1 MiB). Shrink it: move long texts to README.md and trim tool parameter schemas.`,
+  };
+}
+
+function nulProblem(path: PathSegment[], what: 'key' | 'value'): ManifestProblem {
+  return {
+    code: 'nul_character',
+    path: formatJsonPath(path),
+    message: `This ${what} contains a NUL character (\\u0000), which would cut it short when passed to C. Remove the NUL.`,
+  };
+}
