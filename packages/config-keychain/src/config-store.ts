@@ -1,0 +1,284 @@
+import { ConfigKeychainError, describeCause } from './errors.js';
+import { createOnceFilter, onceKey, type WarnFn } from './once.js';
+import type { SecretStore } from './secret-store.js';
+
+/** The built-in Default agent: "no agent" for plugin config calls, and the namespace of plugin-wide values. */
+export const defaultAgentId = '00000000-0000-0000-0000-000000000001';
+
+/** Largest config value a plugin may store: 1 MiB of UTF-8. */
+export const configValueMaxBytes = 1024 * 1024;
+
+/** Service-name prefix in the secret store; the service of a plugin is `<prefix>:<pluginId>`. */
+export const defaultServicePrefix = 'osr-host';
+
+/** The frame a plugin's config call runs in. `agentId: null` means the call has no agent. */
+export interface ConfigContext {
+  pluginId: string;
+  agentId: string | null;
+}
+
+/** A host-side config scope. An absent or null `agentId` (or the Default agent's id) is the plugin-wide namespace. */
+export interface ConfigScope {
+  pluginId: string;
+  agentId?: string | null;
+}
+
+/** Told about every successful write a plugin makes itself (value `null` = deleted), e.g. to keep `ConfigDelivery`'s dedup cache current. */
+export type PluginWriteListener = (pluginId: string, agentId: string, key: string, value: string | null) => void;
+
+export interface ConfigStoreOptions {
+  secrets: SecretStore;
+  /** Receives the one-shot warnings (`<plugin>|<op>|<reason>`); each key is passed on once per store. */
+  warn: WarnFn;
+  servicePrefix?: string;
+  onPluginWrite?: PluginWriteListener;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Host-minted UUIDs are upper-case; frames and CLI flags may carry either case. */
+function canonicalAgentId(agentId: string): string | undefined {
+  return uuidPattern.test(agentId) ? agentId.toUpperCase() : undefined;
+}
+
+/** The agent a plugin frame may use for config, or undefined for "no agent" (null, Default agent, not a UUID). */
+function frameAgent(ctx: ConfigContext): string | undefined {
+  if (ctx.agentId === null) return undefined;
+  const agentId = canonicalAgentId(ctx.agentId);
+  return agentId === defaultAgentId ? undefined : agentId;
+}
+
+function checkPluginId(pluginId: string): void {
+  if (typeof pluginId !== 'string' || pluginId === '' || pluginId.includes('\0')) {
+    throw new ConfigKeychainError('invalid_argument', 'A plugin id must be a non-empty string without NUL characters.');
+  }
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.includes('\0')) {
+    throw new ConfigKeychainError('invalid_argument', 'A config key must be a string without NUL characters.');
+  }
+}
+
+function scopeAgent(scope: ConfigScope): string {
+  checkPluginId(scope.pluginId);
+  if (scope.agentId === undefined || scope.agentId === null) return defaultAgentId;
+  const agentId = canonicalAgentId(scope.agentId);
+  if (!agentId) {
+    throw new ConfigKeychainError(
+      'invalid_argument',
+      `Agent id "${scope.agentId}" is not a UUID: pass an agent's UUID, or null for the plugin-wide (Default agent) namespace.`,
+    );
+  }
+  return agentId;
+}
+
+/**
+ * Plugin config scoped by (plugin, agent, key) on a `SecretStore`.
+ *
+ * Naming: service `<servicePrefix>:<pluginId>`, account `<AGENT-UUID>.<pluginId>.<key>`
+ * (upstream's legacy account form). The per-plugin service keeps accounts
+ * unambiguous although plugin ids and keys may contain dots.
+ */
+export class ConfigStore {
+  readonly #secrets: SecretStore;
+  readonly #warn: WarnFn;
+  readonly #servicePrefix: string;
+  readonly #onPluginWrite: PluginWriteListener | undefined;
+
+  constructor(options: ConfigStoreOptions) {
+    this.#secrets = options.secrets;
+    this.#warn = createOnceFilter(options.warn);
+    this.#servicePrefix = options.servicePrefix ?? defaultServicePrefix;
+    this.#onPluginWrite = options.onPluginWrite;
+  }
+
+  /** The secret-store service that holds `pluginId`'s config. */
+  serviceFor(pluginId: string): string {
+    return `${this.#servicePrefix}:${pluginId}`;
+  }
+
+  // ---- host API slots: never throw for plugin input; problems become one-shot warnings ----
+
+  /** `config_get`: the agent's value, else the Default agent's; NULL without an agent. */
+  async configGet(ctx: ConfigContext, key: string | null): Promise<string | null> {
+    if (key === null) return null;
+    if (key.includes('\0')) {
+      this.#warnInvalidKey(ctx.pluginId, 'config_get');
+      return null;
+    }
+    const agentId = frameAgent(ctx);
+    if (!agentId) {
+      this.#warnNoAgent(ctx.pluginId, 'config_get', 'It returned NULL');
+      return null;
+    }
+    try {
+      return await this.resolve({ pluginId: ctx.pluginId, agentId }, key);
+    } catch (error) {
+      this.#warnStoreFailed(ctx.pluginId, 'config_get', error);
+      return null;
+    }
+  }
+
+  /** `config_set`: stores for the frame's agent. Oversized values and agent-less frames are dropped with a warning. */
+  async configSet(ctx: ConfigContext, key: string | null, value: string | null): Promise<void> {
+    if (key === null || value === null) return;
+    if (key.includes('\0')) {
+      this.#warnInvalidKey(ctx.pluginId, 'config_set');
+      return;
+    }
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > configValueMaxBytes) {
+      this.#warn(
+        onceKey(ctx.pluginId, 'config_set', 'too_large', key),
+        `Plugin "${ctx.pluginId}" called config_set('${key}', ...) with a ${bytes}-byte value, exceeding the 1 MiB config-value cap. The write was dropped. This warning is logged once per plugin per key per process.`,
+      );
+      return;
+    }
+    const agentId = frameAgent(ctx);
+    if (!agentId) {
+      this.#warnNoAgent(ctx.pluginId, 'config_set', 'The write was dropped');
+      return;
+    }
+    try {
+      await this.set({ pluginId: ctx.pluginId, agentId }, key, value);
+    } catch (error) {
+      this.#warnStoreFailed(ctx.pluginId, 'config_set', error);
+      return;
+    }
+    this.#onPluginWrite?.(ctx.pluginId, agentId, key, value);
+  }
+
+  /** `config_delete`: deletes the frame agent's value (the Default agent's value stays). */
+  async configDelete(ctx: ConfigContext, key: string | null): Promise<void> {
+    if (key === null) return;
+    if (key.includes('\0')) {
+      this.#warnInvalidKey(ctx.pluginId, 'config_delete');
+      return;
+    }
+    const agentId = frameAgent(ctx);
+    if (!agentId) {
+      this.#warnNoAgent(ctx.pluginId, 'config_delete', 'Nothing was deleted');
+      return;
+    }
+    try {
+      await this.delete({ pluginId: ctx.pluginId, agentId }, key);
+    } catch (error) {
+      this.#warnStoreFailed(ctx.pluginId, 'config_delete', error);
+      return;
+    }
+    this.#onPluginWrite?.(ctx.pluginId, agentId, key, null);
+  }
+
+  // ---- host-side operations (UI, CLI): throw ConfigKeychainError on bad input or store failure ----
+
+  /** The value stored exactly in this scope (no Default-agent fallback). */
+  async get(scope: ConfigScope, key: string): Promise<string | null> {
+    const agentId = scopeAgent(scope);
+    checkKey(key);
+    return this.#secrets.getPassword(this.serviceFor(scope.pluginId), this.#account(scope.pluginId, agentId, key));
+  }
+
+  /** What the plugin sees in this scope: the agent's value, else the Default agent's. */
+  async resolve(scope: ConfigScope, key: string): Promise<string | null> {
+    const own = await this.get(scope, key);
+    if (own !== null || scopeAgent(scope) === defaultAgentId) return own;
+    return this.get({ pluginId: scope.pluginId }, key);
+  }
+
+  /** Stores a value in this scope; values over 1 MiB are refused. */
+  async set(scope: ConfigScope, key: string, value: string): Promise<void> {
+    const agentId = scopeAgent(scope);
+    checkKey(key);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > configValueMaxBytes) {
+      throw new ConfigKeychainError(
+        'invalid_argument',
+        `The value for config key "${key}" is ${bytes} bytes; config values are capped at 1 MiB (${configValueMaxBytes} bytes).`,
+      );
+    }
+    await this.#secrets.setPassword(this.serviceFor(scope.pluginId), this.#account(scope.pluginId, agentId, key), value);
+  }
+
+  /** Deletes the value in this scope; `true` if there was one. */
+  async delete(scope: ConfigScope, key: string): Promise<boolean> {
+    const agentId = scopeAgent(scope);
+    checkKey(key);
+    return this.#secrets.deletePassword(this.serviceFor(scope.pluginId), this.#account(scope.pluginId, agentId, key));
+  }
+
+  /** Every key stored exactly in this scope, sorted. */
+  async listKeys(scope: ConfigScope): Promise<string[]> {
+    return [...(await this.readAll(scope)).keys()].sort();
+  }
+
+  /** Every (key, value) stored exactly in this scope. */
+  async readAll(scope: ConfigScope): Promise<Map<string, string>> {
+    const agentId = scopeAgent(scope);
+    const prefix = this.#account(scope.pluginId, agentId, '');
+    const entries = new Map<string, string>();
+    for (const { account, password } of await this.#secrets.findCredentials(this.serviceFor(scope.pluginId))) {
+      if (account.startsWith(prefix)) entries.set(account.slice(prefix.length), password);
+    }
+    return entries;
+  }
+
+  /** Every (key, value) the plugin sees in this scope: the Default agent's values overlaid by the agent's. */
+  async readResolved(scope: ConfigScope): Promise<Map<string, string>> {
+    const agentId = scopeAgent(scope);
+    const own = await this.readAll(scope);
+    if (agentId === defaultAgentId) return own;
+    return new Map([...(await this.readAll({ pluginId: scope.pluginId })), ...own]);
+  }
+
+  /** Deletes every value of a plugin, for every agent (e.g. on uninstall). Returns how many were deleted. */
+  async deleteAllForPlugin(pluginId: string): Promise<number> {
+    checkPluginId(pluginId);
+    const service = this.serviceFor(pluginId);
+    let deleted = 0;
+    for (const { account } of await this.#secrets.findCredentials(service)) {
+      if (await this.#secrets.deletePassword(service, account)) deleted += 1;
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes an agent's values in each of `pluginIds` (a keychain cannot list
+   * services, so the host names its plugins). Returns how many were deleted.
+   */
+  async deleteAllForAgent(agentId: string, pluginIds: Iterable<string>): Promise<number> {
+    let deleted = 0;
+    for (const pluginId of pluginIds) {
+      const scope = { pluginId, agentId };
+      for (const key of (await this.readAll(scope)).keys()) {
+        if (await this.delete(scope, key)) deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  #account(pluginId: string, agentId: string, key: string): string {
+    return `${agentId}.${pluginId}.${key}`;
+  }
+
+  #warnNoAgent(pluginId: string, op: string, outcome: string): void {
+    this.#warn(
+      onceKey(pluginId, op, 'no_agent_context'),
+      `Plugin "${pluginId}" called ${op} with no agent context (no agent, or the built-in Default agent). ${outcome}. Config is per agent: call it from an invoke, route or config frame that carries an agent. This warning is logged once per plugin per op per process.`,
+    );
+  }
+
+  #warnInvalidKey(pluginId: string, op: string): void {
+    this.#warn(
+      onceKey(pluginId, op, 'invalid_key'),
+      `Plugin "${pluginId}" called ${op} with a key containing a NUL character. The call was ignored. This warning is logged once per plugin per op per process.`,
+    );
+  }
+
+  #warnStoreFailed(pluginId: string, op: string, error: unknown): void {
+    this.#warn(
+      onceKey(pluginId, op, 'store_failed'),
+      `Plugin "${pluginId}" called ${op} but the secret store failed: ${describeCause(error)} This warning is logged once per plugin per op per process.`,
+    );
+  }
+}
