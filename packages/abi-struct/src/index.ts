@@ -1,1 +1,38 @@
-export { AbiStructError, type AbiStructErrorCode } from './errors.js';
+export { AbiError, type AbiErrorCode } from './errors.js';
+export {
+  ABI_PROBE_KEY,
+  DEFAULT_HOST_ABI_LEVEL,
+  ENTRY_SYMBOL_V1,
+  ENTRY_SYMBOL_V2,
+  HOST_ABI_LEVELS,
+  HOST_SLOTS,
+  HostApiStruct,
+  type HostAbiLevel,
+  type HostSlotName,
+  hostSlotIndex,
+  hostSlotOffset,
+  hostSlotPrototypes,
+  hostSlotsAtLevel,
+  hostTableSize,
+  isHostAbiLevel,
+  PLUGIN_FIELDS,
+  PluginApiStruct,
+  PluginApiV1Struct,
+  type PluginFieldName,
+  type PluginFunctionName,
+  pluginFieldOffset,
+  TASK_EVENT,
+} from './layout.js';
+export {
+  type BridgeCall,
+  type BridgeCallKindName,
+  type BridgeCallResult,
+  type BridgePoolStats,
+  DEFAULT_MAX_PLUGIN_STRING_BYTES,
+  type HostCallEvent,
+  type HostCallHandler,
+  type HostCallRequest,
+  NativeBridge,
+} from './bridge.js';
+export { buildHostTable, type HostTable, readHostTable } from './table.js';
+export { type OpenPluginOptions, PluginLibrary } from './plugin-library.js';

@@ -1,0 +1,524 @@
+/*
+ * osr_bridge - runs native plugin code off the Node.js event loop.
+ *
+ * Plugin calls (dlopen, entry, init, invoke, ...) run on the bridge's own
+ * worker threads, never on the JS thread and never on libuv's thread pool, so
+ * a plugin call that blocks forever costs one parked thread and nothing else.
+ *
+ * Host callbacks: every (plugin slot, host-table slot) pair has its own C
+ * trampoline, so the calling plugin is always known from the function
+ * pointer it called (D3), whichever thread calls it. A trampoline copies its
+ * arguments into a request, queues a HOST_CALL event for JS and parks the
+ * calling thread on the request's condition variable until JS answers with
+ * osrb_reply(). JS may first ask the parked thread to run the plugin's
+ * on_chunk callback (osrb_run_chunk), which is how complete_stream delivers
+ * chunks on the thread that called it.
+ *
+ * Events for JS (HOST_CALL, CALL_DONE, CHUNK_DONE) go through one queue. The
+ * first event after the queue was drained writes one byte to a pipe whose
+ * read end JS watches, so the event loop wakes without polling.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "osaurus_plugin.h"
+
+#define OSRB_MAX_PLUGINS 256
+#define OSRB_SLOT_COUNT 25
+#define OSRB_IDLE_WORKERS_KEPT 2
+#define OSRB_IDLE_SECONDS 30
+
+enum osrb_event_kind { OSRB_HOST_CALL = 1, OSRB_CALL_DONE = 2, OSRB_CHUNK_DONE = 3 };
+
+enum osrb_call_kind {
+  OSRB_LOAD = 1,
+  OSRB_ENTRY_V2 = 2,
+  OSRB_ENTRY_V1 = 3,
+  OSRB_INIT = 4,
+  OSRB_DESTROY = 5,
+  OSRB_GET_MANIFEST = 6,
+  OSRB_INVOKE = 7,
+  OSRB_HANDLE_ROUTE = 8,
+  OSRB_CONFIG_CHANGED = 9,
+  OSRB_TASK_EVENT = 10,
+};
+
+/* Decoded by JS with one koffi struct declaration; keep the two in step. */
+typedef struct osrb_event {
+  int32_t kind;
+  int32_t plugin;
+  int32_t slot;
+  int32_t int_arg;
+  uint64_t call_id;
+  uint64_t frame_id;
+  void* request;
+  const char* arg0;
+  const char* arg1;
+  const char* arg2;
+  void* on_chunk;
+  void* pointer_result;
+  char* text;
+  uint64_t text_len;
+  int32_t has_text;
+  int32_t failed;
+} osrb_event;
+
+typedef struct osrb_event_node {
+  osrb_event event;
+  struct osrb_event_node* next;
+} osrb_event_node;
+
+typedef struct osrb_request {
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  int state; /* 0 waiting, 1 run a chunk, 2 answered */
+  char* chunk;
+  char* result;
+  char* args[3];
+} osrb_request;
+
+typedef struct osrb_job {
+  uint64_t id;
+  int32_t kind;
+  int32_t plugin;
+  uint64_t frame_id;
+  void* fn;
+  void* free_fn;
+  void* pointer_arg;
+  char* args[3];
+  int32_t int_arg;
+  osrb_event_node* done; /* allocated up front so completion can never be lost */
+  struct osrb_job* next;
+} osrb_job;
+
+/* ---- event queue and wake-up pipe ----------------------------------------- */
+
+static pthread_mutex_t event_mutex = PTHREAD_MUTEX_INITIALIZER;
+static osrb_event_node* event_head = NULL;
+static osrb_event_node* event_tail = NULL;
+static int wake_pending = 0;
+static int pipe_read_fd = -1;
+static int pipe_write_fd = -1;
+static pthread_t js_thread;
+static int js_thread_known = 0;
+
+static void post_event(osrb_event_node* node) {
+  int must_wake;
+  node->next = NULL;
+  pthread_mutex_lock(&event_mutex);
+  if (event_tail) event_tail->next = node;
+  else event_head = node;
+  event_tail = node;
+  must_wake = !wake_pending;
+  wake_pending = 1;
+  pthread_mutex_unlock(&event_mutex);
+  if (must_wake) {
+    char byte = 1;
+    /* The pipe can only fill if JS stopped reading; the pending flag keeps it to one byte. */
+    while (write(pipe_write_fd, &byte, 1) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+/* Opens the bridge for the calling (JS) thread; returns the fd JS watches. */
+int32_t osrb_open(void) {
+  if (pipe_read_fd >= 0) return pipe_read_fd;
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+  pipe_read_fd = fds[0];
+  pipe_write_fd = fds[1];
+  js_thread = pthread_self();
+  js_thread_known = 1;
+  return pipe_read_fd;
+}
+
+/* Moves the oldest event into *out; returns 0 once the queue is empty. */
+int32_t osrb_next_event(osrb_event* out) {
+  pthread_mutex_lock(&event_mutex);
+  osrb_event_node* node = event_head;
+  if (!node) {
+    wake_pending = 0;
+    pthread_mutex_unlock(&event_mutex);
+    return 0;
+  }
+  event_head = node->next;
+  if (!event_head) event_tail = NULL;
+  pthread_mutex_unlock(&event_mutex);
+  *out = node->event;
+  free(node);
+  return 1;
+}
+
+/* ---- strings ---------------------------------------------------------------- */
+
+static char* copy_or_null(const char* s) { return s ? strdup(s) : NULL; }
+
+/* Host-returned strings are malloc'd, so a plugin may free them with free() (D4). */
+void osrb_free_string(const char* s) { free((void*)s); }
+
+void osrb_free(void* p) { free(p); }
+
+/* ---- host callbacks: park the calling thread until JS answers ---------------- */
+
+static __thread int32_t frame_plugin = -1;
+static __thread uint64_t frame_id = 0;
+
+__attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
+                       const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
+  /* Parking the JS thread would deadlock: nothing else could answer. */
+  if (js_thread_known && pthread_equal(pthread_self(), js_thread)) return NULL;
+  osrb_request* request = calloc(1, sizeof *request);
+  osrb_event_node* node = calloc(1, sizeof *node);
+  if (!request || !node) {
+    free(request);
+    free(node);
+    return NULL;
+  }
+  pthread_mutex_init(&request->mutex, NULL);
+  pthread_cond_init(&request->cond, NULL);
+  request->args[0] = copy_or_null(a0);
+  request->args[1] = copy_or_null(a1);
+  request->args[2] = copy_or_null(a2);
+
+  node->event.kind = OSRB_HOST_CALL;
+  node->event.plugin = plugin;
+  node->event.slot = slot;
+  node->event.int_arg = int_arg;
+  node->event.frame_id = frame_plugin == plugin ? frame_id : 0;
+  node->event.request = request;
+  node->event.arg0 = request->args[0];
+  node->event.arg1 = request->args[1];
+  node->event.arg2 = request->args[2];
+  node->event.on_chunk = (void*)on_chunk;
+  post_event(node);
+
+  pthread_mutex_lock(&request->mutex);
+  for (;;) {
+    while (request->state == 0) pthread_cond_wait(&request->cond, &request->mutex);
+    if (request->state != 1) break;
+    char* chunk = request->chunk;
+    request->chunk = NULL;
+    request->state = 0;
+    pthread_mutex_unlock(&request->mutex);
+    if (on_chunk) on_chunk(chunk, user_data);
+    free(chunk);
+    osrb_event_node* done = calloc(1, sizeof *done);
+    if (done) {
+      done->event.kind = OSRB_CHUNK_DONE;
+      done->event.plugin = plugin;
+      done->event.request = request;
+      post_event(done);
+    }
+    pthread_mutex_lock(&request->mutex);
+  }
+  char* result = request->result;
+  pthread_mutex_unlock(&request->mutex);
+
+  pthread_cond_destroy(&request->cond);
+  pthread_mutex_destroy(&request->mutex);
+  for (int i = 0; i < 3; i++) free(request->args[i]);
+  free(request);
+  return result;
+}
+
+/* Answers a HOST_CALL; `result` (may be NULL) is copied with malloc. The request is gone afterwards. */
+void osrb_reply(void* handle, const char* result) {
+  osrb_request* request = handle;
+  char* copy = copy_or_null(result);
+  pthread_mutex_lock(&request->mutex);
+  request->result = copy;
+  request->state = 2;
+  pthread_cond_signal(&request->cond);
+  pthread_mutex_unlock(&request->mutex);
+}
+
+/* Asks the parked complete_stream caller to run on_chunk(chunk); a CHUNK_DONE event follows. */
+void osrb_run_chunk(void* handle, const char* chunk) {
+  osrb_request* request = handle;
+  char* copy = copy_or_null(chunk);
+  pthread_mutex_lock(&request->mutex);
+  request->chunk = copy;
+  request->state = 1;
+  pthread_cond_signal(&request->cond);
+  pthread_mutex_unlock(&request->mutex);
+}
+
+/* One trampoline set per plugin slot P. Slot numbers are the osr_host_api field indexes. */
+#define DEFINE_TRAMPOLINES(N, P)                                                                  \
+  static const char* config_get_##N(const char* k) { return host_call(P, 1, 0, k, 0, 0, 0, 0); } \
+  static void config_set_##N(const char* k, const char* v) { free(host_call(P, 2, 0, k, v, 0, 0, 0)); } \
+  static void config_delete_##N(const char* k) { free(host_call(P, 3, 0, k, 0, 0, 0, 0)); }      \
+  static const char* db_exec_##N(const char* s, const char* p) { return host_call(P, 4, 0, s, p, 0, 0, 0); } \
+  static const char* db_query_##N(const char* s, const char* p) { return host_call(P, 5, 0, s, p, 0, 0, 0); } \
+  static void log_##N(int l, const char* m) { free(host_call(P, 6, l, m, 0, 0, 0, 0)); }         \
+  static const char* dispatch_##N(const char* r) { return host_call(P, 7, 0, r, 0, 0, 0, 0); }   \
+  static const char* task_status_##N(const char* t) { return host_call(P, 8, 0, t, 0, 0, 0, 0); } \
+  static void dispatch_cancel_##N(const char* t) { free(host_call(P, 9, 0, t, 0, 0, 0, 0)); }    \
+  static void dispatch_clarify_##N(const char* t, const char* r) { free(host_call(P, 10, 0, t, r, 0, 0, 0)); } \
+  static const char* complete_##N(const char* r) { return host_call(P, 11, 0, r, 0, 0, 0, 0); }  \
+  static const char* complete_stream_##N(const char* r, osr_on_chunk_fn c, void* u) {             \
+    return host_call(P, 12, 0, r, 0, 0, c, u);                                                    \
+  }                                                                                               \
+  static const char* embed_##N(const char* r) { return host_call(P, 13, 0, r, 0, 0, 0, 0); }     \
+  static const char* list_models_##N(void) { return host_call(P, 14, 0, 0, 0, 0, 0, 0); }        \
+  static const char* http_request_##N(const char* r) { return host_call(P, 15, 0, r, 0, 0, 0, 0); } \
+  static const char* file_read_##N(const char* r) { return host_call(P, 16, 0, r, 0, 0, 0, 0); } \
+  static const char* list_active_tasks_##N(void) { return host_call(P, 17, 0, 0, 0, 0, 0, 0); }  \
+  static void send_draft_##N(const char* t, const char* d) { free(host_call(P, 18, 0, t, d, 0, 0, 0)); } \
+  static void dispatch_interrupt_##N(const char* t, const char* m) { free(host_call(P, 19, 0, t, m, 0, 0, 0)); } \
+  static const char* dispatch_add_issue_##N(const char* t, const char* i) {                      \
+    return host_call(P, 20, 0, t, i, 0, 0, 0);                                                    \
+  }                                                                                               \
+  static void complete_cancel_##N(const char* s) { free(host_call(P, 21, 0, s, 0, 0, 0, 0)); }   \
+  static const char* get_active_agent_id_##N(void) { return host_call(P, 22, 0, 0, 0, 0, 0, 0); } \
+  static void log_structured_##N(int l, const char* m, const char* p) { free(host_call(P, 23, l, m, p, 0, 0, 0)); }
+
+#define TRAMPOLINE_ROW(N)                                                                          \
+  {NULL,                      (void*)config_get_##N,         (void*)config_set_##N,              \
+   (void*)config_delete_##N,  (void*)db_exec_##N,            (void*)db_query_##N,                \
+   (void*)log_##N,            (void*)dispatch_##N,           (void*)task_status_##N,             \
+   (void*)dispatch_cancel_##N, (void*)dispatch_clarify_##N,  (void*)complete_##N,                \
+   (void*)complete_stream_##N, (void*)embed_##N,             (void*)list_models_##N,             \
+   (void*)http_request_##N,   (void*)file_read_##N,          (void*)list_active_tasks_##N,       \
+   (void*)send_draft_##N,     (void*)dispatch_interrupt_##N, (void*)dispatch_add_issue_##N,      \
+   (void*)complete_cancel_##N, (void*)get_active_agent_id_##N, (void*)log_structured_##N,        \
+   (void*)osrb_free_string},
+
+/* 256 plugin slots, named by two hex digits: 0x00 .. 0xff. */
+#define EACH_LOW(M, h) \
+  M(h, 0) M(h, 1) M(h, 2) M(h, 3) M(h, 4) M(h, 5) M(h, 6) M(h, 7) M(h, 8) M(h, 9) M(h, a) M(h, b) M(h, c) M(h, d) M(h, e) M(h, f)
+#define EACH_PLUGIN_SLOT(M)                                                                        \
+  EACH_LOW(M, 0) EACH_LOW(M, 1) EACH_LOW(M, 2) EACH_LOW(M, 3) EACH_LOW(M, 4) EACH_LOW(M, 5)        \
+  EACH_LOW(M, 6) EACH_LOW(M, 7) EACH_LOW(M, 8) EACH_LOW(M, 9) EACH_LOW(M, a) EACH_LOW(M, b)        \
+  EACH_LOW(M, c) EACH_LOW(M, d) EACH_LOW(M, e) EACH_LOW(M, f)
+
+#define DEFINE_FOR(h, l) DEFINE_TRAMPOLINES(h##l, 0x##h##l)
+#define ROW_FOR(h, l) TRAMPOLINE_ROW(h##l)
+
+EACH_PLUGIN_SLOT(DEFINE_FOR)
+
+static void* const trampolines[OSRB_MAX_PLUGINS][OSRB_SLOT_COUNT] = {EACH_PLUGIN_SLOT(ROW_FOR)};
+
+int32_t osrb_max_plugins(void) { return OSRB_MAX_PLUGINS; }
+
+/* The function pointer to store in slot `slot` of plugin `plugin`'s table (NULL for slot 0). */
+void* osrb_trampoline(int32_t plugin, int32_t slot) {
+  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS || slot < 0 || slot >= OSRB_SLOT_COUNT) return NULL;
+  return trampolines[plugin][slot];
+}
+
+/* ---- plugin calls on bridge worker threads ------------------------------------ */
+
+static pthread_mutex_t pool_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static osrb_job* job_head = NULL;
+static osrb_job* job_tail = NULL;
+static int queued_jobs = 0;
+static int idle_workers = 0;
+static int total_workers = 0;
+static int busy_workers = 0;
+static uint64_t next_call_id = 1;
+
+static void take_plugin_string(osrb_event* event, const char* s, void* free_fn) {
+  if (!s) return;
+  size_t length = strlen(s);
+  event->has_text = 1;
+  event->text_len = length;
+  event->text = malloc(length + 1);
+  if (event->text) memcpy(event->text, s, length + 1);
+  if (free_fn) ((osr_free_string_fn)free_fn)(s);
+}
+
+static void run_job(osrb_job* job, osrb_event* event) {
+  void* ctx = job->pointer_arg;
+  switch (job->kind) {
+    case OSRB_LOAD: {
+      dlerror();
+      void* handle = dlopen(job->args[0], RTLD_NOW | RTLD_LOCAL);
+      if (!handle) {
+        const char* reason = dlerror();
+        event->failed = 1;
+        take_plugin_string(event, reason ? reason : "dlopen failed", NULL);
+      }
+      event->pointer_result = handle;
+      break;
+    }
+    case OSRB_ENTRY_V2:
+      event->pointer_result = (void*)((const osr_plugin_api* (*)(const osr_host_api*))job->fn)(ctx);
+      break;
+    case OSRB_ENTRY_V1:
+      event->pointer_result = (void*)((const osr_plugin_api* (*)(void))job->fn)();
+      break;
+    case OSRB_INIT:
+      event->pointer_result = ((osr_init_fn)job->fn)();
+      break;
+    case OSRB_DESTROY:
+      ((osr_destroy_fn)job->fn)(ctx);
+      break;
+    case OSRB_GET_MANIFEST:
+      take_plugin_string(event, ((osr_get_manifest_fn)job->fn)(ctx), job->free_fn);
+      break;
+    case OSRB_INVOKE:
+      take_plugin_string(event, ((osr_invoke_fn)job->fn)(ctx, job->args[0], job->args[1], job->args[2]),
+                         job->free_fn);
+      break;
+    case OSRB_HANDLE_ROUTE:
+      take_plugin_string(event, ((osr_handle_route_fn)job->fn)(ctx, job->args[0]), job->free_fn);
+      break;
+    case OSRB_CONFIG_CHANGED:
+      ((osr_on_config_changed_fn)job->fn)(ctx, job->args[0], job->args[1]);
+      break;
+    case OSRB_TASK_EVENT:
+      ((osr_on_task_event_fn)job->fn)(ctx, job->args[0], job->int_arg, job->args[1]);
+      break;
+    default:
+      event->failed = 1;
+      take_plugin_string(event, "unknown bridge call kind", NULL);
+  }
+}
+
+static void* worker_main(void* unused) {
+  (void)unused;
+  pthread_mutex_lock(&pool_mutex);
+  for (;;) {
+    while (!job_head) {
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_sec += OSRB_IDLE_SECONDS;
+      idle_workers++;
+      int rc = pthread_cond_timedwait(&pool_cond, &pool_mutex, &until);
+      idle_workers--;
+      if (!job_head && rc == ETIMEDOUT && idle_workers >= OSRB_IDLE_WORKERS_KEPT) {
+        total_workers--;
+        pthread_mutex_unlock(&pool_mutex);
+        return NULL;
+      }
+    }
+    osrb_job* job = job_head;
+    job_head = job->next;
+    if (!job_head) job_tail = NULL;
+    queued_jobs--;
+    busy_workers++;
+    pthread_mutex_unlock(&pool_mutex);
+
+    osrb_event_node* node = job->done;
+    osrb_event* event = &node->event;
+    frame_plugin = job->plugin;
+    frame_id = job->frame_id;
+    run_job(job, event);
+    frame_plugin = -1;
+    frame_id = 0;
+    event->kind = OSRB_CALL_DONE;
+    event->plugin = job->plugin;
+    event->call_id = job->id;
+    post_event(node);
+    for (int i = 0; i < 3; i++) free(job->args[i]);
+    free(job);
+
+    pthread_mutex_lock(&pool_mutex);
+    busy_workers--;
+  }
+}
+
+/*
+ * Queues a plugin call and returns its id (0 if no thread could run it).
+ * A CALL_DONE event with that id follows when the plugin function returns.
+ */
+uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void* free_fn, void* pointer_arg,
+                    const char* a0, const char* a1, const char* a2, int32_t int_arg) {
+  osrb_job* job = calloc(1, sizeof *job);
+  osrb_event_node* done = calloc(1, sizeof *done);
+  if (!job || !done) {
+    free(job);
+    free(done);
+    return 0;
+  }
+  job->done = done;
+  job->kind = kind;
+  job->plugin = plugin;
+  job->frame_id = frame;
+  job->fn = fn;
+  job->free_fn = free_fn;
+  job->pointer_arg = pointer_arg;
+  job->args[0] = copy_or_null(a0);
+  job->args[1] = copy_or_null(a1);
+  job->args[2] = copy_or_null(a2);
+  job->int_arg = int_arg;
+
+  pthread_mutex_lock(&pool_mutex);
+  uint64_t id = next_call_id++;
+  job->id = id;
+  if (job_tail) job_tail->next = job;
+  else job_head = job;
+  job_tail = job;
+  queued_jobs++;
+  /* Every queued job needs a free worker of its own: a blocked plugin call never delays another. */
+  int spawn = queued_jobs > idle_workers;
+  if (spawn) total_workers++;
+  pthread_cond_signal(&pool_cond);
+  pthread_mutex_unlock(&pool_mutex);
+
+  if (spawn) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&thread, &attributes, worker_main, NULL);
+    pthread_attr_destroy(&attributes);
+    if (rc != 0) {
+      pthread_mutex_lock(&pool_mutex);
+      total_workers--;
+      int orphaned = total_workers == 0;
+      if (orphaned) {
+        /* No worker will ever take it: withdraw the job. */
+        osrb_job** link = &job_head;
+        osrb_job* previous = NULL;
+        while (*link && *link != job) {
+          previous = *link;
+          link = &(*link)->next;
+        }
+        if (*link) {
+          *link = job->next;
+          if (job_tail == job) job_tail = previous;
+          queued_jobs--;
+        }
+      }
+      pthread_mutex_unlock(&pool_mutex);
+      if (orphaned) {
+        for (int i = 0; i < 3; i++) free(job->args[i]);
+        free(job->done);
+        free(job);
+        return 0;
+      }
+    }
+  }
+  /* The job may already be running and freed: only the id is ours now. */
+  return id;
+}
+
+/* Thread counts, for tests and diagnostics: total, idle, busy, queued. */
+void osrb_pool_stats(int32_t* out) {
+  pthread_mutex_lock(&pool_mutex);
+  out[0] = total_workers;
+  out[1] = idle_workers;
+  out[2] = busy_workers;
+  out[3] = queued_jobs;
+  pthread_mutex_unlock(&pool_mutex);
+}
+
+/* dlsym is quick and never runs plugin code, so JS calls it directly. */
+void* osrb_symbol(void* handle, const char* name) {
+  if (!handle || !name) return NULL;
+  return dlsym(handle, name);
+}

@@ -1,0 +1,331 @@
+import net from 'node:net';
+import koffi, { type LibraryHandle } from 'koffi';
+import { bridgeLibraryPath, ensureBridgeLibrary } from '../native/build.mjs';
+import { AbiError } from './errors.js';
+import { HOST_SLOTS, type HostSlotName } from './layout.js';
+
+/** Kinds of plugin call the bridge runs on its worker threads (mirrors osr_bridge.c). */
+export const BridgeCallKind = {
+  load: 1,
+  entryV2: 2,
+  entryV1: 3,
+  init: 4,
+  destroy: 5,
+  getManifest: 6,
+  invoke: 7,
+  handleRoute: 8,
+  configChanged: 9,
+  taskEvent: 10,
+} as const;
+export type BridgeCallKindName = keyof typeof BridgeCallKind;
+
+const EVENT_HOST_CALL = 1;
+const EVENT_CALL_DONE = 2;
+const EVENT_CHUNK_DONE = 3;
+
+/** Plugin strings past this size are refused rather than decoded (a JS string cannot hold ~512 MiB). */
+export const DEFAULT_MAX_PLUGIN_STRING_BYTES = 64 * 1024 * 1024;
+
+const BridgeEventStruct = koffi.struct('osrb_event', {
+  kind: 'int32_t',
+  plugin: 'int32_t',
+  slot: 'int32_t',
+  int_arg: 'int32_t',
+  call_id: 'uint64_t',
+  frame_id: 'uint64_t',
+  request: 'void*',
+  arg0: 'const char*',
+  arg1: 'const char*',
+  arg2: 'const char*',
+  on_chunk: 'void*',
+  pointer_result: 'void*',
+  text: 'void*',
+  text_len: 'uint64_t',
+  has_text: 'int32_t',
+  failed: 'int32_t',
+});
+
+interface RawBridgeEvent {
+  kind: number;
+  plugin: number;
+  slot: number;
+  int_arg: number;
+  call_id: number;
+  frame_id: number;
+  request: bigint | null;
+  arg0: string | null;
+  arg1: string | null;
+  arg2: string | null;
+  on_chunk: bigint | null;
+  pointer_result: bigint | null;
+  text: bigint | null;
+  text_len: number;
+  has_text: number;
+  failed: number;
+}
+
+/** The bridge's C functions, declared once. */
+function bindBridgeSymbols(library: LibraryHandle) {
+  return {
+    open: library.func('int32_t osrb_open()'),
+    nextEvent: library.func('int32_t osrb_next_event(void* out)'),
+    reply: library.func('void osrb_reply(void* request, const char* result)'),
+    runChunk: library.func('void osrb_run_chunk(void* request, const char* chunk)'),
+    start: library.func(
+      'uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void* free_fn, void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg)',
+    ),
+    free: library.func('void osrb_free(void* pointer)'),
+    trampoline: library.func('void* osrb_trampoline(int32_t plugin, int32_t slot)'),
+    maxPlugins: library.func('int32_t osrb_max_plugins()'),
+    poolStats: library.func('void osrb_pool_stats(_Out_ int32_t* out)'),
+    symbol: library.func('void* osrb_symbol(void* handle, const char* name)'),
+  };
+}
+type BridgeSymbols = ReturnType<typeof bindBridgeSymbols>;
+
+/** An opaque handle to a parked host call; answer it exactly once. */
+export type HostCallRequest = bigint;
+
+/** A host callback made by a plugin, waiting for its answer. */
+export interface HostCallEvent {
+  /** The plugin slot (table) the call came through: identifies the plugin (D3). */
+  pluginSlot: number;
+  slot: HostSlotName;
+  /** `level` for log/log_structured, otherwise 0. */
+  intArg: number;
+  /** The frame the calling thread is running for this plugin, or 0 on any other thread. */
+  frameId: number;
+  /** The C string arguments in order; null for NULL pointers. */
+  args: [string | null, string | null, string | null];
+  /** complete_stream only: whether the plugin passed an on_chunk callback. */
+  hasOnChunk: boolean;
+  request: HostCallRequest;
+}
+
+/** Handles host calls for one plugin slot; must eventually call `bridge.reply` once per event. */
+export type HostCallHandler = (event: HostCallEvent) => void;
+
+export interface BridgeCall {
+  kind: BridgeCallKindName;
+  pluginSlot: number;
+  frameId?: number;
+  fn?: bigint | null;
+  freeFn?: bigint | null;
+  pointer?: bigint | null;
+  args?: [string | null, (string | null)?, (string | null)?];
+  intArg?: number;
+  maxStringBytes?: number;
+}
+
+/** What a plugin call produced once its thread returned. */
+export interface BridgeCallResult {
+  pointer: bigint | null;
+  /** The returned string, copied and decoded (invalid UTF-8 becomes U+FFFD); null for NULL. */
+  text: string | null;
+  /** Byte length of the returned string before decoding. */
+  textBytes: number;
+  /** The plugin returned a string larger than the call's limit (or too large to copy); `text` is null. */
+  tooLarge: boolean;
+  /** Set for a `load` the dynamic linker refused; `text` holds its reason. */
+  failed: boolean;
+}
+
+export interface BridgePoolStats {
+  threads: number;
+  idle: number;
+  busy: number;
+  queued: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * The process-wide native bridge. Plugin calls run on its threads; host
+ * callbacks arrive as events and are answered with `reply`. The C side is
+ * process-global state, so there is exactly one instance, owned by the
+ * thread that first opens it.
+ */
+export class NativeBridge {
+  private static shared: NativeBridge | undefined;
+
+  static open(): NativeBridge {
+    if (!NativeBridge.shared) NativeBridge.shared = new NativeBridge();
+    return NativeBridge.shared;
+  }
+
+  readonly libraryPath: string;
+  readonly maxPluginSlots: number;
+  private readonly symbols: BridgeSymbols;
+  private readonly eventBuffer: unknown;
+  private readonly wakeSocket: net.Socket;
+  private readonly calls = new Map<number, { resolve: (r: BridgeCallResult) => void; maxBytes: number }>();
+  private readonly chunkWaiters = new Map<bigint, () => void>();
+  private readonly handlers = new Map<number, HostCallHandler>();
+  /** Released slots are reused oldest-first, so a stale table pointer rarely meets a new plugin. */
+  private readonly freeSlots: number[];
+
+  private constructor() {
+    let library: LibraryHandle;
+    try {
+      this.libraryPath = ensureBridgeLibrary();
+      library = koffi.load(this.libraryPath);
+    } catch (cause) {
+      throw new AbiError(
+        (cause as { code?: string }).code === 'native_build_failed' ? 'native_build_failed' : 'bridge_unavailable',
+        `The native call bridge (${bridgeLibraryPath()}) is not usable: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    this.symbols = bindBridgeSymbols(library);
+    this.maxPluginSlots = this.symbols.maxPlugins() as number;
+    this.freeSlots = Array.from({ length: this.maxPluginSlots }, (_, index) => index);
+    this.eventBuffer = koffi.alloc(BridgeEventStruct, 1);
+    const fd = this.symbols.open() as number;
+    if (fd < 0) throw new AbiError('bridge_unavailable', 'The native call bridge could not create its wake-up pipe; check the process file-descriptor limit.');
+    this.wakeSocket = new net.Socket({ fd, readable: true, writable: false });
+    this.wakeSocket.on('data', () => this.drainEvents());
+    this.wakeSocket.unref();
+  }
+
+  /** Reserves a plugin slot (one host table's worth of trampolines) for `handler`. */
+  attach(handler: HostCallHandler): number {
+    const slot = this.freeSlots.shift();
+    if (slot === undefined) {
+      throw new AbiError(
+        'plugin_slots_exhausted',
+        `All ${this.maxPluginSlots} native plugin slots are in use; unload a plugin before loading another.`,
+      );
+    }
+    this.handlers.set(slot, handler);
+    this.updateLiveness();
+    return slot;
+  }
+
+  /** Frees a plugin slot; later host calls through its table are answered with NULL. */
+  detach(pluginSlot: number): void {
+    if (!this.handlers.delete(pluginSlot)) return;
+    this.freeSlots.push(pluginSlot);
+    this.updateLiveness();
+  }
+
+  /** The C function to store in `slot` of the table for `pluginSlot`. */
+  trampoline(pluginSlot: number, slot: HostSlotName): bigint | null {
+    return this.symbols.trampoline(pluginSlot, HOST_SLOTS.findIndex((s) => s.name === slot) + 1) as bigint | null;
+  }
+
+  /** Looks a symbol up in a library the bridge loaded. */
+  symbol(handle: bigint, name: string): bigint | null {
+    return this.symbols.symbol(handle, name) as bigint | null;
+  }
+
+  /** Runs one plugin call on a bridge thread. */
+  call(call: BridgeCall): Promise<BridgeCallResult> {
+    const [a0 = null, a1 = null, a2 = null] = call.args ?? [];
+    const id = this.symbols.start(
+      BridgeCallKind[call.kind],
+      call.pluginSlot,
+      call.frameId ?? 0,
+      call.fn ?? null,
+      call.freeFn ?? null,
+      call.pointer ?? null,
+      a0,
+      a1,
+      a2,
+      call.intArg ?? 0,
+    ) as number;
+    if (id === 0) {
+      return Promise.reject(new AbiError('call_failed', 'The native bridge could not start a thread for the plugin call; the system is out of threads or memory.'));
+    }
+    return new Promise((resolve) => {
+      this.calls.set(id, { resolve, maxBytes: call.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES });
+      this.updateLiveness();
+    });
+  }
+
+  /** Answers a parked host call; `result` is copied into malloc'd memory the plugin owns (D4). */
+  reply(request: HostCallRequest, result: string | null): void {
+    this.symbols.reply(request, result);
+  }
+
+  /** Runs the plugin's on_chunk(chunk) on the thread parked in complete_stream; resolves once it returned. */
+  runChunk(request: HostCallRequest, chunk: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.chunkWaiters.set(request, resolve);
+      this.symbols.runChunk(request, chunk);
+    });
+  }
+
+  poolStats(): BridgePoolStats {
+    const out = new Int32Array(4);
+    this.symbols.poolStats(out);
+    return { threads: out[0]!, idle: out[1]!, busy: out[2]!, queued: out[3]! };
+  }
+
+  /** Calls still running on bridge threads (including abandoned ones). */
+  get callsInFlight(): number {
+    return this.calls.size;
+  }
+
+  // Keeps the event loop alive while a plugin may still call back from one of its threads.
+  private updateLiveness(): void {
+    if (this.handlers.size > 0 || this.calls.size > 0) this.wakeSocket.ref();
+    else this.wakeSocket.unref();
+  }
+
+  private drainEvents(): void {
+    while (this.symbols.nextEvent(this.eventBuffer) === 1) {
+      const event = koffi.decode(this.eventBuffer, BridgeEventStruct) as RawBridgeEvent;
+      if (event.kind === EVENT_HOST_CALL) this.dispatchHostCall(event);
+      else if (event.kind === EVENT_CALL_DONE) this.completeCall(event);
+      else if (event.kind === EVENT_CHUNK_DONE && event.request !== null) {
+        const resolve = this.chunkWaiters.get(event.request);
+        this.chunkWaiters.delete(event.request);
+        resolve?.();
+      }
+    }
+    this.updateLiveness();
+  }
+
+  private dispatchHostCall(event: RawBridgeEvent): void {
+    const request = event.request as bigint;
+    const handler = this.handlers.get(event.plugin);
+    const slot = HOST_SLOTS[event.slot - 1]?.name;
+    if (!handler || !slot) {
+      this.reply(request, null);
+      return;
+    }
+    try {
+      handler({
+        pluginSlot: event.plugin,
+        slot,
+        intArg: event.int_arg,
+        frameId: event.frame_id,
+        args: [event.arg0, event.arg1, event.arg2],
+        hasOnChunk: event.on_chunk !== null,
+        request,
+      });
+    } catch {
+      // A handler that throws must not leave the plugin thread parked forever.
+      this.reply(request, null);
+    }
+  }
+
+  private completeCall(event: RawBridgeEvent): void {
+    const waiter = this.calls.get(event.call_id);
+    this.calls.delete(event.call_id);
+    let text: string | null = null;
+    let tooLarge = false;
+    if (event.has_text === 1) {
+      tooLarge = event.text === null || event.text_len > (waiter?.maxBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES);
+      if (!tooLarge) text = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
+      if (event.text !== null) this.symbols.free(event.text);
+    }
+    waiter?.resolve({
+      pointer: event.pointer_result,
+      text,
+      textBytes: event.text_len,
+      tooLarge,
+      failed: event.failed === 1,
+    });
+  }
+}

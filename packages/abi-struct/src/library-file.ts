@@ -1,0 +1,72 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { AbiError } from './errors.js';
+
+const ELF_MAGIC = 0x7f454c46;
+const PT_LOAD = 1;
+const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const MACHINE_BY_ARCH: Partial<Record<NodeJS.Architecture, { machine: number; name: string }>> = {
+  x64: { machine: 62, name: 'x86-64' },
+  arm64: { machine: 183, name: 'AArch64' },
+  riscv64: { machine: 243, name: 'RISC-V' },
+  ppc64: { machine: 21, name: 'PowerPC64' },
+  s390x: { machine: 22, name: 'S/390' },
+};
+const MACHINE_NAMES: Record<number, string> = { 3: 'x86 (32-bit)', 40: 'ARM (32-bit)', 62: 'x86-64', 183: 'AArch64', 243: 'RISC-V' };
+
+function fail(path: string, reason: string): never {
+  throw new AbiError('library_load_failed', `Failed to load plugin library: ${path}: ${reason}`);
+}
+
+/**
+ * Checks an ELF shared library before dlopen: the dynamic linker maps
+ * segments without checking they fit in the file, so a truncated library
+ * would crash the whole process with SIGBUS instead of failing to load.
+ * Also names 32-bit and foreign-architecture files plainly. Non-ELF files
+ * (Mach-O on macOS, or junk) are left to the dynamic linker's own checks.
+ */
+export function preflightLibraryFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    fail(path, code === 'ENOENT' ? 'No such file' : `cannot open the file (${code ?? String(cause)})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const read = (offset: number, length: number) => {
+      const buffer = Buffer.alloc(length);
+      return readSync(fd, buffer, 0, length, offset) === length ? buffer : null;
+    };
+    const header = read(0, 64);
+    if (!header || header.readUInt32BE(0) !== ELF_MAGIC) return;
+    if (header[4] !== 2) fail(path, 'it is a 32-bit library; this host runs 64-bit code only');
+    if (header[5] !== (hostIsLittleEndian ? 1 : 2)) fail(path, 'its byte order does not match this machine');
+    const littleEndian = header[5] === 1;
+    const u16 = (b: Buffer, o: number) => (littleEndian ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u64 = (b: Buffer, o: number) => Number(littleEndian ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+    const machine = u16(header, 18);
+    const expected = MACHINE_BY_ARCH[process.arch];
+    if (expected && machine !== expected.machine) {
+      fail(path, `it is built for ${MACHINE_NAMES[machine] ?? `machine type ${machine}`}, but this host runs on ${expected.name}`);
+    }
+    const programHeaderOffset = u64(header, 32);
+    const sectionHeaderOffset = u64(header, 40);
+    const programHeaderSize = u16(header, 54);
+    const programHeaderCount = u16(header, 56);
+    const sectionHeaderSize = u16(header, 58);
+    const sectionHeaderCount = u16(header, 60);
+    const truncated = (needed: number) => fail(path, `the file is truncated (needs ${needed} bytes, has ${size})`);
+    if (programHeaderOffset + programHeaderSize * programHeaderCount > size) truncated(programHeaderOffset + programHeaderSize * programHeaderCount);
+    if (sectionHeaderOffset + sectionHeaderSize * sectionHeaderCount > size) truncated(sectionHeaderOffset + sectionHeaderSize * sectionHeaderCount);
+    for (let index = 0; index < programHeaderCount; index++) {
+      const entry = read(programHeaderOffset + index * programHeaderSize, programHeaderSize);
+      if (!entry) truncated(programHeaderOffset + (index + 1) * programHeaderSize);
+      const type = littleEndian ? entry.readUInt32LE(0) : entry.readUInt32BE(0);
+      const fileEnd = u64(entry, 8) + u64(entry, 32);
+      if (type === PT_LOAD && fileEnd > size) truncated(fileEnd);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
