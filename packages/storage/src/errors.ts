@@ -13,6 +13,7 @@
  * - `shutting_down`: the plugin (or the whole storage) has been torn down.
  * - `invalid_argument`: the host passed a bad plugin id, agent id or option.
  * - `migration_mismatch`: the host database's recorded migrations do not match the code.
+ * - `migration_failed`: a migration step threw; its transaction was rolled back.
  */
 export type StorageErrorCode =
   | 'invalid_request'
@@ -23,7 +24,8 @@ export type StorageErrorCode =
   | 'database_unavailable'
   | 'shutting_down'
   | 'invalid_argument'
-  | 'migration_mismatch';
+  | 'migration_mismatch'
+  | 'migration_failed';
 
 /** The one error class of @osr-host/storage: branch on `code`, show `message`. */
 export class StorageError extends Error {

@@ -11,3 +11,21 @@ export {
   type QueryResult,
   type SqlParams,
 } from './plugin-storage.js';
+export {
+  type Agent,
+  type AgentRegistry,
+  agentRegistry,
+  agents,
+  DEFAULT_AGENT_ID,
+  normalizeAgentId,
+  storageMigrations,
+} from './agents.js';
+export {
+  type HostDatabase,
+  hostDatabasePath,
+  hostSchema,
+  type Migration,
+  type MigrationSet,
+  type OpenHostDatabaseOptions,
+  openHostDatabase,
+} from './host-database.js';

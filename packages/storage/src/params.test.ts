@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from './errors.js';
+import type { StorageError } from './errors.js';
 import { parseParams, toBindValue } from './params.js';
 
 function failure(paramsJson: string): StorageError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from './errors.js';
+import type { StorageError } from './errors.js';
 import { assertAllowedSql } from './sql-guard.js';
 
 function verdict(sql: string): string {
