@@ -322,6 +322,9 @@ export class ChatRun {
   }
 }
 
+/** The SDK wraps socket failures as "Connection error."; the cause says what happened. */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : '';
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
 }
