@@ -7,7 +7,12 @@ interface Token {
   readonly text: string;
 }
 
-const IDENTIFIER_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+/** SQLite identifier characters: ASCII letters, digits, `_`, `$` and every non-ASCII character. */
+function isIdentifierChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36 || code >= 128
+  );
+}
 
 /**
  * Walks SQL the way SQLite's tokenizer does for the parts that matter here:
@@ -35,15 +40,15 @@ function* tokens(sql: string): Generator<Token> {
       const quoted = skipQuoted(sql, i, c === '[' ? ']' : c);
       yield { kind: 'quoted', text: quoted.body };
       i = quoted.end;
-    } else if ((c === ':' || c === '@' || c === '$' || c === '?') && next !== undefined && IDENTIFIER_CHAR.test(next)) {
+    } else if ((c === ':' || c === '@' || c === '$' || c === '?') && isIdentifierChar(sql.charCodeAt(i + 1))) {
       // A parameter such as :attach is a name for a value, not a keyword.
       i = skipWord(sql, i + 1);
-    } else if (IDENTIFIER_CHAR.test(c)) {
+    } else if (isIdentifierChar(sql.charCodeAt(i))) {
       const end = skipWord(sql, i);
       yield { kind: 'word', text: sql.slice(i, end) };
       i = end;
     } else {
-      if (!/\s/.test(c)) yield { kind: 'punct', text: c };
+      if (c.trim() !== '') yield { kind: 'punct', text: c };
       i += 1;
     }
   }
@@ -51,7 +56,7 @@ function* tokens(sql: string): Generator<Token> {
 
 function skipWord(sql: string, start: number): number {
   let i = start;
-  while (i < sql.length && IDENTIFIER_CHAR.test(sql[i]!)) i += 1;
+  while (i < sql.length && isIdentifierChar(sql.charCodeAt(i))) i += 1;
   return i;
 }
 
