@@ -5,10 +5,22 @@ import { startRawServer, startServer, TEST_CA, type TestServer, unusedPort } fro
 
 const ctx = { pluginId: 'com.example.fetcher', agentId: 'A1B2C3D4-0000-4000-8000-000000000001' };
 
+/** Either answer shape of `http_request`, loosely typed for assertions. */
+interface Answer {
+  raw: string;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  body_encoding: string;
+  elapsed_ms: number;
+  error?: string;
+  message: string;
+}
+
 /** A request through `net`, parsed; the raw string is kept to check key order. */
-async function call(net: Net, request: unknown) {
+async function call(net: Net, request: unknown): Promise<Answer> {
   const raw = (await net.httpRequest(ctx, typeof request === 'string' ? request : JSON.stringify(request)))!;
-  return { raw, ...JSON.parse(raw) } as Record<string, any>;
+  return { raw, ...JSON.parse(raw) };
 }
 
 let plain: TestServer;
@@ -286,10 +298,10 @@ describe('http_request: redirects', () => {
   });
 
   it.each([
-    ['a loopback server that is not allow-listed', () => `http://127.0.0.1:${forbidden.port}/`, 'loopback'],
-    ['the metadata address', () => 'http://169.254.169.254/latest/meta-data/', 'link_local'],
-    ['a decimal loopback form', () => `http://2130706433:${forbidden.port}/`, 'loopback'],
-    ['a file URL', () => 'file:///etc/passwd', 'scheme'],
+    ['a loopback server that is not allow-listed', (): string => `http://127.0.0.1:${forbidden.port}/`, 'loopback'],
+    ['the metadata address', (): string => 'http://169.254.169.254/latest/meta-data/', 'link_local'],
+    ['a decimal loopback form', (): string => `http://2130706433:${forbidden.port}/`, 'loopback'],
+    ['a file URL', (): string => 'file:///etc/passwd', 'scheme'],
   ] as const)('re-checks each hop: a redirect to %s is ssrf_blocked', async (_name, target, reason) => {
     const answer = await call(redirecting, { method: 'GET', url: `${hub.origin}/r?to=${encodeURIComponent(target())}` });
     expect(answer).toMatchObject({ error: 'ssrf_blocked', reason });
@@ -337,7 +349,7 @@ describe('http_request: slow, huge, truncated and broken servers', () => {
       (_req, res) => {
         res.writeHead(200, { 'Content-Length': String(HTTP_LIMITS.maxResponseBytes + 1) });
         const chunk = Buffer.alloc(1 << 20);
-        const pump = () => {
+        const pump = (): void => {
           while (!res.destroyed && res.write(chunk)) bytesWritten += chunk.length;
           if (!res.destroyed) res.once('drain', pump);
         };
@@ -356,7 +368,7 @@ describe('http_request: slow, huge, truncated and broken servers', () => {
     const endless = await startServer(
       (_req, res) => {
         const chunk = Buffer.alloc(1 << 20, 'a');
-        const pump = () => {
+        const pump = (): void => {
           while (!res.destroyed && res.write(chunk));
           if (!res.destroyed) res.once('drain', pump);
         };
