@@ -1,5 +1,5 @@
 /** Machine-readable reasons a runtime operation can fail. */
-export type RuntimeErrorCode = 'invalid_argument';
+export type RuntimeErrorCode = 'init_failed' | 'manifest_missing' | 'shut_down' | 'invalid_argument';
 
 /** The one error class of @osr-host/runtime: branch on `code`, show `message`. */
 export class RuntimeError extends Error {

@@ -1,1 +1,14 @@
 export { RuntimeError, type RuntimeErrorCode } from './errors.js';
+export { RuntimeEvents, type RuntimeEventMap } from './events.js';
+export type { FrameKind, HostApi, HostCallContext, HostCallRecord } from './host-api.js';
+export {
+  type CallOptions,
+  type CallOutcome,
+  DEFAULT_TIMEOUTS,
+  type LoadPluginOptions,
+  NativePlugin,
+  type PluginTimeouts,
+  toolResult,
+} from './plugin.js';
+export { PluginRuntime, type RuntimeOptions } from './runtime.js';
+export { hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';

@@ -1,0 +1,428 @@
+import {
+  type BridgeCallResult,
+  DEFAULT_HOST_ABI_LEVEL,
+  type HostAbiLevel,
+  type HostCallEvent,
+  HOST_SLOTS,
+  NativeBridge,
+  PluginLibrary,
+} from '@osr-host/abi-struct';
+import { RuntimeError } from './errors.js';
+import type { RuntimeEvents } from './events.js';
+import type { FrameKind, HostApi, HostCallContext } from './host-api.js';
+import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot } from './slots.js';
+
+/** Limits for each kind of plugin call, in milliseconds. */
+export interface PluginTimeouts {
+  /** entry + init + get_manifest together (upstream's helper uses 30 s). */
+  load: number;
+  /** A tool invoke (HOST_API.md §12: 120 s). */
+  tool: number;
+  /** handle_route (D16: 30 s). */
+  route: number;
+  /** on_config_changed and on_task_event deliveries. */
+  delivery: number;
+  /** destroy, once shutdown has drained. */
+  destroy: number;
+}
+
+export const DEFAULT_TIMEOUTS: PluginTimeouts = { load: 30_000, tool: 120_000, route: 30_000, delivery: 15_000, destroy: 5_000 };
+
+export interface LoadPluginOptions {
+  /** The plugin's id: its install directory name (the preliminary id of ABI.md §4). */
+  pluginId: string;
+  /** Host ABI level (D1); default 6. */
+  level?: HostAbiLevel;
+  /** Serves the plugin's host calls. */
+  hostApi?: HostApi;
+  timeouts?: Partial<PluginTimeouts>;
+  /** Largest string accepted from the plugin, in bytes (default 64 MiB). */
+  maxStringBytes?: number;
+  /** Receives host-call records and call accounting. */
+  events?: RuntimeEvents;
+}
+
+/** How one plugin call ended. */
+export type CallOutcome =
+  | { kind: 'returned'; text: string }
+  | { kind: 'null' }
+  | { kind: 'too_large'; bytes: number }
+  | { kind: 'timeout'; timeoutMs: number }
+  | { kind: 'shut_down' }
+  | { kind: 'invalid_argument'; message: string };
+
+export interface CallOptions {
+  /** The agent the frame runs under; null for none. */
+  agentId?: string | null;
+  /** Overrides the default limit for this call. */
+  timeoutMs?: number;
+}
+
+interface Frame {
+  id: number;
+  kind: FrameKind;
+  agentId: string | null;
+  abandoned: boolean;
+}
+
+let lastFrameId = 0;
+
+const hostSlotArity = Object.fromEntries(
+  HOST_SLOTS.map((slot) => {
+    const parameters = slot.signature.slice(slot.signature.indexOf('(') + 1, -1).trim();
+    return [slot.name, parameters === '' ? 0 : parameters.split(',').length];
+  }),
+) as Record<ServedSlot, number>;
+
+function byteLength(value: string | null): number {
+  return value === null ? 0 : Buffer.byteLength(value);
+}
+
+/** Why a string cannot cross into C, or null when it can. */
+function unsendableReason(name: string, value: string): string | null {
+  if (value.includes('\0')) return `The ${name} contains a NUL character, which a C string cannot carry; remove it.`;
+  if (!value.isWellFormed()) return `The ${name} contains unpaired UTF-16 surrogates and is not valid UTF-8; send well-formed text.`;
+  return null;
+}
+
+/**
+ * One loaded native plugin. Every call into it runs on a native bridge
+ * thread, so a call that blocks costs that thread only; timeouts release the
+ * caller, and a timed-out call stays accounted for until its thread returns.
+ */
+export class NativePlugin {
+  readonly id: string;
+  readonly path: string;
+  readonly hostLevel: HostAbiLevel;
+  /** The manifest text get_manifest returned (validate it with @osr-host/manifest). */
+  manifestText = '';
+  private library!: PluginLibrary;
+  private ctx: bigint | null = null;
+  private readonly hostApi: HostApi;
+  private readonly timeouts: PluginTimeouts;
+  private readonly events: RuntimeEvents | undefined;
+  private readonly maxStringBytes: number | undefined;
+  private readonly frames = new Map<number, Frame>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private abandonedCalls = 0;
+  private state: 'loading' | 'live' | 'shutting_down' | 'shut_down' = 'loading';
+  private shutdownDone: Promise<void> | undefined;
+
+  private constructor(path: string, options: LoadPluginOptions) {
+    this.id = options.pluginId;
+    this.path = path;
+    this.hostLevel = options.level ?? DEFAULT_HOST_ABI_LEVEL;
+    this.hostApi = options.hostApi ?? {};
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.events = options.events;
+    this.maxStringBytes = options.maxStringBytes;
+  }
+
+  /**
+   * dlopen → entry → init → get_manifest (ABI.md §5). Loader failures throw
+   * AbiError with the loader's message; init and manifest failures throw
+   * RuntimeError after destroying what was initialised.
+   */
+  static async load(path: string, options: LoadPluginOptions): Promise<NativePlugin> {
+    const plugin = new NativePlugin(path, options);
+    const deadline = plugin.timeouts.load;
+    const timedOut = () =>
+      new RuntimeError('init_failed', `Plugin '${plugin.id}' did not finish loading within ${deadline / 1000} s; check its entry and init functions for blocking work.`);
+
+    const entryFrame = plugin.openFrame('entry', null);
+    try {
+      plugin.library = await plugin.withDeadline(
+        PluginLibrary.open(path, {
+          level: plugin.hostLevel,
+          frameId: entryFrame.id,
+          maxStringBytes: options.maxStringBytes,
+          onHostCall: (event) => plugin.serveHostCall(event),
+        }),
+        deadline,
+        timedOut,
+      );
+    } finally {
+      plugin.frames.delete(entryFrame.id);
+    }
+
+    try {
+      plugin.ctx = await plugin.inFrame('init', null, (frame) => plugin.withDeadline(plugin.library.init(frame), deadline, timedOut));
+      if (plugin.ctx === null) throw new RuntimeError('init_failed', 'Plugin initialization failed');
+    } catch (error) {
+      plugin.library.release();
+      throw error;
+    }
+
+    try {
+      const manifest = await plugin.inFrame('manifest', null, (frame) =>
+        plugin.withDeadline(plugin.library.getManifest(plugin.ctx, frame), deadline, timedOut),
+      );
+      if (manifest.tooLarge) {
+        throw new RuntimeError('manifest_missing', `Plugin failed to return manifest: it is ${manifest.textBytes} bytes, over the host's limit`);
+      }
+      if (manifest.text === null) throw new RuntimeError('manifest_missing', 'Plugin failed to return manifest');
+      plugin.manifestText = manifest.text;
+    } catch (error) {
+      plugin.state = 'live';
+      await plugin.shutdown();
+      throw error;
+    }
+    plugin.state = 'live';
+    return plugin;
+  }
+
+  /** Effective plugin ABI (D2): 1 through the v1 entry, else max(version, 2). */
+  get abi(): number {
+    return this.library.abi;
+  }
+
+  get supportsRoutes(): boolean {
+    return this.abi >= 2 && this.library.functions.handle_route !== null;
+  }
+
+  get supportsConfigChanges(): boolean {
+    return this.abi >= 2 && this.library.functions.on_config_changed !== null;
+  }
+
+  get supportsTaskEvents(): boolean {
+    return this.abi >= 2 && this.library.functions.on_task_event !== null;
+  }
+
+  get isShutDown(): boolean {
+    return this.state === 'shutting_down' || this.state === 'shut_down';
+  }
+
+  /** Calls still running, and those among them that already timed out. */
+  stats(): { inFlight: number; abandoned: number } {
+    return { inFlight: this.inFlight.size + this.abandonedCalls, abandoned: this.abandonedCalls };
+  }
+
+  /** `invoke(ctx, type, id, payload)` under an agent frame. */
+  invoke(type: string, id: string, payload: string, options: CallOptions = {}): Promise<CallOutcome> {
+    for (const [name, value] of [
+      ['capability type', type],
+      ['tool id', id],
+      ['payload', payload],
+    ] as const) {
+      const reason = unsendableReason(name, value);
+      if (reason) return Promise.resolve({ kind: 'invalid_argument', message: reason });
+    }
+    return this.call('invoke', options.agentId ?? null, options.timeoutMs ?? this.timeouts.tool, (frame) =>
+      this.library.invoke(this.ctx, type, id, payload, frame),
+    );
+  }
+
+  /** A tool invoke whose every outcome is a tool-result envelope string (HOST_API.md §12). */
+  async invokeTool(toolId: string, payload: string, options: CallOptions = {}): Promise<string> {
+    return toolResult(toolId, await this.invoke('tool', toolId, payload, options), this.maxStringBytes);
+  }
+
+  /** `handle_route(ctx, request_json)` (D16: 30 s). Callers check `supportsRoutes` first. */
+  handleRoute(requestJson: string, options: CallOptions = {}): Promise<CallOutcome> {
+    const reason = unsendableReason('route request', requestJson);
+    if (reason) return Promise.resolve({ kind: 'invalid_argument', message: reason });
+    return this.call('route', options.agentId ?? null, options.timeoutMs ?? this.timeouts.route, (frame) =>
+      this.library.handleRoute(this.ctx, requestJson, frame),
+    );
+  }
+
+  /** Delivers `on_config_changed(key, value)`; false when the plugin cannot receive it (v1, or no slot). */
+  async configChanged(key: string, value: string | null, options: CallOptions = {}): Promise<boolean> {
+    if (!this.supportsConfigChanges) return false;
+    const outcome = await this.call('config', options.agentId ?? null, options.timeoutMs ?? this.timeouts.delivery, async (frame) => {
+      await this.library.configChanged(this.ctx, key, value, frame);
+      return emptyResult;
+    });
+    return outcome.kind === 'null'; // a void function that returned
+  }
+
+  /** Delivers `on_task_event(task_id, type, json)`; false when the plugin cannot receive it. */
+  async taskEvent(taskId: string, eventType: number, eventJson: string, options: CallOptions = {}): Promise<boolean> {
+    if (!this.supportsTaskEvents) return false;
+    const outcome = await this.call('task_event', options.agentId ?? null, options.timeoutMs ?? this.timeouts.delivery, async (frame) => {
+      await this.library.taskEvent(this.ctx, taskId, eventType, eventJson, frame);
+      return emptyResult;
+    });
+    return outcome.kind === 'null'; // a void function that returned
+  }
+
+  /**
+   * Stops new calls (they get "Plugin has been shut down"), waits for calls
+   * in flight to finish or time out, then runs destroy exactly once.
+   */
+  shutdown(): Promise<void> {
+    if (this.shutdownDone) return this.shutdownDone;
+    this.state = 'shutting_down';
+    this.shutdownDone = (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      try {
+        if (this.ctx !== null) {
+          const timedOut = () => new RuntimeError('shut_down', `Plugin '${this.id}' did not finish destroy within ${this.timeouts.destroy / 1000} s.`);
+          await this.inFrame('destroy', null, (frame) => this.withDeadline(this.library.destroy(this.ctx, frame), this.timeouts.destroy, timedOut));
+        }
+      } catch (error) {
+        this.events?.emit('pluginError', { pluginId: this.id, error });
+      } finally {
+        this.state = 'shut_down';
+        this.library.release();
+      }
+    })();
+    return this.shutdownDone;
+  }
+
+  private async call(
+    kind: FrameKind,
+    agentId: string | null,
+    timeoutMs: number,
+    start: (frameId: number) => Promise<BridgeCallResult>,
+  ): Promise<CallOutcome> {
+    if (this.state !== 'live') return { kind: 'shut_down' };
+    const frame = this.openFrame(kind, agentId);
+    const running = start(frame.id);
+    const settled = running.then(
+      (result) => outcomeOf(result),
+      (): CallOutcome => ({ kind: 'null' }),
+    );
+    this.inFlight.add(settled);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<CallOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'timeout', timeoutMs }), timeoutMs);
+    });
+    const outcome = await Promise.race([settled, timeout]);
+    clearTimeout(timer);
+    this.inFlight.delete(settled);
+    if (outcome.kind !== 'timeout') {
+      this.frames.delete(frame.id);
+      return outcome;
+    }
+    // The thread is still inside the plugin: keep it counted, and refuse its host calls from now on.
+    frame.abandoned = true;
+    this.abandonedCalls++;
+    this.events?.emit('callAbandoned', { pluginId: this.id, frame: kind, timeoutMs });
+    void settled.then(() => {
+      this.abandonedCalls--;
+      this.frames.delete(frame.id);
+      this.events?.emit('abandonedCallReturned', { pluginId: this.id, frame: kind });
+    });
+    return outcome;
+  }
+
+  private openFrame(kind: FrameKind, agentId: string | null): Frame {
+    const frame = { id: ++lastFrameId, kind, agentId, abandoned: false };
+    this.frames.set(frame.id, frame);
+    return frame;
+  }
+
+  private async inFrame<T>(kind: FrameKind, agentId: string | null, run: (frameId: number) => Promise<T>): Promise<T> {
+    const frame = this.openFrame(kind, agentId);
+    try {
+      return await run(frame.id);
+    } finally {
+      this.frames.delete(frame.id);
+    }
+  }
+
+  private withDeadline<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(error()), ms);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** The runtime's one entry for host calls: NULL rules, frames, the slot implementation, instrumentation. */
+  private serveHostCall(event: HostCallEvent): void {
+    const bridge = NativeBridge.open();
+    const slot = event.slot as ServedSlot;
+    const rules = SLOT_RULES[slot];
+    const frame = event.frameId === 0 ? undefined : this.frames.get(event.frameId);
+    if (frame?.abandoned) {
+      bridge.reply(event.request, rules.returnsString && slot !== 'config_get' ? abandonedCallEnvelope() : null);
+      return;
+    }
+    if (event.args.slice(0, rules.requiredArgs).some((arg) => arg === null)) {
+      bridge.reply(event.request, null);
+      return;
+    }
+    const context: HostCallContext = { pluginId: this.id, agentId: frame?.agentId ?? null, frame: frame?.kind ?? null };
+    const cArgs = event.args.slice(0, hostSlotArity[slot]);
+    const onChunk = slot === 'complete_stream' && event.hasOnChunk ? (chunk: string) => bridge.runChunk(event.request, chunk) : null;
+    const implementationArgs =
+      slot === 'log' || slot === 'log_structured'
+        ? [event.intArg, ...cArgs]
+        : slot === 'complete_stream'
+          ? [cArgs[0], onChunk]
+          : cArgs;
+    const implementation = this.hostApi[slot] as ((ctx: HostCallContext, ...args: unknown[]) => unknown) | undefined;
+    const startedAt = new Date();
+    const started = performance.now();
+
+    Promise.resolve()
+      .then(() => (implementation ? implementation.call(this.hostApi, context, ...implementationArgs) : notSupportedAnswer(slot)))
+      .then(
+        (answer) => (rules.returnsString && typeof answer === 'string' ? answer : null),
+        (error: unknown) => {
+          this.events?.emit('pluginError', { pluginId: this.id, error });
+          return rules.returnsString
+            ? JSON.stringify({ error: 'host_error', message: `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}` })
+            : null;
+        },
+      )
+      .then((response) => {
+        bridge.reply(event.request, response);
+        if (!this.events) return;
+        const secretArgs = rules.secretArgs ?? [];
+        this.events.emit('hostCall', {
+          pluginId: this.id,
+          agentId: context.agentId,
+          frame: context.frame,
+          slot,
+          status: hostCallStatus(slot, event.intArg, response),
+          startedAt,
+          durationMs: performance.now() - started,
+          args: cArgs.map((arg, index) => (secretArgs.includes(index) && arg !== null ? '[redacted]' : arg)),
+          intArg: event.intArg,
+          response: rules.secretResponse && response !== null ? '[redacted]' : response,
+          requestBytes: cArgs.reduce((sum, arg) => sum + byteLength(arg), 0),
+          responseBytes: byteLength(response),
+        });
+      });
+  }
+}
+
+const emptyResult: BridgeCallResult = { pointer: null, text: null, textBytes: 0, tooLarge: false, failed: false };
+
+function notSupportedAnswer(slot: ServedSlot): string | undefined {
+  return SLOT_RULES[slot].returnsString ? notSupportedEnvelope(slot) : undefined;
+}
+
+function outcomeOf(result: BridgeCallResult): CallOutcome {
+  if (result.tooLarge) return { kind: 'too_large', bytes: result.textBytes };
+  if (result.text === null) return { kind: 'null' };
+  return { kind: 'returned', text: result.text };
+}
+
+/** Maps a tool call's outcome to the string the caller sees: the plugin's own text, or an error envelope. */
+export function toolResult(toolId: string, outcome: CallOutcome, maxStringBytes?: number): string {
+  const failure = (kind: string, message: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ ok: false, kind, message, tool: toolId, ...extra });
+  switch (outcome.kind) {
+    case 'returned':
+      return outcome.text;
+    case 'null':
+      return failure('execution_error', 'Plugin returned NULL response');
+    case 'too_large':
+      return failure(
+        'execution_error',
+        `Plugin returned ${outcome.bytes} bytes, over the host's limit${maxStringBytes ? ` of ${maxStringBytes} bytes` : ''}; return less data or page it.`,
+      );
+    case 'timeout':
+      return failure('timeout', `Tool '${toolId}' did not finish within ${outcome.timeoutMs / 1000} s.`, { retryable: true });
+    case 'shut_down':
+      return failure('unavailable', 'Plugin has been shut down');
+    case 'invalid_argument':
+      return failure('invalid_args', outcome.message);
+  }
+}

@@ -1,0 +1,91 @@
+import type { HostSlotName } from '@osr-host/abi-struct';
+
+/** How the runtime treats one host slot before any implementation sees the call. */
+export interface SlotRules {
+  /** The slot returns a string to the plugin (otherwise it is void). */
+  returnsString: boolean;
+  /** How many leading C-string arguments must be non-NULL (HOST_API.md §0). */
+  requiredArgs: number;
+  /** The value at those positions is a secret: it never reaches an event or a log (D14). */
+  secretArgs?: number[];
+  /** The answer is a secret (config_get). */
+  secretResponse?: boolean;
+}
+
+export const SLOT_RULES: Record<Exclude<HostSlotName, 'free_string'>, SlotRules> = {
+  config_get: { returnsString: true, requiredArgs: 1, secretResponse: true },
+  config_set: { returnsString: false, requiredArgs: 2, secretArgs: [1] },
+  config_delete: { returnsString: false, requiredArgs: 1 },
+  db_exec: { returnsString: true, requiredArgs: 1 },
+  db_query: { returnsString: true, requiredArgs: 1 },
+  log: { returnsString: false, requiredArgs: 1 },
+  dispatch: { returnsString: true, requiredArgs: 1 },
+  task_status: { returnsString: true, requiredArgs: 1 },
+  dispatch_cancel: { returnsString: false, requiredArgs: 1 },
+  dispatch_clarify: { returnsString: false, requiredArgs: 2 },
+  complete: { returnsString: true, requiredArgs: 1 },
+  complete_stream: { returnsString: true, requiredArgs: 1 },
+  embed: { returnsString: true, requiredArgs: 1 },
+  list_models: { returnsString: true, requiredArgs: 0 },
+  http_request: { returnsString: true, requiredArgs: 1 },
+  file_read: { returnsString: true, requiredArgs: 1 },
+  list_active_tasks: { returnsString: true, requiredArgs: 0 },
+  send_draft: { returnsString: false, requiredArgs: 2 },
+  dispatch_interrupt: { returnsString: false, requiredArgs: 1 },
+  dispatch_add_issue: { returnsString: true, requiredArgs: 0 },
+  complete_cancel: { returnsString: false, requiredArgs: 1 },
+  get_active_agent_id: { returnsString: true, requiredArgs: 0 },
+  log_structured: { returnsString: false, requiredArgs: 1 },
+};
+
+export type ServedSlot = keyof typeof SLOT_RULES;
+
+/** The envelope a slot gives while no implementation is wired for it. */
+export function notSupportedEnvelope(slot: ServedSlot): string {
+  return JSON.stringify({ error: 'not_supported', message: `${slot} is not available in this host yet` });
+}
+
+/** HOST_API.md §0's host_timeout envelope, for calls from a plugin call that already timed out. */
+export function abandonedCallEnvelope(): string {
+  return JSON.stringify({
+    error: 'host_timeout',
+    message: 'The plugin call this host call belongs to has timed out; the host no longer serves it.',
+  });
+}
+
+const INSIGHTS_ERROR_STATUS: Record<string, number> = {
+  invalid_request: 400,
+  invalid_task_id: 400,
+  unauthorized: 401,
+  consent_required: 401,
+  forbidden: 403,
+  access_denied: 403,
+  not_found: 404,
+  rate_limit_exceeded: 429,
+  plugin_busy: 429,
+  task_limit_reached: 429,
+  not_supported: 501,
+};
+
+const LOG_STATUS = [200, 200, 200, 299, 500];
+
+/**
+ * The status a host call records (INSIGHTS.md §1): a JSON answer with a
+ * string `error` maps through the error table, otherwise the slot's own
+ * success status.
+ */
+export function hostCallStatus(slot: ServedSlot, intArg: number, response: string | null): number {
+  if (slot === 'log' || slot === 'log_structured') return LOG_STATUS[intArg] ?? 200;
+  if (slot === 'dispatch_clarify') return 410;
+  if (slot === 'dispatch_add_issue') return 501;
+  if (slot === 'dispatch_cancel' || slot === 'complete_cancel') return 204;
+  if (response !== null && response.includes('"error"')) {
+    try {
+      const parsed = JSON.parse(response) as { error?: unknown };
+      if (typeof parsed.error === 'string') return INSIGHTS_ERROR_STATUS[parsed.error] ?? 500;
+    } catch {
+      // Not JSON: a plain answer, not an error envelope.
+    }
+  }
+  return slot === 'dispatch' ? 202 : 200;
+}
