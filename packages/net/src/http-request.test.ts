@@ -112,6 +112,14 @@ describe('http_request: happy paths over loopback', () => {
     expect(binary).toMatchObject({ method: 'PUT', body: 'hi there' });
   });
 
+  it('turns URL userinfo into Basic authorization', async () => {
+    const url = `http://me:p%40ss@127.0.0.1:${plain.port}/`;
+    const seen = JSON.parse((await call(net, { method: 'GET', url })).body).headers;
+    expect(seen.authorization).toBe(`Basic ${Buffer.from('me:p@ss').toString('base64')}`);
+    const stray = JSON.parse((await call(net, { method: 'GET', url: `http://%zz@127.0.0.1:${plain.port}/` })).body).headers;
+    expect(stray.authorization).toBe(`Basic ${Buffer.from('%zz:').toString('base64')}`);
+  });
+
   it('answers a body that is not UTF-8 as base64', async () => {
     const answer = await call(net, { method: 'GET', url: `${plain.origin}/binary` });
     expect(answer.body_encoding).toBe('base64');

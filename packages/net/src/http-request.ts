@@ -239,6 +239,15 @@ function redirectHop(hop: Hop, status: number, location: string, guard: SsrfGuar
   return { target: checked, method, headers, body };
 }
 
+/** Userinfo as the user meant it; text with a malformed escape stays as written instead of throwing. */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function successJson(response: IncomingMessage, body: Buffer, elapsedMs: number): string {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {
@@ -282,7 +291,7 @@ export async function httpRequest(
   headers[agentKey] = headers[agentKey] ? `${headers[agentKey]} ${suffix}` : suffix;
   const { url } = checked;
   if ((url.username || url.password) && !headerKey(headers, 'authorization')) {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    const credentials = `${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`;
     headers['Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
 
