@@ -33,9 +33,10 @@ function childPath(frame: Frame | undefined): PathSegment[] {
 export function scanJsonText(text: string): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
   const stack: Frame[] = [];
-  let index = 0;
-  while (index < text.length) {
-    const char = text[index];
+  // Jumps between structural characters; everything else (numbers, literals, whitespace) is skipped.
+  const structural = /[{}[\],"]/g;
+  for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {
+    const char = match[0];
     const top = stack[stack.length - 1];
     if (char === '{' || char === '[') {
       if (stack.length >= MAX_MANIFEST_DEPTH) {
@@ -48,18 +49,15 @@ export function scanJsonText(text: string): ManifestProblem[] {
           ? { kind: 'object', path, keys: new Set(), key: undefined, expectKey: true }
           : { kind: 'array', path, index: 0 },
       );
-      index += 1;
     } else if (char === '}' || char === ']') {
       stack.pop();
-      index += 1;
     } else if (char === ',') {
       if (top?.kind === 'array') top.index += 1;
       else if (top?.kind === 'object') top.expectKey = true;
-      index += 1;
-    } else if (char === '"') {
-      const end = endOfString(text, index);
+    } else {
+      const end = endOfString(text, match.index);
       if (top?.kind === 'object' && top.expectKey) {
-        const key = decodeKey(text.slice(index, end));
+        const key = decodeKey(text.slice(match.index, end));
         if (key !== undefined) {
           if (top.keys.has(key)) {
             problems.push({
@@ -73,9 +71,7 @@ export function scanJsonText(text: string): ManifestProblem[] {
         }
         top.expectKey = false;
       }
-      index = end;
-    } else {
-      index += 1;
+      structural.lastIndex = end;
     }
   }
   return problems;
@@ -85,10 +81,12 @@ export function scanJsonText(text: string): ManifestProblem[] {
 function endOfString(text: string, start: number): number {
   let index = start + 1;
   while (index < text.length) {
-    const char = text[index];
-    if (char === '\\') index += 2;
-    else if (char === '"') return index + 1;
-    else index += 1;
+    const quote = text.indexOf('"', index);
+    if (quote === -1) return text.length;
+    let backslashes = 0;
+    while (text[quote - 1 - backslashes] === '\\') backslashes += 1;
+    if (backslashes % 2 === 0) return quote + 1;
+    index = quote + 1;
   }
   return text.length;
 }
@@ -109,32 +107,55 @@ function decodeKey(literal: string): string | undefined {
  */
 export function inspectJsonValue(root: unknown): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
-  const pending: { value: unknown; path: PathSegment[] }[] = [{ value: root, path: [] }];
+  const pending: WalkNode[] = [{ value: root, depth: 0 }];
   // Bounds the work on values handed over already decoded, where shared
   // references could make the tree far bigger than any 1 MiB text.
   let budget = MAX_MANIFEST_BYTES;
   while (pending.length > 0) {
     budget -= 1;
     if (budget < 0) return [...problems, tooLargeProblem()];
-    const { value, path } = pending.pop()!;
+    const node = pending.pop()!;
+    const { value } = node;
     if (typeof value === 'string') {
-      if (value.includes('\0')) problems.push(nulProblem(path, 'value'));
+      if (value.includes('\0')) problems.push(nulProblem(pathOf(node), 'value'));
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (path.length >= MAX_MANIFEST_DEPTH) {
+    if (node.depth >= MAX_MANIFEST_DEPTH) {
       return [...problems, { code: 'too_deep', path: '$', message: tooDeepMessage }];
     }
-    const entries: [PathSegment, unknown][] = Array.isArray(value)
-      ? value.map((item, itemIndex) => [itemIndex, item])
-      : Object.entries(value);
-    for (let entry = entries.length - 1; entry >= 0; entry -= 1) {
-      const [segment, child] = entries[entry]!;
-      if (typeof segment === 'string' && segment.includes('\0')) problems.push(nulProblem([...path, segment], 'key'));
-      pending.push({ value: child, path: [...path, segment] });
+    const depth = node.depth + 1;
+    if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index -= 1) {
+        pending.push({ value: value[index], depth, parent: node, segment: index });
+      }
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (let index = keys.length - 1; index >= 0; index -= 1) {
+      const key = keys[index]!;
+      const child: WalkNode = { value: (value as Record<string, unknown>)[key], depth, parent: node, segment: key };
+      if (key.includes('\0')) problems.push(nulProblem(pathOf(child), 'key'));
+      pending.push(child);
     }
   }
   return problems;
+}
+
+/** A value met during the walk; the path is rebuilt from parents only when a problem needs it. */
+interface WalkNode {
+  value: unknown;
+  depth: number;
+  parent?: WalkNode;
+  segment?: PathSegment;
+}
+
+function pathOf(node: WalkNode): PathSegment[] {
+  const segments: PathSegment[] = [];
+  for (let current: WalkNode | undefined = node; current?.segment !== undefined; current = current.parent) {
+    segments.push(current.segment);
+  }
+  return segments.reverse();
 }
 
 export function tooLargeProblem(): ManifestProblem {

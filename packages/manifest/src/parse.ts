@@ -142,6 +142,10 @@ function problemFromIssue(issue: z.core.$ZodIssue, root: unknown): ManifestProbl
     }
     case 'invalid_value': {
       const choices = issue.values.map((choice) => JSON.stringify(choice)).join(', ');
+      if (found === undefined) {
+        const key = segments[segments.length - 1];
+        return { code: 'missing_key', path, message: `Add the required key "${String(key)}" (one of ${choices}).` };
+      }
       return { code: 'invalid_value', path, message: `Use one of ${choices} (got ${JSON.stringify(found)}).` };
     }
     case 'invalid_union':
