@@ -65,9 +65,10 @@ function scopeAgent(scope: ConfigScope): string {
   if (scope.agentId === undefined || scope.agentId === null) return defaultAgentId;
   const agentId = canonicalAgentId(scope.agentId);
   if (!agentId) {
+    // The rejected text is not echoed: a misplaced argument could be a secret.
     throw new ConfigKeychainError(
       'invalid_argument',
-      `Agent id "${scope.agentId}" is not a UUID: pass an agent's UUID, or null for the plugin-wide (Default agent) namespace.`,
+      "The agent id is not a UUID: pass an agent's UUID, or null for the plugin-wide (Default agent) namespace.",
     );
   }
   return agentId;

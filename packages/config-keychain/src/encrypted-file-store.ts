@@ -62,6 +62,8 @@ export class EncryptedFileSecretStore implements SecretStore {
   readonly filePath: string;
   readonly #keyFilePath: string;
   readonly #explicitKey: string | undefined;
+  /** Where the key comes from, for messages. */
+  readonly #keySource: string;
   readonly #warn: WarnFn;
   readonly #fallbackReason: string | undefined;
   #warned = false;
@@ -72,6 +74,12 @@ export class EncryptedFileSecretStore implements SecretStore {
     this.#keyFilePath = `${options.filePath}.key`;
     const key = options.secretKey ?? process.env[secretKeyEnvVar];
     this.#explicitKey = key === '' ? undefined : key;
+    this.#keySource =
+      this.#explicitKey === undefined
+        ? `the key file ${this.#keyFilePath}`
+        : options.secretKey === undefined
+          ? secretKeyEnvVar
+          : 'the secretKey option';
     this.#warn = options.warn ?? ((key, message) => process.emitWarning(message, { code: key }));
     this.#fallbackReason = options.fallbackReason;
   }
@@ -114,11 +122,10 @@ export class EncryptedFileSecretStore implements SecretStore {
   #warnOnce(): void {
     if (this.#warned) return;
     this.#warned = true;
-    const keySource = this.#explicitKey === undefined ? `the key file ${this.#keyFilePath}` : secretKeyEnvVar;
     const reason = this.#fallbackReason ? ` The OS keychain is not used: ${this.#fallbackReason}.` : '';
     this.#warn(
       notInKeychainWarningKey,
-      `Secrets are not in an OS keychain: they are kept in the AES-256-GCM encrypted file ${this.filePath}, keyed from ${keySource}.${reason} ` +
+      `Secrets are not in an OS keychain: they are kept in the AES-256-GCM encrypted file ${this.filePath}, keyed from ${this.#keySource}.${reason} ` +
         'Unlock or install an OS keychain (macOS Keychain, or a Secret Service such as gnome-keyring) to keep them there.',
     );
   }
@@ -165,9 +172,8 @@ export class EncryptedFileSecretStore implements SecretStore {
       const plain = Buffer.concat([decipher.update(Buffer.from(file.data, 'base64')), decipher.final()]);
       return JSON.parse(plain.toString('utf8')) as SecretMap;
     } catch (cause) {
-      const source = this.#explicitKey === undefined ? `the key file ${this.#keyFilePath}` : secretKeyEnvVar;
       throw this.#unreadable(
-        `it does not decrypt with the key from ${source}; restore the key it was written with, or move the file away to start empty`,
+        `it does not decrypt with the key from ${this.#keySource}; restore the key it was written with, or move the file away to start empty`,
         cause,
       );
     }
