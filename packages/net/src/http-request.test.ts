@@ -456,7 +456,11 @@ describe('http_request: rate limit', () => {
     const request = { method: 'GET', url: counted.origin };
     for (let i = 0; i < 60; i++) expect((await call(local, request)).status).toBe(200);
     const refused = await call(local, request);
-    expect(refused).toMatchObject({ error: 'rate_limit_exceeded', retry_after_ms: 60_000 });
+    expect(JSON.parse(refused.raw)).toEqual({
+      error: 'rate_limit_exceeded',
+      message: 'http_request rate limit (60/60s) exceeded for this plugin and agent.',
+      retry_after_ms: 60_000,
+    });
     expect(counted.requests).toHaveLength(60);
     const otherAgent = JSON.parse((await local.httpRequest({ ...ctx, agentId: 'B0000000-0000-4000-8000-000000000002' }, JSON.stringify(request)))!);
     expect(otherAgent.status).toBe(200);

@@ -280,9 +280,11 @@ export async function httpRequest(
   if (typeof request === 'string') return request;
   const checked = options.guard.checkUrl(request.url);
   if (!checked.ok) return errorEnvelope(checked.error, checked.message, checked.reason ? { reason: checked.reason } : {});
-  if (!options.rateLimiter.tryAcquire(ctx.pluginId, ctx.agentId)) {
-    return errorEnvelope('rate_limit_exceeded', 'http_request rate limit (60/60s) exceeded for this plugin and agent.', {
-      retry_after_ms: 60_000,
+  const { rateLimiter } = options;
+  if (!rateLimiter.tryAcquire(ctx.pluginId, ctx.agentId)) {
+    const rate = `${rateLimiter.limit}/${rateLimiter.windowMs / 1000}s`;
+    return errorEnvelope('rate_limit_exceeded', `http_request rate limit (${rate}) exceeded for this plugin and agent.`, {
+      retry_after_ms: rateLimiter.windowMs,
     });
   }
   const headers = { ...request.headers };
