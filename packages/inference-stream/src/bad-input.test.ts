@@ -51,10 +51,8 @@ describe('misbehaving servers', () => {
     const server = await serve({ reply: () => ({ kind: 'stall', tokens: ['a'] }) });
     const { host } = hostFor(server, { idleTimeoutMs: 100 });
     const disconnected = server.nextClientDisconnect();
-    const { chunks, onChunk } = recorder();
-    expect(parse(await host.completeStream(context(), chat(), onChunk))).toMatchObject({ error: 'inference_error' });
-    expect(await disconnected).toMatchObject({ clientDisconnected: true, tokensSent: 1 });
-    expect(chunks.map((chunk) => chunk.choices[0].delta)).toEqual([{ content: 'a' }]);
+    expect(parse(await host.completeStream(context(), chat(), null))).toMatchObject({ error: 'inference_error' });
+    expect(await disconnected).toMatchObject({ clientDisconnected: true, completed: false });
   });
 
   it('answers inference_error when the provider is not reachable at all', async () => {

@@ -43,7 +43,8 @@ describe('completeCancel', () => {
     expect(served.completed).toBe(false);
   });
 
-  it('cancels a stream still waiting for the server, from outside on_chunk', async () => {
+  // The idle timeout is far beyond the test timeout: only the immediate upstream abort can end this stream in time.
+  it('cancels a stream still waiting for the server, from outside on_chunk', { timeout: 10_000 }, async () => {
     let requestArrived!: () => void;
     const arrived = new Promise<void>((resolve) => {
       requestArrived = resolve;
@@ -54,7 +55,7 @@ describe('completeCancel', () => {
         return { kind: 'hang' };
       },
     });
-    const { host } = hostFor(server);
+    const { host } = hostFor(server, { idleTimeoutMs: 600_000 });
     const { chunks, onChunk } = recorder();
     const disconnected = server.nextClientDisconnect();
     const pending = host.completeStream(context(), chat({ stream_id: 'waiting' }), onChunk);

@@ -18,6 +18,15 @@ describe('complete', () => {
     expect(response).not.toHaveProperty('tool_calls_executed');
   });
 
+  it('authenticates with the provider API key', async () => {
+    const server = await serve();
+    const { host } = hostFor(server, {
+      providers: [{ name: 'cloud', baseURL: server.baseURL, apiKey: 'sk-provider', models: ['fake-chat'] }],
+    });
+    await host.complete(context(), chat());
+    expect(server.responses[0]!.authorization).toBe('Bearer sk-provider');
+  });
+
   it('returns null for a NULL request', async () => {
     const { host } = hostFor(await serve());
     expect(await host.complete(context(), null)).toBeNull();
