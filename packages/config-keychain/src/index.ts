@@ -29,6 +29,6 @@ export { ConfigKeychainError, type ConfigKeychainErrorCode } from './errors.js';
 export { type KeychainAvailability, KeyringSecretStore, probeKeychain } from './keyring-store.js';
 export { type KeytarModule, KeytarSecretStore, loadKeytar } from './keytar-store.js';
 export { MemorySecretStore } from './memory-store.js';
-export { createOnceFilter, type OnceFilter, onceKey, type WarnFn } from './once.js';
+export { createOnceFilter, onceKey, type WarnFn } from './once.js';
 export { type OpenSecretStoreOptions, openSecretStore, type SecretStoreBackend } from './open-secret-store.js';
 export type { Credential, SecretStore, SecretStoreKind } from './secret-store.js';

@@ -1,12 +1,6 @@
 /** Receives a warning: `key` identifies it (`<plugin>|<op>|<reason>`), `message` is for people. */
 export type WarnFn = (key: string, message: string) => void;
 
-/** A warn function that passes each key through only the first time it is seen. */
-export interface OnceFilter extends WarnFn {
-  /** Whether `key` has already been passed through. */
-  has(key: string): boolean;
-}
-
 /**
  * Builds the one-shot warning key `<plugin>|<op>|<reason>` (plus optional detail
  * parts, e.g. the config key for `too_large`), the convention shared by host packages.
@@ -19,10 +13,10 @@ export function onceKey(pluginId: string, op: string, reason: string, ...detail:
  * Wraps `warn` so each key is logged once. The remembered keys are bounded
  * (oldest forgotten first) because keys can embed plugin-chosen config keys.
  */
-export function createOnceFilter(warn: WarnFn, options: { maxKeys?: number } = {}): OnceFilter {
+export function createOnceFilter(warn: WarnFn, options: { maxKeys?: number } = {}): WarnFn {
   const maxKeys = options.maxKeys ?? 4096;
   const seen = new Set<string>();
-  const filter = (key: string, message: string): void => {
+  return (key: string, message: string): void => {
     if (seen.has(key)) return;
     seen.add(key);
     if (seen.size > maxKeys) {
@@ -31,6 +25,4 @@ export function createOnceFilter(warn: WarnFn, options: { maxKeys?: number } = {
     }
     warn(key, message);
   };
-  filter.has = (key: string) => seen.has(key);
-  return filter;
 }
