@@ -83,6 +83,20 @@ describe('runManifestCli validate', () => {
     ]);
   });
 
+  it('keeps a problem on one line even when it quotes text with line breaks', async () => {
+    const { status, stderr } = await run(['validate', '-'], '{"a":}\n');
+    expect(status).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^\$: Not valid JSON: /);
+  });
+
+  it('escapes line breaks that come from the manifest itself', async () => {
+    const manifest = JSON.stringify({ plugin_id: 'p', capabilities: { routes: [{ id: 'r', path: '/a\n/b?', methods: ['GET'], auth: 'none' }] } });
+    const { status, stderr } = await run(['validate', '-'], manifest);
+    expect(status).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toEqual([String.raw`$.capabilities.routes[0].path: Route path '/a\n/b?': Remove the "?…" or "#…" part: requests are matched on the path alone, without query or fragment.`]);
+  });
+
   it.each<[string, string]>([
     ['not JSON', 'plugin_id = "x"'],
     ['not an object', '["plugin_id"]'],

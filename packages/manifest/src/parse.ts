@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { inspectJsonValue, MAX_MANIFEST_BYTES, scanJsonText, tooLargeProblem } from './json-input.js';
 import { describeJsonType, formatJsonPath, type PathSegment, valueAtPath } from './json-path.js';
 import { isRecognizedPermissionPolicy } from './effective-values.js';
-import type { ManifestProblem } from './problems.js';
+import { escapeControlCharacters, type ManifestProblem } from './problems.js';
 import { isHttpMethodToken, routePathIssues } from './route-path.js';
 import { type Manifest, manifestSchema } from './schema.js';
 import { checkMinMacos, checkMinOsaurus, formatMacosVersion, parseSemanticVersion } from './versions.js';
@@ -95,7 +95,7 @@ function decodeJson(input: unknown): DecodedJson {
     } catch (cause) {
       const message =
         cause instanceof SyntaxError
-          ? `Not valid JSON: ${cause.message}. Fix the syntax (a linter or \`node -e 'JSON.parse(…)'\` shows where).`
+          ? `Not valid JSON: ${escapeControlCharacters(cause.message)}. Fix the syntax at the position shown.`
           : 'The manifest could not be parsed (it is too deeply nested). Flatten it.';
       return { ok: false, problems: [{ code: cause instanceof SyntaxError ? 'invalid_json' : 'too_deep', path: '$', message }], cause };
     }

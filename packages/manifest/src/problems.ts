@@ -45,7 +45,12 @@ export const decodeProblemCodes: ReadonlySet<ManifestProblemCode> = new Set([
   'invalid_value',
 ]);
 
+/** Control characters (line breaks included) as JSON escapes, so manifest text quoted in a message stays on one line. */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
+}
+
 /** `$.a.b: message`, the one-line form used by the CLI and in error messages. */
 export function formatProblem(problem: ManifestProblem): string {
-  return `${problem.path}: ${problem.message}`;
+  return escapeControlCharacters(`${problem.path}: ${problem.message}`);
 }
