@@ -67,7 +67,7 @@ describe('bad input never crashes and gets a clear problem', () => {
 
   it('names the problem in words a plugin author can act on', () => {
     const result = parseManifest('{"plugin_id": "a",}');
-    expect(!result.ok && result.problems[0]!.message).toMatch(/^Not valid JSON: .+\. Fix the syntax/);
+    expect(!result.ok && result.problems[0]!.message).toMatch(/^Not valid JSON: .+\. Fix the JSON syntax/);
     const tooDeep = parseManifest('['.repeat(1000));
     expect(!tooDeep.ok && tooDeep.problems[0]!.message).toContain(`more than ${MAX_MANIFEST_DEPTH} levels`);
     const notObject = parseManifest('[]');

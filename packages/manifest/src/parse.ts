@@ -95,7 +95,7 @@ function decodeJson(input: unknown): DecodedJson {
     } catch (cause) {
       const message =
         cause instanceof SyntaxError
-          ? `Not valid JSON: ${escapeControlCharacters(cause.message)}. Fix the syntax at the position shown.`
+          ? `Not valid JSON: ${escapeControlCharacters(cause.message)}. Fix the JSON syntax (a JSON linter shows where).`
           : 'The manifest could not be parsed (it is too deeply nested). Flatten it.';
       return { ok: false, problems: [{ code: cause instanceof SyntaxError ? 'invalid_json' : 'too_deep', path: '$', message }], cause };
     }
