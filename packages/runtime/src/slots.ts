@@ -79,7 +79,7 @@ export function hostCallStatus(slot: ServedSlot, intArg: number, response: strin
   if (slot === 'dispatch_clarify') return 410;
   if (slot === 'dispatch_add_issue') return 501;
   if (slot === 'dispatch_cancel' || slot === 'complete_cancel') return 204;
-  if (response !== null && response.includes('"error"')) {
+  if (response?.includes('"error"')) {
     try {
       const parsed = JSON.parse(response) as { error?: unknown };
       if (typeof parsed.error === 'string') return INSIGHTS_ERROR_STATUS[parsed.error] ?? 500;

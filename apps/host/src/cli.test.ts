@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
+}
+
+const testPlugin = (abi = 6) => compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: abi } });
+const edgePlugin = (variant: string) => compilePlugin(fixtureSources.edgePlugin, { defines: { [variant]: true } });
+const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-host-home-'));
+
+describe('osr-host inspect', () => {
+  it('prints {plugin_id, abi, manifest} with the effective plugin ABI at each host level', () => {
+    for (const [level, abi] of [
+      ['6', 4],
+      ['3', 4],
+    ] as const) {
+      const { code, stdout } = run(['inspect', testPlugin(abi), '--abi', level]);
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout);
+      expect(report).toMatchObject({ plugin_id: 'test.plugin', abi, manifest: { plugin_id: 'test.plugin', version: `1.0.${abi}` } });
+    }
+    const legacy = JSON.parse(run(['inspect', edgePlugin('V1_ONLY'), '--abi', '1']).stdout);
+    expect(legacy).toMatchObject({ plugin_id: 'edge.plugin', abi: 1 });
+  });
+
+  it('exits non-zero with the loader message on stderr', () => {
+    const failures: Array<[string[], RegExp]> = [
+      [['inspect', testPlugin(6), '--abi', '1'], /needs host ABI level 2/],
+      [['inspect', edgePlugin('NOT_A_PLUGIN')], /^Missing plugin entry point \(osaurus_plugin_entry_v2 or osaurus_plugin_entry\)/],
+      [['inspect', edgePlugin('MISSING_POINTERS')], /missing required function\(s\): destroy, invoke/],
+      [['inspect', edgePlugin('NULL_MANIFEST')], /Plugin failed to return manifest/],
+      [['inspect', edgePlugin('BAD_MANIFEST')], /Failed to parse plugin manifest/],
+      [['inspect', join(freshHome(), 'missing.so')], /No such file/],
+    ];
+    for (const [args, message] of failures) {
+      const { code, stdout, stderr } = run(args);
+      expect(code, args.join(' ')).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+    }
+  });
+
+  it('rejects a bad --abi with usage', () => {
+    const { code, stderr } = run(['inspect', testPlugin(), '--abi', '7']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--abi takes a host ABI level from 1 to 6/);
+  });
+});
+
+describe('osr-host invoke', () => {
+  it('prints exactly the string the plugin returned, and exits 0 for ok:false too', () => {
+    const home = freshHome();
+    const echo = run(['invoke', testPlugin(), 'echo', '{"b":1,"a":[true]}', '--home', home]);
+    expect(echo).toMatchObject({ code: 0, stdout: '{"ok":true,"result":{"b":1,"a":[true]}}' });
+    const unknown = run(['invoke', testPlugin(), 'no_such_tool', '{}', '--home', home]);
+    expect(unknown.code).toBe(0);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, message: 'unknown tool' });
+  });
+
+  it('runs under --agent, else under the host’s own ordinary agent, stable across runs (D8)', () => {
+    const home = freshHome();
+    const given = run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--home', home, '--agent', '6f1e4c7a-2b59-4c1d-9a3e-0123456789ab']);
+    expect(JSON.parse(given.stdout).result).toBe('6F1E4C7A-2B59-4C1D-9A3E-0123456789AB');
+    const first = JSON.parse(run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--home', home]).stdout).result;
+    const second = JSON.parse(run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--home', home]).stdout).result;
+    expect(first).toMatch(UUID);
+    expect(first).not.toBe('00000000-0000-0000-0000-000000000001');
+    expect(second).toBe(first);
+    expect(run(['invoke', testPlugin(), 'echo', '{}', '--agent', 'not-a-uuid']).code).toBe(2);
+  });
+
+  it('takes --home from OSR_HOST_HOME when the flag is absent', () => {
+    const home = freshHome();
+    run(['invoke', testPlugin(), 'call.db_exec', 'CREATE TABLE marks (x)'], { OSR_HOST_HOME: home });
+    run(['invoke', testPlugin(), 'call.db_exec', 'INSERT INTO marks VALUES (7)'], { OSR_HOST_HOME: home });
+    const rows = run(['invoke', testPlugin(), 'call.db_query', 'SELECT x FROM marks', '--home', home]);
+    expect(JSON.parse(JSON.parse(rows.stdout).result)).toEqual({ columns: ['x'], rows: [[7]] });
+  });
+
+  it('answers the wired slots and not_supported for the rest', () => {
+    const home = freshHome();
+    const call = (tool: string, payload = '') => JSON.parse(run(['invoke', testPlugin(), tool, payload, '--home', home]).stdout).result;
+    expect(JSON.parse(call('call.dispatch_add_issue', 'T-1\n{}'))).toEqual({
+      error: 'not_supported',
+      message: 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.',
+    });
+    expect(call('call.dispatch_clarify', 'T-1\nyes')).toBe('void');
+    expect(JSON.parse(call('call.task_status', 'T-1'))).toEqual({
+      error: 'not_supported',
+      message: 'task_status is not available in this host yet',
+    });
+    const logged = run(['invoke', testPlugin(), 'call.log_structured', 'saved\n{"rows":3}', '--home', home]);
+    expect(logged.stderr).toContain('[Plugin:');
+    expect(logged.stderr).toContain('[WARN] saved {"rows":3}');
+  });
+
+  it('loads v1 plugins, which get no host table', () => {
+    const { code, stdout } = run(['invoke', edgePlugin('V1_ONLY'), 'hello', '{}', '--home', freshHome()]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, result: { type: 'tool', id: 'hello', destroyed: 0 } });
+  });
+
+  it('a crashing plugin takes down only the process that runs it in-process', () => {
+    const crashed = run(['invoke', testPlugin(), 'crash', '{}', '--home', freshHome()]);
+    expect(crashed.signal).toBe('SIGSEGV');
+  });
+});
+
+describe('osr-host serve', () => {
+  let server: ChildProcess | undefined;
+  afterEach(() => {
+    server?.kill('SIGKILL');
+  });
+
+  it('loads every installed plugin, lists the broken ones, and unloads on SIGTERM', async () => {
+    const home = freshHome();
+    const install = (id: string, version: string, library: string) => {
+      const directory = join(home, 'Tools', id, version);
+      mkdirSync(directory, { recursive: true });
+      copyFileSync(library, join(directory, `lib${id.replaceAll('.', '_')}.so`));
+    };
+    install('test.plugin', '1.0.0', testPlugin(6));
+    install('test.plugin', '0.9.0', edgePlugin('NULL_API'));
+    install('broken.plugin', '1.0.0', edgePlugin('NULL_API'));
+    install('mismatch.plugin', '1.0.0', testPlugin(5));
+    writeFileSync(join(home, 'Tools', 'notes.txt'), 'not a plugin directory');
+
+    server = spawn(process.execPath, [cli, 'serve', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      server!.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      });
+      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json());
+    expect(health.plugins).toEqual([{ plugin_id: 'test.plugin', version: '1.0.6', abi: 6 }]);
+    expect(health.failures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ pluginId: 'broken.plugin', message: 'Plugin v2 entry returned null API' }),
+        expect.objectContaining({ pluginId: 'mismatch.plugin', message: expect.stringMatching(/test\.plugin/) }),
+      ]),
+    );
+    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('[Plugin:test.plugin] [INFO] destroyed');
+  });
+});
+
+describe('osr-host manifest validate', () => {
+  it('exits 0 with the normalised manifest, or 1 with one line per problem', () => {
+    const directory = freshHome();
+    const good = join(directory, 'good.json');
+    const bad = join(directory, 'bad.json');
+    writeFileSync(good, JSON.stringify({ plugin_id: 'a.b', version: '1.0.0', capabilities: { tools: [{ id: 'x', description: 'X' }] } }));
+    writeFileSync(bad, JSON.stringify({ plugin_id: 'a.b', capabilities: { tools: [{ id: ' ', description: 'X' }] } }));
+    const ok = run(['manifest', 'validate', good]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ plugin_id: 'a.b' });
+    const refused = run(['manifest', 'validate', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toMatch(/\$\.capabilities\.tools\[0\]\.id/);
+  });
+});
+
+describe('the example plugin', () => {
+  it('builds with its Makefile and keeps its counter across host runs', () => {
+    const example = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'hello-plugin');
+    const home = freshHome();
+    const make = spawnSync('make', ['-s', '-C', example, 'install', `HOME_DIR=${home}`], { encoding: 'utf8' });
+    expect(make.status, make.stderr).toBe(0);
+    const library = join(home, 'Tools', 'dev.osr.hello', '1.0.0', 'libhello.so');
+    const count = () => JSON.parse(run(['invoke', library, 'count', '{}', '--home', home]).stdout).result.rows[0][0];
+    expect([count(), count()]).toEqual([1, 2]);
+    expect(JSON.parse(run(['invoke', library, 'greet', '{"name":"Ada"}', '--home', home]).stdout)).toEqual({
+      ok: true,
+      result: { greeting: 'Hello, Ada!' },
+    });
+  });
+});

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
+import { runManifestCli } from '@osr-host/manifest';
+import { toolResult } from '@osr-host/runtime';
+import { describeLoadError, OsrHost } from './host.js';
+import { resolveHome } from './paths.js';
+
+const USAGE = `osr-host — reference host for Osaurus native plugins
+
+Usage:
+  osr-host serve [--home DIR] [--port N] [--abi N]
+  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID]
+  osr-host inspect <library> [--abi N]
+  osr-host manifest validate <file|->
+
+Options:
+  --home DIR       plugin home (default $OSR_HOST_HOME, else ~/.osaurus)
+  --abi N          host ABI level 1-6 presented to plugins (default 6)
+  --agent UUID     agent for the call (default: the host's own ordinary agent)
+  --plugin-id ID   id for a library outside <home>/Tools (default: its file name)
+  --port N         port for serve (default 1337)
+`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class UsageError extends Error {}
+
+function parseLevel(value: string | undefined): HostAbiLevel | undefined {
+  if (value === undefined) return undefined;
+  const level = Number(value);
+  if (!isHostAbiLevel(level)) throw new UsageError(`--abi takes a host ABI level from 1 to 6, not "${value}".`);
+  return level;
+}
+
+/** Writes, then exits once the text is flushed: a plugin thread stuck forever must not keep the process alive. */
+function finish(code: number, stdout = '', stderr = ''): Promise<never> {
+  return new Promise(() => {
+    if (stderr) process.stderr.write(stderr.endsWith('\n') ? stderr : `${stderr}\n`);
+    process.stdout.write(stdout, () => process.exit(code));
+  });
+}
+
+async function inspect(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const [library] = positionals;
+  if (!library) throw new UsageError('inspect needs a library path.');
+  const host = new OsrHost({ home: resolveHome(values.home as string | undefined), level: parseLevel(values.abi as string | undefined) });
+  try {
+    const { plugin, manifest } = await host.loadLibrary(library, { pluginId: values['plugin-id'] as string | undefined });
+    const report = { plugin_id: manifest.plugin_id, abi: plugin.abi, manifest };
+    await host.close();
+    return finish(0, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (error) {
+    return finish(1, '', describeLoadError(error));
+  }
+}
+
+async function invoke(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const [library, toolId, payload = '{}'] = positionals;
+  if (!library || !toolId) throw new UsageError('invoke needs a library path and a tool id.');
+  const agentFlag = values.agent as string | undefined;
+  if (agentFlag !== undefined && !UUID.test(agentFlag)) throw new UsageError(`--agent takes a UUID, not "${agentFlag}".`);
+  const host = new OsrHost({ home: resolveHome(values.home as string | undefined), level: parseLevel(values.abi as string | undefined) });
+  let loaded: Awaited<ReturnType<OsrHost['loadLibrary']>>;
+  try {
+    loaded = await host.loadLibrary(library, { pluginId: values['plugin-id'] as string | undefined });
+  } catch (error) {
+    return finish(1, '', describeLoadError(error));
+  }
+  const agentId = agentFlag?.toUpperCase() ?? host.defaultAgentId();
+  const outcome = await loaded.plugin.invoke('tool', toolId, payload, { agentId });
+  const text = toolResult(toolId, outcome);
+  await host.close();
+  return finish(0, text);
+}
+
+async function serve(values: Record<string, unknown>): Promise<void> {
+  const port = Number(values.port ?? 1337);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${String(values.port)}".`);
+  const home = resolveHome(values.home as string | undefined);
+  const host = new OsrHost({ home, level: parseLevel(values.abi as string | undefined) });
+  const say = (line: string) => process.stderr.write(`osr-host: ${line}\n`);
+  say(`home ${home}, host ABI level ${host.level}`);
+  const agentId = host.defaultAgentId();
+  say(`default agent ${agentId}`);
+  const { loaded, failures } = await host.loadInstalled(say);
+  for (const { plugin, manifest } of loaded) say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${manifest.capabilities?.tools?.length ?? 0} tools)`);
+  for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
+
+  const server = http.createServer((request, response) => {
+    if (request.url === '/health') {
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          status: 'ok',
+          plugins: loaded.map(({ plugin, manifest }) => ({ plugin_id: plugin.id, version: manifest.version, abi: plugin.abi })),
+          failures,
+        }),
+      );
+      return;
+    }
+    response.statusCode = 404;
+    response.end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  say(`serving on http://127.0.0.1:${typeof address === 'object' && address ? address.port : port} (Ctrl-C to stop)`);
+
+  const stop = async (signal: string) => {
+    say(`${signal}: unloading plugins`);
+    server.close();
+    await host.close();
+    await finish(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'manifest') {
+    const code = await runManifestCli(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    return finish(code);
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      home: { type: 'string' },
+      abi: { type: 'string' },
+      agent: { type: 'string' },
+      port: { type: 'string' },
+      'plugin-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    return finish(command === undefined ? 2 : 0, USAGE);
+  }
+  switch (command) {
+    case 'inspect':
+      return inspect(positionals, values);
+    case 'invoke':
+      return invoke(positionals, values);
+    case 'serve':
+      return serve(values);
+    default:
+      throw new UsageError(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    void finish(2, '', `${(error as Error).message}\n\n${USAGE}`);
+  } else {
+    void finish(1, '', `osr-host: ${describeLoadError(error)}`);
+  }
+});
