@@ -80,6 +80,40 @@ describe('startFakeOpenAIServer', () => {
     expect(served.tokensSent).toBeLessThan(tokens.length);
   });
 
+  it('streams a live token source and aborts it when the client disconnects', async () => {
+    let sourceAborted!: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      sourceAborted = resolve;
+    });
+    async function* endless(signal: AbortSignal) {
+      signal.addEventListener('abort', () => sourceAborted(), { once: true });
+      for (let index = 0; !signal.aborted; index++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        yield `n${index} `;
+      }
+    }
+    const { server, client } = await serve({ reply: () => ({ kind: 'live', tokens: endless }) });
+    const stream = await client.chat.completions.create({ model: 'fake-chat', messages: [], stream: true });
+    const received: string[] = [];
+    for await (const chunk of stream) {
+      received.push(chunk.choices[0]?.delta.content ?? '');
+      if (received.length === 3) break;
+    }
+    await aborted;
+    expect(received).toEqual(['n0 ', 'n1 ', 'n2 ']);
+    const finite = await serve({ reply: () => ({ kind: 'live', tokens: async function* () { yield* ['a', 'b']; } }) });
+    const usageOnly = await new OpenAI({ baseURL: finite.server.baseURL, apiKey: 'k', maxRetries: 0 }).chat.completions.create({
+      model: 'fake-chat',
+      messages: [],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let completionTokens: number | undefined;
+    for await (const chunk of usageOnly) completionTokens ??= chunk.usage?.completion_tokens;
+    expect(completionTokens).toBe(2);
+    expect(server.responses[0]?.clientDisconnected).toBe(true);
+  });
+
   it('answers non-streamed requests, models and embeddings', async () => {
     const { client } = await serve({ models: ['a', 'b'], embeddingDimensions: 4 });
     const completion = await client.chat.completions.create({ model: 'a', messages: [{ role: 'user', content: 'say this' }] });

@@ -23,7 +23,12 @@ export type ScriptedReply =
   /** Accepts the request and never sends a byte. */
   | { kind: 'hang' }
   /** Answers with an OpenAI error body and this HTTP status. */
-  | { kind: 'http_error'; status: number; message: string };
+  | { kind: 'http_error'; status: number; message: string }
+  /**
+   * Streams content tokens as a source (a real engine, say) yields them, then `stop`.
+   * `signal` aborts when the client disconnects, so the source can stop generating.
+   */
+  | { kind: 'live'; tokens: (signal: AbortSignal) => AsyncIterable<string> };
 
 /** A chat-completions request body as the server received it. */
 export interface ReceivedChatRequest {
@@ -141,7 +146,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     const created = Math.floor(Date.now() / 1000);
     const id = `chatcmpl-fake-${responses.length}`;
     const deltas = scriptDeltas(script);
-    if (request.stream !== true) {
+    if (request.stream !== true && script.kind !== 'live') {
       served.tokensSent = deltas.length;
       served.completed = true;
       sendJSON(res, 200, nonStreamingBody(id, created, request, script, deltas.length));
@@ -165,12 +170,14 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
       res.end();
       return;
     }
-    for (const [index, delta] of deltas.entries()) {
-      if (tokenDelayMs > 0) await sleep(tokenDelayMs);
+    let first = true;
+    for await (const delta of script.kind === 'live' ? liveDeltas(script, res) : delayed(deltas, tokenDelayMs)) {
       if (!alive()) return;
-      write(chunk(index === 0 ? { role: 'assistant', ...delta } : delta));
+      write(chunk(first ? { role: 'assistant', ...delta } : delta));
+      first = false;
       served.tokensSent += 1;
     }
+    if (!alive()) return;
     if (script.kind === 'close_mid_stream') {
       served.completed = true;
       res.socket?.destroy();
@@ -179,12 +186,11 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     if (script.kind === 'stall') return;
     if (tokenDelayMs > 0) await sleep(tokenDelayMs);
     if (!alive()) return;
-    write(chunk({}, script.kind === 'tool_calls' ? 'tool_calls' : (script.finishReason ?? 'stop')));
+    write(chunk({}, script.kind === 'tool_calls' ? 'tool_calls' : script.kind === 'text' ? (script.finishReason ?? 'stop') : 'stop'));
     const includeUsage = (request['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
     if (includeUsage && (script.kind !== 'text' || script.reportUsage !== false)) {
-      const completion = deltas.length;
       const prompt = estimatePromptTokens(request);
-      write({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [], usage: usage(prompt, completion) });
+      write({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [], usage: usage(prompt, served.tokensSent) });
     }
     write('[DONE]');
     served.completed = true;
@@ -223,6 +229,27 @@ export function echoLastUserMessage(request: ReceivedChatRequest): ScriptedReply
 }
 
 type Delta = Record<string, unknown>;
+
+async function* delayed(deltas: Delta[], delayMs: number): AsyncGenerator<Delta> {
+  for (const delta of deltas) {
+    if (delayMs > 0) await sleep(delayMs);
+    yield delta;
+  }
+}
+
+async function* liveDeltas(script: Extract<ScriptedReply, { kind: 'live' }>, res: ServerResponse): AsyncGenerator<Delta> {
+  const disconnect = new AbortController();
+  const onClose = () => disconnect.abort();
+  res.on('close', onClose);
+  try {
+    for await (const token of script.tokens(disconnect.signal)) {
+      if (disconnect.signal.aborted) return;
+      yield { content: token };
+    }
+  } finally {
+    res.off('close', onClose);
+  }
+}
 
 /** One SSE delta per token; a tool call is announced, then its arguments arrive in fragments. */
 function scriptDeltas(script: ScriptedReply): Delta[] {
