@@ -129,7 +129,7 @@ export class ChatRun {
       if (turn.toolCalls.length === 0) return end(turn.finishReason === 'length' ? 'length' : 'stop');
 
       await this.#deliver(
-        { tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) },
+        { tool_calls: toWire(turn.toolCalls) },
         'tool_calls',
       );
       if (!turn.toolCalls.every((call) => executableTools.has(call.name))) return end('tool_calls');
@@ -138,7 +138,7 @@ export class ChatRun {
       messages.push({
         role: 'assistant',
         content: turn.content === '' ? null : turn.content,
-        tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
+        tool_calls: toWire(turn.toolCalls),
       });
       for (const call of turn.toolCalls) {
         if (this.#cancelled) return end('cancelled');
@@ -320,6 +320,11 @@ export class ChatRun {
       throw new InferenceStreamError('inference_error', `Delivering a chunk to on_chunk failed: ${describe(cause)}`, { cause });
     }
   }
+}
+
+/** Tool calls in the OpenAI message shape. */
+export function toWire(calls: ToolCall[]) {
+  return calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
 }
 
 /** The SDK wraps socket failures as "Connection error."; the cause says what happened. */

@@ -1,4 +1,4 @@
-import { ChatRun, type ChatResult, type ToolCall } from './chat-run.js';
+import { ChatRun, type ChatResult, type ToolCall, toWire } from './chat-run.js';
 import type { InferenceConfig } from './config.js';
 import { InferenceStreamError } from './errors.js';
 import { ProviderSet, type ResolvedModel, withDeadline } from './providers.js';
@@ -285,7 +285,7 @@ function assistantMessage(content: string, reasoning: string, toolCalls: ToolCal
     content: content === '' && toolCalls.length > 0 ? null : content,
     ...(reasoning !== '' ? { reasoning_content: reasoning } : {}),
     ...(toolCalls.length > 0
-      ? { tool_calls: toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
+      ? { tool_calls: toWire(toolCalls) }
       : {}),
   };
 }
