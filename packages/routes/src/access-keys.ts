@@ -1,0 +1,90 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RoutesError } from './errors.js';
+
+/** What `list()` shows about a key: never the key itself. */
+export interface AccessKeyInfo {
+  id: string;
+  label: string;
+  createdAt: string;
+}
+
+interface StoredKey extends AccessKeyInfo {
+  sha256: string;
+}
+
+const KEY_PREFIX = 'osk-v1-';
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+/**
+ * The host's access keys for `owner` routes and web UIs. Keys are shown once
+ * when minted; the file keeps only their SHA-256, so a leaked file grants
+ * nothing. Any listed key is valid for any plugin (upstream: no audience).
+ */
+export class AccessKeyStore {
+  private keys: StoredKey[];
+
+  /** `file` is a JSON file, created on the first mint (mode 0600). */
+  constructor(private readonly file: string) {
+    this.keys = this.read();
+  }
+
+  /** Creates a key and returns it in full; only its hash is stored. */
+  mint(label = ''): { id: string; key: string } {
+    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const id = randomUUID().toUpperCase();
+    this.keys.push({ id, label, createdAt: new Date().toISOString(), sha256: digest(key).toString('hex') });
+    this.write();
+    return { id, key };
+  }
+
+  list(): AccessKeyInfo[] {
+    return this.keys.map(({ id, label, createdAt }) => ({ id, label, createdAt }));
+  }
+
+  /** Removes a key by id; false when there was none. */
+  revoke(id: string): boolean {
+    const before = this.keys.length;
+    this.keys = this.keys.filter((key) => key.id !== id);
+    if (this.keys.length === before) return false;
+    this.write();
+    return true;
+  }
+
+  /** Whether `token` is a current key (constant-time per stored key). */
+  verify(token: string): boolean {
+    if (!token.startsWith(KEY_PREFIX)) return false;
+    const presented = digest(token);
+    return this.keys.some((key) => timingSafeEqual(Buffer.from(key.sha256, 'hex'), presented));
+  }
+
+  private read(): StoredKey[] {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new RoutesError('key_store_unreadable', `Cannot read the access-key file ${this.file}; check its permissions.`, { cause: error });
+    }
+    try {
+      const parsed = JSON.parse(text) as { keys?: StoredKey[] };
+      if (!Array.isArray(parsed.keys)) throw new TypeError('"keys" is not an array');
+      return parsed.keys.filter((key) => typeof key.sha256 === 'string' && /^[0-9a-f]{64}$/.test(key.sha256));
+    } catch (error) {
+      throw new RoutesError('key_store_unreadable', `The access-key file ${this.file} is not valid; restore it or delete it and mint new keys.`, {
+        cause: error,
+      });
+    }
+  }
+
+  private write(): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify({ keys: this.keys }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.file);
+  }
+}
