@@ -3,6 +3,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -116,6 +118,46 @@ describe('osr-host invoke', () => {
   });
 });
 
+describe('osr-host config', () => {
+  it('sets, gets and deletes per agent and plugin-wide; the plugin reads what the CLI wrote', () => {
+    const home = freshHome();
+    const pluginId = `cli-${process.pid}-${Date.now()}`;
+    const agent = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
+    expect(run(['config', 'set', pluginId, 'token', 'abc', '--agent', agent, '--home', home]).code).toBe(0);
+    expect(run(['config', 'get', pluginId, 'token', '--agent', agent, '--home', home]).stdout).toBe('abc\n');
+    expect(run(['config', 'get', pluginId, 'token', '--home', home]).code).toBe(1);
+    const read = run(['invoke', testPlugin(), 'call.config_get', 'token', '--plugin-id', pluginId, '--agent', agent, '--home', home]);
+    expect(JSON.parse(read.stdout).result).toBe('abc');
+    expect(run(['config', 'delete', pluginId, 'token', '--agent', agent, '--home', home]).code).toBe(0);
+    expect(run(['config', 'get', pluginId, 'token', '--agent', agent, '--home', home]).code).toBe(1);
+    expect(run(['config', 'set', pluginId, 'token', '--home', home]).code).toBe(2);
+  });
+});
+
+describe('osr-host invoke --allow-net', () => {
+  it('lets the plugin reach an allowed loopback server and blocks it otherwise', async () => {
+    const server = http.createServer((_request, response) => response.end('hello from loopback'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const request = JSON.stringify({ method: 'GET', url: `http://127.0.0.1:${port}/` });
+    const call = (extra: string[]) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'invoke', testPlugin(), 'call.http_request', request, '--home', freshHome(), ...extra]);
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+        });
+        child.on('exit', () => resolve(JSON.parse(JSON.parse(stdout).result)));
+      });
+    try {
+      expect(await call(['--allow-net', `127.0.0.1:${port}`])).toMatchObject({ status: 200, body: 'hello from loopback' });
+      expect(await call([])).toMatchObject({ error: 'ssrf_blocked' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('osr-host serve', () => {
   let server: ChildProcess | undefined;
   afterEach(() => {
@@ -145,7 +187,7 @@ describe('osr-host serve', () => {
       });
       server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
     });
-    const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json());
+    const health = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())) as { plugins: unknown; failures: unknown };
     expect(health.plugins).toEqual([{ plugin_id: 'test.plugin', version: '1.0.6', abi: 6 }]);
     expect(health.failures).toEqual(
       expect.arrayContaining([

@@ -4,15 +4,16 @@ import { parseArgs } from 'node:util';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { runManifestCli } from '@osr-host/manifest';
 import { toolResult } from '@osr-host/runtime';
-import { describeLoadError, OsrHost } from './host.js';
+import { describeLoadError, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
 import { resolveHome } from './paths.js';
 
 const USAGE = `osr-host — reference host for Osaurus native plugins
 
 Usage:
-  osr-host serve [--home DIR] [--port N] [--abi N]
-  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID]
+  osr-host serve [--home DIR] [--port N] [--abi N] [--allow-net HOST:PORT]...
+  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID] [--allow-net HOST:PORT]...
   osr-host inspect <library> [--abi N]
+  osr-host config get|set|delete <plugin_id> <key> [value] [--agent UUID] [--home DIR]
   osr-host manifest validate <file|->
 
 Options:
@@ -21,11 +22,27 @@ Options:
   --agent UUID     agent for the call (default: the host's own ordinary agent)
   --plugin-id ID   id for a library outside <home>/Tools (default: its file name)
   --port N         port for serve (default 1337)
+  --allow-net H:P  let plugins reach this host:port despite the SSRF guard (repeatable)
+                   (config without --agent reads and writes the plugin-wide default)
 `;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class UsageError extends Error {}
+
+function agentOption(values: Record<string, unknown>): string | undefined {
+  const agent = values.agent as string | undefined;
+  if (agent !== undefined && !UUID.test(agent)) throw new UsageError(`--agent takes a UUID, not "${agent}".`);
+  return agent?.toUpperCase();
+}
+
+function hostOptions(values: Record<string, unknown>) {
+  return {
+    home: resolveHome(values.home as string | undefined),
+    level: parseLevel(values.abi as string | undefined),
+    allowNet: (values['allow-net'] as string[] | undefined) ?? [],
+  };
+}
 
 function parseLevel(value: string | undefined): HostAbiLevel | undefined {
   if (value === undefined) return undefined;
@@ -45,7 +62,7 @@ function finish(code: number, stdout = '', stderr = ''): Promise<never> {
 async function inspect(positionals: string[], values: Record<string, unknown>): Promise<never> {
   const [library] = positionals;
   if (!library) throw new UsageError('inspect needs a library path.');
-  const host = new OsrHost({ home: resolveHome(values.home as string | undefined), level: parseLevel(values.abi as string | undefined) });
+  const host = new OsrHost(hostOptions(values));
   try {
     const { plugin, manifest } = await host.loadLibrary(library, { pluginId: values['plugin-id'] as string | undefined });
     const report = { plugin_id: manifest.plugin_id, abi: plugin.abi, manifest };
@@ -59,34 +76,48 @@ async function inspect(positionals: string[], values: Record<string, unknown>): 
 async function invoke(positionals: string[], values: Record<string, unknown>): Promise<never> {
   const [library, toolId, payload = '{}'] = positionals;
   if (!library || !toolId) throw new UsageError('invoke needs a library path and a tool id.');
-  const agentFlag = values.agent as string | undefined;
-  if (agentFlag !== undefined && !UUID.test(agentFlag)) throw new UsageError(`--agent takes a UUID, not "${agentFlag}".`);
-  const host = new OsrHost({ home: resolveHome(values.home as string | undefined), level: parseLevel(values.abi as string | undefined) });
+  const agentFlag = agentOption(values);
+  const host = new OsrHost(hostOptions(values));
   let loaded: Awaited<ReturnType<OsrHost['loadLibrary']>>;
   try {
     loaded = await host.loadLibrary(library, { pluginId: values['plugin-id'] as string | undefined });
   } catch (error) {
     return finish(1, '', describeLoadError(error));
   }
-  const agentId = agentFlag?.toUpperCase() ?? host.defaultAgentId();
+  const agentId = agentFlag ?? host.defaultAgentId();
   const outcome = await loaded.plugin.invoke('tool', toolId, payload, { agentId });
   const text = toolResult(toolId, outcome);
   await host.close();
   return finish(0, text);
 }
 
+async function config(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const [action, pluginId, key, value] = positionals;
+  if (!pluginId || !key || !['get', 'set', 'delete'].includes(action ?? '') || (action === 'set' && value === undefined)) {
+    throw new UsageError('config needs: get|set|delete <plugin_id> <key> [value].');
+  }
+  const agentId = agentOption(values) ?? null;
+  const host = new OsrHost(hostOptions(values));
+  try {
+    if (action === 'get') {
+      const found = await (await host.config()).get({ pluginId, agentId }, key);
+      await host.close();
+      return found === null ? finish(1, '', `No value for ${key} of ${pluginId}.`) : finish(0, `${found}\n`);
+    }
+    await host.setConfig(pluginId, agentId, key, action === 'set' ? (value as string) : null);
+    await host.close();
+    return finish(0);
+  } catch (error) {
+    return finish(1, '', `osr-host: ${describeLoadError(error)}`);
+  }
+}
+
 async function serve(values: Record<string, unknown>): Promise<void> {
   const port = Number(values.port ?? 1337);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${String(values.port)}".`);
-  const home = resolveHome(values.home as string | undefined);
-  const host = new OsrHost({ home, level: parseLevel(values.abi as string | undefined) });
   const say = (line: string) => process.stderr.write(`osr-host: ${line}\n`);
-  say(`home ${home}, host ABI level ${host.level}`);
-  const agentId = host.defaultAgentId();
-  say(`default agent ${agentId}`);
-  const { loaded, failures } = await host.loadInstalled(say);
-  for (const { plugin, manifest } of loaded) say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${manifest.capabilities?.tools?.length ?? 0} tools)`);
-  for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
+  let loaded: LoadedPlugin[] = [];
+  let failures: LoadFailure[] = [];
 
   const server = http.createServer((request, response) => {
     if (request.url === '/health') {
@@ -108,7 +139,14 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     server.listen(port, '127.0.0.1', resolve);
   });
   const address = server.address();
-  say(`serving on http://127.0.0.1:${typeof address === 'object' && address ? address.port : port} (Ctrl-C to stop)`);
+  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  const host = new OsrHost({ ...hostOptions(values), pluginRouteOrigin: origin });
+  say(`home ${host.home}, host ABI level ${host.level}`);
+  say(`default agent ${host.defaultAgentId()}`);
+  ({ loaded, failures } = await host.loadInstalled(say));
+  for (const { plugin, manifest } of loaded) say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${manifest.capabilities?.tools?.length ?? 0} tools)`);
+  for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
+  say(`serving on ${origin} (Ctrl-C to stop)`);
 
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
@@ -135,6 +173,7 @@ export async function main(argv: string[]): Promise<void> {
       agent: { type: 'string' },
       port: { type: 'string' },
       'plugin-id': { type: 'string' },
+      'allow-net': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -148,6 +187,8 @@ export async function main(argv: string[]): Promise<void> {
       return invoke(positionals, values);
     case 'serve':
       return serve(values);
+    case 'config':
+      return config(positionals, values);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }

@@ -1,5 +1,8 @@
-import type { PluginStorage } from '@osr-host/storage';
+import type { ConfigStore } from '@osr-host/config-keychain';
+import type { InferenceContext, InferenceHost } from '@osr-host/inference-stream';
+import type { Net } from '@osr-host/net';
 import type { HostApi, HostCallContext } from '@osr-host/runtime';
+import type { PluginStorage } from '@osr-host/storage';
 
 /** HOST_API.md §4 level names. */
 export const LOG_LEVEL_NAMES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -10,24 +13,46 @@ export function logLevelName(level: number): string {
 
 export interface HostApiServices {
   storage: PluginStorage;
+  /** The config store, opened on first use (opening probes the keychain). */
+  config: () => Promise<ConfigStore>;
+  net: Net;
+  inference: InferenceHost;
+  /** Adds the calling plugin's manifest instructions and tools to an inference call. */
+  inferenceContext: (ctx: HostCallContext) => InferenceContext;
   /** Where console lines go (stderr by default, so stdout stays the command's output). */
   writeConsole: (line: string) => void;
 }
 
 /**
  * The reference host's answer to every slot, built from the packages. Slots
- * not listed here answer the runtime's `not_supported` envelope until their
- * package is wired.
+ * not listed here (dispatch and tasks) answer the runtime's `not_supported`
+ * envelope until their package is wired.
  */
 export function buildHostApi(services: HostApiServices): HostApi {
   const consoleLine = (ctx: HostCallContext, level: number, text: string) =>
     services.writeConsole(`[Plugin:${ctx.pluginId}] [${logLevelName(level)}] ${text}`);
+  const { storage, net, inference, inferenceContext } = services;
   return {
     log: (ctx, level, message) => consoleLine(ctx, level, message),
     log_structured: (ctx, level, message, payload) => consoleLine(ctx, level, payload === null ? message : `${message} ${payload}`),
     get_active_agent_id: (ctx) => ctx.agentId,
-    db_exec: (ctx, sql, params) => services.storage.exec(ctx.pluginId, sql, params),
-    db_query: (ctx, sql, params) => services.storage.query(ctx.pluginId, sql, params),
+
+    config_get: async (ctx, key) => (await services.config()).configGet(ctx, key),
+    config_set: async (ctx, key, value) => (await services.config()).configSet(ctx, key, value),
+    config_delete: async (ctx, key) => (await services.config()).configDelete(ctx, key),
+
+    db_exec: (ctx, sql, params) => storage.exec(ctx.pluginId, sql, params),
+    db_query: (ctx, sql, params) => storage.query(ctx.pluginId, sql, params),
+
+    http_request: (ctx, request) => net.httpRequest(ctx, request),
+    file_read: (ctx, request) => net.fileRead(ctx, request),
+
+    complete: (ctx, request) => inference.complete(inferenceContext(ctx), request),
+    complete_stream: (ctx, request, onChunk) => inference.completeStream(inferenceContext(ctx), request, onChunk),
+    complete_cancel: (ctx, streamId) => inference.completeCancel(inferenceContext(ctx), streamId),
+    embed: (ctx, request) => inference.embed(inferenceContext(ctx), request),
+    list_models: (ctx) => inference.listModels(inferenceContext(ctx)),
+
     // Reserved slots (HOST_API.md "Reserved slots"): clarify has no effect; add_issue answers not_supported.
     dispatch_clarify: () => undefined,
     dispatch_add_issue: () =>

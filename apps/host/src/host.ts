@@ -1,10 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
+import {
+  ConfigDelivery,
+  ConfigStore,
+  composeFullPush,
+  type DeclaredConfigField,
+  openSecretStore,
+  type SecretStoreBackend,
+} from '@osr-host/config-keychain';
+import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig } from '@osr-host/inference-stream';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
-import { type NativePlugin, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
+import { createNet, type Net } from '@osr-host/net';
+import { type HostCallContext, type NativePlugin, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
 import {
   type AgentRegistry,
   agentRegistry,
   createPluginStorage,
+  DEFAULT_AGENT_ID,
   type HostDatabase,
   hostDatabasePath,
   openHostDatabase,
@@ -13,13 +26,19 @@ import {
 import { buildHostApi } from './host-api.js';
 import { pluginIdForLibrary, scanInstalledPlugins } from './paths.js';
 
-/** The version this host reports to `min_osaurus` checks. */
+/** The version this host reports to `min_osaurus` checks and in plugins' User-Agent. */
 export const HOST_VERSION = '0.1.0';
 
 export interface HostOptions {
   home: string;
   level?: HostAbiLevel;
   timeouts?: Partial<PluginTimeouts>;
+  /** `host:port` entries plugins may reach despite the SSRF guard (`--allow-net`). */
+  allowNet?: string[];
+  /** This host's own plugin-route server, which plugins may always call (the seed's cross-plugin pattern). */
+  pluginRouteOrigin?: string;
+  /** Secret-store backend for config (default `auto`: OS keychain, else the encrypted file). */
+  secretBackend?: SecretStoreBackend;
   writeConsole?: (line: string) => void;
 }
 
@@ -37,25 +56,57 @@ export interface LoadFailure {
 
 /**
  * The reference host: one plugin runtime whose host table is built from the
- * packages, plus the host's own database (agents) under `home`.
+ * packages, plus the host's own state under `home` (agents, config, data).
  */
 export class OsrHost {
   readonly home: string;
   readonly level: HostAbiLevel;
   readonly runtime: PluginRuntime;
   readonly storage: PluginStorage;
+  readonly net: Net;
+  readonly inference: InferenceHost;
+  readonly delivery: ConfigDelivery;
+  private readonly writeConsole: (line: string) => void;
+  private readonly secretBackend: SecretStoreBackend | undefined;
+  private readonly loaded = new Map<string, LoadedPlugin>();
   private hostDatabase: HostDatabase | undefined;
   private agentList: AgentRegistry | undefined;
+  private configStore: Promise<ConfigStore> | undefined;
 
   constructor(options: HostOptions) {
     this.home = options.home;
     this.level = options.level ?? DEFAULT_HOST_ABI_LEVEL;
+    this.secretBackend = options.secretBackend;
+    this.writeConsole = options.writeConsole ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const warn = (_key: string, message: string) => this.writeConsole(message);
     this.storage = createPluginStorage({ home: this.home });
-    const writeConsole = options.writeConsole ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.net = createNet({
+      home: this.home,
+      allow: options.allowNet ?? [],
+      hostProduct: `osr-host/${HOST_VERSION}`,
+      ...(options.pluginRouteOrigin ? { pluginRouteOrigin: options.pluginRouteOrigin } : {}),
+    });
+    this.inference = createInferenceHost({ ...loadInferenceConfig(this.readInferenceConfig(), process.env), warn });
+    this.delivery = new ConfigDelivery({
+      warn,
+      deliver: async (pluginId, agentId, key, value) => {
+        const plugin = this.runtime.get(pluginId);
+        if (!plugin || !(await plugin.configChanged(key, value, { agentId }))) {
+          throw new Error(`plugin ${pluginId} did not take the change of ${key}`);
+        }
+      },
+    });
     this.runtime = new PluginRuntime({
       level: this.level,
       timeouts: options.timeouts,
-      hostApi: buildHostApi({ storage: this.storage, writeConsole }),
+      hostApi: buildHostApi({
+        storage: this.storage,
+        config: () => this.config(),
+        net: this.net,
+        inference: this.inference,
+        inferenceContext: (ctx) => this.inferenceContext(ctx),
+        writeConsole: this.writeConsole,
+      }),
     });
   }
 
@@ -73,6 +124,37 @@ export class OsrHost {
     return this.agents.ensureFirstOrdinaryAgent().id;
   }
 
+  /** Config on the OS keychain (or its encrypted-file fallback), opened on first use. */
+  config(): Promise<ConfigStore> {
+    this.configStore ??= openSecretStore({
+      backend: this.secretBackend ?? 'auto',
+      fallbackFilePath: join(this.home, 'config', 'secrets.enc'),
+      warn: (_key, message) => this.writeConsole(`osr-host: ${message}`),
+    }).then(
+      (secrets) =>
+        new ConfigStore({
+          secrets,
+          warn: (_key, message) => this.writeConsole(message),
+          onPluginWrite: (pluginId, agentId, key, value) => this.delivery.notePluginWrite(pluginId, agentId, key, value),
+        }),
+    );
+    return this.configStore;
+  }
+
+  /**
+   * Host-side config write (CLI, UI): stores the value and delivers it to the
+   * plugin if it is loaded here; `null` deletes and delivers `""` as upstream's
+   * Disconnect does. `agentId` null means the plugin-wide (Default agent) value.
+   */
+  async setConfig(pluginId: string, agentId: string | null, key: string, value: string | null): Promise<void> {
+    const config = await this.config();
+    if (value === null) await config.delete({ pluginId, agentId }, key);
+    else await config.set({ pluginId, agentId }, key, value);
+    if (this.loaded.has(pluginId)) {
+      await this.delivery.notifyAndWait(pluginId, agentId ?? DEFAULT_AGENT_ID, [[key, value ?? '']]);
+    }
+  }
+
   /**
    * Loads one library and validates its manifest. `expectedPluginId` is
    * enforced for installed plugins (D6); a loose library is named by
@@ -81,16 +163,38 @@ export class OsrHost {
   async loadLibrary(path: string, options: { pluginId?: string; expectedPluginId?: string } = {}): Promise<LoadedPlugin> {
     const pluginId = options.pluginId ?? options.expectedPluginId ?? pluginIdForLibrary(path);
     const plugin = await this.runtime.load(path, pluginId);
+    let entry: LoadedPlugin;
     try {
       const { manifest, notes } = loadManifest(plugin.manifestText, {
         expectedPluginId: options.expectedPluginId,
         hostVersion: HOST_VERSION,
         platform: process.platform,
       });
-      return { plugin, manifest, notes };
+      entry = { plugin, manifest, notes };
     } catch (error) {
       await this.runtime.unload(pluginId);
       throw error;
+    }
+    this.loaded.set(pluginId, entry);
+    this.delivery.attach(pluginId, { abiVersion: plugin.abi, hasConfigHandler: plugin.supportsConfigChanges });
+    return entry;
+  }
+
+  /**
+   * The load-time full config push (HOST_API.md §2): every registered agent
+   * gets the plugin's declared fields. Resolves once the plugin handled them.
+   */
+  async pushConfig(pluginId: string): Promise<void> {
+    const entry = this.loaded.get(pluginId);
+    const fields = entry?.manifest.capabilities?.config?.sections.flatMap((section) =>
+      section.fields.map((field): DeclaredConfigField => ({ key: field.key, type: field.type, default: field.default })),
+    );
+    if (!entry || !fields?.length) return;
+    const config = await this.config();
+    for (const agent of this.agents.list()) {
+      if (agent.id === DEFAULT_AGENT_ID) continue;
+      const changes = await composeFullPush(config, pluginId, agent.id, fields);
+      if (changes.length > 0) await this.delivery.notifyAndWait(pluginId, agent.id, changes);
     }
   }
 
@@ -100,7 +204,7 @@ export class OsrHost {
     const failures: LoadFailure[] = [];
     for (const installed of scanInstalledPlugins(this.home)) {
       if (installed.libraries.length === 0) {
-        failures.push({ pluginId: installed.pluginId, library: null, message: `No ${installed.directory}/*.so library to load` });
+        failures.push({ pluginId: installed.pluginId, library: null, message: `No plugin library in ${installed.directory}` });
         continue;
       }
       for (const library of installed.libraries) {
@@ -112,13 +216,45 @@ export class OsrHost {
         }
       }
     }
+    for (const { plugin } of loaded) {
+      await this.pushConfig(plugin.id).catch((error: unknown) => onProgress?.(`config push to ${plugin.id} failed: ${describeLoadError(error)}`));
+    }
     return { loaded, failures };
   }
 
   async close(): Promise<void> {
+    for (const pluginId of this.loaded.keys()) await this.delivery.detach(pluginId);
+    this.loaded.clear();
     await this.runtime.shutdown();
     await this.storage.closeAll();
     this.hostDatabase?.$client.close();
+  }
+
+  private inferenceContext(ctx: HostCallContext): InferenceContext {
+    const entry = this.loaded.get(ctx.pluginId);
+    const tools = entry?.manifest.capabilities?.tools ?? [];
+    return {
+      pluginId: ctx.pluginId,
+      agentId: ctx.agentId,
+      ...(entry?.manifest.instructions ? { instructions: entry.manifest.instructions } : {}),
+      ...(entry && tools.length > 0
+        ? {
+            tools: {
+              definitions: tools.map((tool) => ({
+                type: 'function',
+                function: { name: tool.id, description: tool.description, parameters: tool.parameters ?? { type: 'object' } },
+              })),
+              invoke: (name: string, argumentsJson: string) => entry.plugin.invokeTool(name, argumentsJson, { agentId: ctx.agentId }),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Providers from `<home>/config/inference.json` (optional); the environment adds `OSR_HOST_OPENAI_*`. */
+  private readInferenceConfig(): unknown {
+    const file = join(this.home, 'config', 'inference.json');
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
   }
 }
 

@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
+import { startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
+import type { HostCallRecord } from '@osr-host/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HostOptions, OsrHost } from './host.js';
+
+const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
+const DEFAULT_AGENT = '00000000-0000-0000-0000-000000000001';
+const scratch = mkdtempSync(join(tmpdir(), 'osr-host-wiring-'));
+
+const hosts: OsrHost[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((host) => host.close()));
+});
+
+function startHost(options: Partial<HostOptions> = {}, console: string[] = []) {
+  const host = new OsrHost({ home: mkdtempSync(join(scratch, 'home-')), writeConsole: (line) => void console.push(line), ...options });
+  hosts.push(host);
+  return host;
+}
+
+/** Loads the test plugin under a fresh id: the OS keychain is shared by every home. */
+async function loadTestPlugin(host: OsrHost) {
+  const library = uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }), scratch);
+  return (await host.loadLibrary(library, { pluginId: `wiring-${randomUUID()}` })).plugin;
+}
+
+/** The fixture wraps each slot's answer as {"ok":true,"result":<string or null>}. */
+async function slot(plugin: Awaited<ReturnType<typeof loadTestPlugin>>, tool: string, payload: string, agentId: string | null = AGENT) {
+  return (JSON.parse(await plugin.invokeTool(tool, payload, { agentId })) as { result: string | null }).result;
+}
+
+describe('config slots on the keychain (issue 4)', () => {
+  it('scopes values by agent, falls back to the plugin-wide value, and survives a restart', async () => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    const console: string[] = [];
+    const first = startHost({ home }, console);
+    const plugin = await loadTestPlugin(first);
+    await slot(plugin, 'call.config_set', 'api_base\nhttps://agent.example');
+    expect(await slot(plugin, 'call.config_get', 'api_base')).toBe('https://agent.example');
+    expect(await slot(plugin, 'call.config_get', 'api_base', randomUUID())).toBeNull();
+    await first.setConfig(plugin.id, null, 'region', 'eu-west');
+    expect(await slot(plugin, 'call.config_get', 'region', randomUUID())).toBe('eu-west');
+    await slot(plugin, 'call.config_set', 'empty\n');
+    expect(await slot(plugin, 'call.config_get', 'empty')).toBe('');
+    await slot(plugin, 'call.config_delete', 'empty');
+    expect(await slot(plugin, 'call.config_get', 'empty')).toBeNull();
+
+    const pluginId = plugin.id;
+    await first.close();
+    hosts.splice(hosts.indexOf(first), 1);
+    const second = startHost({ home });
+    expect(await (await second.config()).get({ pluginId, agentId: AGENT }, 'api_base')).toBe('https://agent.example');
+    // Under CI's unlocked gnome-keyring the values must live in the OS keychain, not the file fallback.
+    if (process.env.OSR_REQUIRE_SECRET_SERVICE) expect(console.join('\n')).not.toMatch(/not in an OS keychain|encrypted file/i);
+  });
+
+  it('treats the Default agent and agent-less threads as no agent (D8)', async () => {
+    const console: string[] = [];
+    const host = startHost({}, console);
+    const plugin = await loadTestPlugin(host);
+    await slot(plugin, 'call.config_set', 'token\nvalue', DEFAULT_AGENT);
+    await slot(plugin, 'thread.config_set', 'token\nvalue');
+    expect(await slot(plugin, 'call.config_get', 'token')).toBeNull();
+    expect(console.join('\n')).toMatch(/no_agent_context|no agent/i);
+  });
+
+  it('delivers host-side changes through on_config_changed, never echoing the plugin’s own writes', async () => {
+    const host = startHost();
+    const plugin = await loadTestPlugin(host);
+    await host.setConfig(plugin.id, AGENT, 'mode', 'fast');
+    expect(await slot(plugin, 'last_config', '')).toBe('mode=fast');
+    await slot(plugin, 'call.config_set', 'other\nvalue');
+    expect(await slot(plugin, 'last_config', '')).toBe('mode=fast');
+    await host.setConfig(plugin.id, AGENT, 'mode', null);
+    expect(await slot(plugin, 'last_config', '')).toBe('mode=');
+  });
+
+  it('never lets a config value reach a console line or an event', async () => {
+    const console: string[] = [];
+    const records: HostCallRecord[] = [];
+    const host = startHost({}, console);
+    host.runtime.events.on('hostCall', (record) => records.push(record));
+    const plugin = await loadTestPlugin(host);
+    const secret = `sk-${randomUUID()}`;
+    await slot(plugin, 'call.config_set', `api_key\n${secret}`);
+    expect(await slot(plugin, 'call.config_get', 'api_key')).toBe(secret);
+    await slot(plugin, 'call.config_set', `huge\n${'x'.repeat(1_100_000)}${secret}`);
+    expect(records.map((r) => r.slot)).toEqual(['config_set', 'config_get', 'config_set']);
+    expect(JSON.stringify(records)).not.toContain(secret);
+    expect(console.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('db slots (issue 4)', () => {
+  it('keeps every row when several plugin threads write at once', async () => {
+    const host = startHost();
+    const plugin = await loadTestPlugin(host);
+    await slot(plugin, 'call.db_exec', 'CREATE TABLE hits (n INTEGER)');
+    const writers = Array.from({ length: 8 }, () => plugin.invokeTool('thread_repeat.db_exec', '25\nINSERT INTO hits VALUES (1)', { agentId: AGENT }));
+    await Promise.all(writers);
+    expect(JSON.parse((await slot(plugin, 'call.db_query', 'SELECT COUNT(*) FROM hits'))!)).toEqual({ columns: ['COUNT(*)'], rows: [[200]] });
+  });
+
+  it('answers malformed params and hostile SQL with envelopes, and keeps serving', async () => {
+    const host = startHost();
+    const plugin = await loadTestPlugin(host);
+    expect(JSON.parse((await slot(plugin, 'call.db_query', 'SELECT ?\n[1,'))!)).toMatchObject({ error: 'invalid_request' });
+    expect(JSON.parse((await slot(plugin, 'call.db_exec', "/**/ATTACH DATABASE '/tmp/x.db' AS x"))!)).toMatchObject({ error: expect.any(String) });
+    expect(JSON.parse((await slot(plugin, 'call.db_exec', 'SELECT 1; DROP TABLE x'))!)).toMatchObject({ error: 'invalid_request' });
+    expect(JSON.parse((await slot(plugin, 'call.db_query', 'SELECT 41 + 1 AS answer'))!)).toEqual({ columns: ['answer'], rows: [[42]] });
+  });
+});
+
+describe('http_request and file_read (issue 8)', () => {
+  it('reaches an allow-listed loopback server from the invoke thread and from a plugin thread', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((request, response) => {
+      seen.push(`${request.method} ${request.url} ${request.headers['user-agent']}`);
+      response.setHeader('content-type', 'application/json');
+      response.end('{"pong":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const open = startHost({ allowNet: [`127.0.0.1:${port}`] });
+      const plugin = await loadTestPlugin(open);
+      const request = JSON.stringify({ method: 'GET', url: `http://127.0.0.1:${port}/ping` });
+      for (const tool of ['call.http_request', 'thread.http_request']) {
+        const response = JSON.parse((await slot(plugin, tool, request))!);
+        expect(response).toMatchObject({ status: 200, body: '{"pong":true}', headers: { 'content-type': 'application/json' } });
+      }
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toMatch(new RegExp(`^GET /ping .*osr-host/0\\.1\\.0 Plugin/${plugin.id}`));
+
+      const closed = startHost();
+      const blocked = JSON.parse((await slot(await loadTestPlugin(closed), 'call.http_request', request))!);
+      expect(blocked).toMatchObject({ error: 'ssrf_blocked' });
+      expect(seen).toHaveLength(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads files inside <home>/artifacts only, after resolving symlinks (D13)', async () => {
+    const host = startHost();
+    const plugin = await loadTestPlugin(host);
+    mkdirSync(join(host.home, 'artifacts'), { recursive: true });
+    writeFileSync(join(host.home, 'artifacts', 'report.txt'), 'quarterly numbers');
+    writeFileSync(join(host.home, 'secret.txt'), 'not for plugins');
+    symlinkSync(join(host.home, 'secret.txt'), join(host.home, 'artifacts', 'link.txt'));
+    const read = async (name: string) =>
+      JSON.parse((await slot(plugin, 'call.file_read', JSON.stringify({ path: join(host.home, 'artifacts', name) })))!);
+    const report = await read('report.txt');
+    expect(Buffer.from(report.data, 'base64').toString()).toBe('quarterly numbers');
+    expect(report).toMatchObject({ size: 17, mime_type: expect.stringMatching(/^text\/plain/) });
+    expect(await read('link.txt')).toMatchObject({ error: 'access_denied' });
+    expect(await read('../secret.txt')).toMatchObject({ error: 'access_denied' });
+    const fromThread = JSON.parse((await slot(plugin, 'thread.file_read', JSON.stringify({ path: join(host.home, 'artifacts', 'report.txt') })))!);
+    expect(fromThread).toMatchObject({ size: 17 });
+  });
+});
+
+describe('inference slots (issue 5)', () => {
+  it('streams to the plugin’s on_chunk, which cancels from inside the callback', async () => {
+    const server = await startFakeOpenAIServer({
+      models: ['tiny'],
+      reply: () => ({ kind: 'text', tokens: ['one ', 'two ', 'cancel-me ', 'never ', 'sent '] }),
+      tokenDelayMs: 5,
+    });
+    try {
+      const host = startHost();
+      mkdirSync(join(host.home, 'config'), { recursive: true });
+      writeFileSync(
+        join(host.home, 'config', 'inference.json'),
+        JSON.stringify({ providers: [{ name: 'local', baseURL: server.baseURL, models: ['tiny'] }], defaultModel: 'tiny' }),
+      );
+      const fresh = startHost({ home: host.home });
+      const plugin = await loadTestPlugin(fresh);
+      const request = JSON.stringify({ model: 'tiny', stream_id: 'S-42', messages: [{ role: 'user', content: 'count' }] });
+      const outcome = JSON.parse(await plugin.invokeTool('stream', request, { agentId: AGENT })) as {
+        result: { chunks: number; response: { error: string; partial_content: string; stream_id: string } };
+      };
+      expect(outcome.result.response).toMatchObject({ error: 'cancelled', stream_id: 'S-42' });
+      expect(outcome.result.response.partial_content).toBe('one two cancel-me ');
+      expect(outcome.result.chunks).toBeGreaterThanOrEqual(3);
+      const complete = JSON.parse((await slot(plugin, 'call.complete', JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }] })))!);
+      expect(complete.choices[0].message.content).toBe('one two cancel-me never sent ');
+      expect(complete.usage).toBeDefined();
+      const fromThread = JSON.parse((await slot(plugin, 'thread.complete', JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }] })))!);
+      expect(fromThread.choices[0].message.content).toBe('one two cancel-me never sent ');
+      expect(server.responses.at(-1)?.request.messages.at(-1)).toMatchObject({ role: 'user', content: 'hi' });
+    } finally {
+      await server.close();
+    }
+  });
+});
