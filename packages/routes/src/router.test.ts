@@ -344,6 +344,16 @@ describe('static web UI', () => {
     expect((await running.get('/plugins/routes.fixture/ui/assets')).status).toBe(200);
   });
 
+  it("takes a web file's agent from a Referer inside the same web UI, never a route's", async () => {
+    const page = `${running.surface.url}/plugins/routes.fixture/ui/?osr_agent=${AGENT}`;
+    const asset = await running.get('/plugins/routes.fixture/ui/assets/style.css', { agent: null, headers: { Referer: page } });
+    expect(asset.status).toBe(200);
+    const route = await running.get('/plugins/routes.fixture/api/hello', { agent: null, headers: { Referer: page } });
+    expect(route.status).toBe(401);
+    const otherPlugin = `${running.surface.url}/plugins/routes.second/ui/?osr_agent=${AGENT}`;
+    expect((await running.get('/plugins/routes.fixture/ui/assets/style.css', { agent: null, headers: { Referer: otherPlugin } })).status).toBe(401);
+  });
+
   it('matches the mount by whole segments: /ui-other is routed, not served', async () => {
     const response = await running.get('/plugins/routes.fixture/ui-other');
     expect([response.status, errorMessage(await response.text())]).toEqual([404, 'No matching route']);

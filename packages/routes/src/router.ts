@@ -127,6 +127,26 @@ function agentOf(request: IncomingMessage, rawQuery: string): string | undefined
   return header ?? agentFromQuery(rawQuery);
 }
 
+/**
+ * For files of a web UI only: the `osr_agent` of the page that asked for
+ * them, read from a Referer inside the same plugin's web mount. A page's own
+ * `<script src>` and `<link>` requests can carry neither the header nor the
+ * query; route calls cannot use this (a plain `fetch` stays 401).
+ */
+function agentFromReferer(request: IncomingMessage, pluginId: string, web: ManifestWeb): string | undefined {
+  const referer = request.headers.referer;
+  if (!referer) return undefined;
+  let page: URL;
+  try {
+    page = new URL(referer);
+  } catch {
+    return undefined;
+  }
+  const parsed = parsePluginUrl(page.pathname + page.search);
+  if (parsed?.kind !== 'plugin' || parsed.pluginId !== pluginId || !webMountCaptures(web.mount, parsed.subpath)) return undefined;
+  return agentFromQuery(parsed.rawQuery);
+}
+
 function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
@@ -315,13 +335,14 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     if (request.method === 'OPTIONS') return send(exchange, 204, [], Buffer.alloc(0));
     event.pluginId = url.pluginId;
     event.path = url.subpath;
-    const agentId = agentOf(request, url.rawQuery);
+    const plugin = options.plugins(url.pluginId);
+    const web = plugin?.manifest.capabilities.web;
+    const inWebMount = web !== undefined && webMountCaptures(web.mount, url.subpath);
+    const agentId = agentOf(request, url.rawQuery) ?? (inWebMount ? agentFromReferer(request, url.pluginId, web) : undefined);
     if (agentId === undefined || !isUuid(agentId)) return fail(exchange, 401, AGENT_REQUIRED);
     event.agentId = agentId;
-    const plugin = options.plugins(url.pluginId);
     if (!plugin) return fail(exchange, 404, `Plugin not found: ${url.pluginId}`);
-    const web = plugin.manifest.capabilities.web;
-    if (web && webMountCaptures(web.mount, url.subpath)) return serveWeb(exchange, plugin, web, url.rawQuery);
+    if (web && inWebMount) return serveWeb(exchange, plugin, web, url.rawQuery);
     const match = matchRoute(plugin.manifest.capabilities.routes ?? [], request.method ?? 'GET', url.subpath);
     if (!match) return fail(exchange, 404, 'No matching route');
     return serveRoute(exchange, plugin, match.route, match.params, url.rawQuery);
