@@ -1,0 +1,215 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dashboardPage } from './dashboard-page.js';
+import { InsightsError } from './errors.js';
+import { type FilterText, parseFilter } from './filters.js';
+import type { ActivityRow } from './schema.js';
+import type { ActivityStore } from './store.js';
+
+export interface DashboardOptions {
+  /** Where the host mounts the page (default `/insights`). */
+  mountPath?: string;
+  /**
+   * The host access key. When set, it opens the page from any address (as
+   * `?token=<key>` once, or `Authorization: Bearer <key>` on each API call).
+   * When absent, only loopback clients are served, after opening the
+   * one-time `startupToken` link.
+   */
+  accessKey?: string;
+  /** How often live views look for new rows (default 500 ms). */
+  pollIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface InsightsDashboard {
+  /** Serves the request if its path is under the mount and returns true; otherwise returns false and leaves it alone. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+  /** The one-time token; print `loginUrl(origin)` when the server starts. */
+  readonly startupToken: string;
+  /** `<origin><mount>?token=<startupToken>`. */
+  loginUrl(origin: string): string;
+  /** Ends open live streams (call before closing the server). */
+  close(): void;
+}
+
+const SESSION_COOKIE = 'osr_insights_session';
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+/** JSON that is safe even if a browser sniffs it as HTML: `<`, `>` and `&` are escaped. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+function sendJson(response: ServerResponse, status: number, value: unknown): void {
+  response.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+  response.end(safeJson(value));
+}
+
+/** A list row: everything but the bodies, which the detail endpoint serves. */
+function summary(row: ActivityRow) {
+  const { requestBody, responseBody, payload, ...rest } = row;
+  return rest;
+}
+
+function filterText(params: URLSearchParams): FilterText {
+  const text: FilterText = { payload: params.getAll('payload').filter(Boolean) };
+  for (const key of ['plugin', 'agent', 'path', 'status', 'level', 'since', 'until', 'text'] as const) {
+    const value = params.get(key);
+    if (value) text[key] = value;
+  }
+  return text;
+}
+
+/**
+ * The Insights page and its JSON/SSE endpoints as a node:http handler the
+ * host mounts (e.g. `if (!dashboard.handle(req, res)) …` in its server).
+ */
+export function createInsightsDashboard(store: ActivityStore, options: DashboardOptions = {}): InsightsDashboard {
+  const mount = (options.mountPath ?? '/insights').replace(/\/+$/, '');
+  if (!mount.startsWith('/')) throw new InsightsError('invalid_argument', `mountPath ${JSON.stringify(options.mountPath)} must start with "/".`);
+  const now = options.now ?? Date.now;
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const startupToken = randomBytes(24).toString('base64url');
+  let startupTokenUsed = false;
+  const sessions = new Set<string>();
+  const streams = new Set<() => void>();
+
+  const cookieSession = (request: IncomingMessage): string | undefined => {
+    for (const part of (request.headers.cookie ?? '').split(';')) {
+      const [name, ...value] = part.trim().split('=');
+      if (name === SESSION_COOKIE) return value.join('=');
+    }
+    return undefined;
+  };
+
+  const authorized = (request: IncomingMessage, url: URL, response: ServerResponse): 'ok' | 'handled' | 'denied' => {
+    if (!options.accessKey && !isLoopback(request.socket.remoteAddress)) return 'denied';
+    const session = cookieSession(request);
+    if (session && sessions.has(session)) return 'ok';
+    const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (options.accessKey && bearer && sameSecret(bearer, options.accessKey)) return 'ok';
+    const token = url.searchParams.get('token');
+    const opensPage = token !== null && ((options.accessKey && sameSecret(token, options.accessKey)) || (!startupTokenUsed && sameSecret(token, startupToken)));
+    if (!opensPage) return 'denied';
+    if (token === startupToken) startupTokenUsed = true;
+    const newSession = randomBytes(24).toString('base64url');
+    sessions.add(newSession);
+    url.searchParams.delete('token');
+    response.writeHead(303, {
+      ...COMMON_HEADERS,
+      location: `${url.pathname}${url.search}`,
+      'set-cookie': `${SESSION_COOKIE}=${newSession}; HttpOnly; SameSite=Strict; Path=${mount}`,
+    });
+    response.end();
+    return 'handled';
+  };
+
+  const stream = (request: IncomingMessage, response: ServerResponse, params: URLSearchParams) => {
+    const filter = parseFilter(filterText(params), now());
+    const after = Number(params.get('after') ?? store.latestId());
+    response.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    response.write(': live\n\n');
+    const stop = store.follow(Number.isSafeInteger(after) ? after : store.latestId(), filter, (rows) => {
+      response.write(`event: rows\ndata: ${safeJson(rows.map(summary))}\n\n`);
+    }, pollIntervalMs);
+    const end = () => {
+      stop();
+      streams.delete(end);
+      response.end();
+    };
+    streams.add(end);
+    request.on('close', end);
+  };
+
+  const route = (request: IncomingMessage, response: ServerResponse, url: URL) => {
+    const rest = url.pathname.slice(mount.length);
+    if (rest === '' || rest === '/') {
+      const nonce = randomBytes(16).toString('base64');
+      response.writeHead(200, {
+        ...COMMON_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      });
+      response.end(dashboardPage({ mountPath: mount, nonce }));
+      return;
+    }
+    const params = url.searchParams;
+    const rowMatch = /^\/api\/rows\/(\d+)$/.exec(rest);
+    if (rowMatch) {
+      const row = store.get(Number(rowMatch[1]));
+      if (row) sendJson(response, 200, row);
+      else sendJson(response, 404, { error: 'not_found', message: 'No such row: it may have been removed by retention.' });
+      return;
+    }
+    switch (rest) {
+      case '/api/rows': {
+        const page = store.query(parseFilter(filterText(params), now()), { limit: Number(params.get('limit') ?? 100), cursor: params.get('cursor') });
+        sendJson(response, 200, { rows: page.rows.map(summary), nextCursor: page.nextCursor, latestId: store.latestId() });
+        return;
+      }
+      case '/api/stats':
+        sendJson(response, 200, store.stats(parseFilter(filterText(params), now())));
+        return;
+      case '/api/warnings':
+        sendJson(response, 200, store.warnings(params.get('plugin') ? { pluginId: params.get('plugin')! } : {}));
+        return;
+      case '/api/stream':
+        stream(request, response, params);
+        return;
+      default:
+        sendJson(response, 404, { error: 'not_found', message: `Nothing at ${url.pathname}; the page is at ${mount}.` });
+    }
+  };
+
+  return {
+    startupToken,
+    loginUrl: (origin) => `${origin.replace(/\/+$/, '')}${mount}?token=${startupToken}`,
+    handle(request, response) {
+      const url = new URL(request.url ?? '/', 'http://insights.invalid');
+      if (url.pathname !== mount && !url.pathname.startsWith(`${mount}/`)) return false;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        sendJson(response, 405, { error: 'method_not_allowed', message: 'Insights is read-only: use GET.' });
+        return true;
+      }
+      const access = authorized(request, url, response);
+      if (access === 'handled') return true;
+      if (access === 'denied') {
+        sendJson(response, 401, {
+          error: 'unauthorized',
+          message: options.accessKey
+            ? 'Open Insights with ?token=<host access key>, or send Authorization: Bearer <host access key>.'
+            : 'Open Insights from this machine with the one-time link the host printed at start.',
+        });
+        return true;
+      }
+      try {
+        route(request, response, url);
+      } catch (error) {
+        if (error instanceof InsightsError && error.code === 'invalid_argument') sendJson(response, 400, { error: 'invalid_request', message: error.message });
+        else sendJson(response, 500, { error: 'internal', message: (error as Error).message });
+      }
+      return true;
+    },
+    close() {
+      for (const end of [...streams]) end();
+    },
+  };
+}
