@@ -56,12 +56,14 @@ export function preflightLibraryFile(path: string): void {
     const programHeaderCount = u16(header, 56);
     const sectionHeaderSize = u16(header, 58);
     const sectionHeaderCount = u16(header, 60);
-    const truncated = (needed: number): never => fail(path, `the file is truncated (needs ${needed} bytes, has ${size})`);
+    function truncated(needed: number): never {
+      return fail(path, `the file is truncated (needs ${needed} bytes, has ${size})`);
+    }
     if (programHeaderOffset + programHeaderSize * programHeaderCount > size) truncated(programHeaderOffset + programHeaderSize * programHeaderCount);
     if (sectionHeaderOffset + sectionHeaderSize * sectionHeaderCount > size) truncated(sectionHeaderOffset + sectionHeaderSize * sectionHeaderCount);
     for (let index = 0; index < programHeaderCount; index++) {
       const entry = read(programHeaderOffset + index * programHeaderSize, programHeaderSize);
-      if (!entry) return truncated(programHeaderOffset + (index + 1) * programHeaderSize);
+      if (!entry) truncated(programHeaderOffset + (index + 1) * programHeaderSize);
       const type = littleEndian ? entry.readUInt32LE(0) : entry.readUInt32BE(0);
       const fileEnd = u64(entry, 8) + u64(entry, 32);
       if (type === PT_LOAD && fileEnd > size) truncated(fileEnd);
