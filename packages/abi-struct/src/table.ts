@@ -1,14 +1,14 @@
 import koffi from 'koffi';
 import type { NativeBridge } from './bridge.js';
 import { AbiError } from './errors.js';
-import { HOST_SLOTS, type HostAbiLevel, hostSlotOffset, hostTableSize, isHostAbiLevel } from './layout.js';
+import { HOST_SLOTS, type HostAbiLevel, HostApiStruct, hostSlotOffset, hostTableSize, isHostAbiLevel } from './layout.js';
 
 /** A host table in native memory. */
 export interface HostTable {
   /** Address to hand to `osaurus_plugin_entry_v2`; null at level 1, which passes no table. */
   address: bigint | null;
   level: HostAbiLevel;
-  /** Bytes allocated: the level's table size (192 at level 5, 200 at level 6). */
+  /** The level's table size (192 at level 5, 200 at level 6); zeroed padding follows it up to 200 bytes. */
   size: number;
 }
 
@@ -25,8 +25,11 @@ export function buildHostTable(bridge: NativeBridge, pluginSlot: number, level: 
   }
   const size = hostTableSize(level);
   if (size === 0) return { address: null, level, size };
-  const address = koffi.alloc('uint8_t', size) as bigint;
-  koffi.encode(address, 0, koffi.array('uint8_t', size), new Uint8Array(size));
+  // Zeroed padding up to the full table: a plugin that tests a newer slot for NULL without
+  // checking `version` first reads NULL instead of whatever the heap holds past the table.
+  const allocated = koffi.sizeof(HostApiStruct);
+  const address = koffi.alloc('uint8_t', allocated) as bigint;
+  koffi.encode(address, 0, koffi.array('uint8_t', allocated), new Uint8Array(allocated));
   koffi.encode(address, hostSlotOffset('version'), 'uint32_t', level);
   for (const slot of HOST_SLOTS) {
     const offset = hostSlotOffset(slot.name);

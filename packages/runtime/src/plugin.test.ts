@@ -76,6 +76,24 @@ describe('lifecycle', () => {
   });
 });
 
+describe('host strings and version-gated slots at every host level (D1, D4)', () => {
+  it.each([2, 3, 4, 5, 6] as const)('level %i: the plugin frees host strings with free() or host->free_string, and sees only its level’s slots', async (level) => {
+    const plugin = await NativePlugin.load(library(6), {
+      pluginId: 'test.plugin',
+      level,
+      hostApi: { list_models: () => '{"data":[]}', get_active_agent_id: (ctx) => ctx.agentId },
+    });
+    loaded.push(plugin);
+    for (let round = 0; round < 50; round++) {
+      expect(result(await plugin.invokeTool('free_with_free', ''))).toBe('{"data":[]}');
+      expect(result(await plugin.invokeTool('free_with_host', ''))).toBe('{"data":[]}');
+    }
+    const agent = result(await plugin.invokeTool('call.get_active_agent_id', '', { agentId: AGENT }));
+    expect(agent).toBe(level >= 4 ? AGENT : 'unavailable');
+    expect(result(await plugin.invokeTool('call.log_structured', 'm', { agentId: AGENT }))).toBe(level >= 5 ? 'void' : 'unavailable');
+  });
+});
+
 describe('host callbacks (property 2, D3)', () => {
   it('come from the invoke thread with the frame agent, and from plugin threads with no agent', async () => {
     const seen: Array<[string | null, string | null]> = [];
