@@ -50,12 +50,13 @@ describe.skipIf(!haveChromium && !process.env.CI)('web UI in headless Chromium',
     const response = await page.goto(`${running.surface.url}/plugins/routes.browser/ui/?osr_agent=${AGENT}`);
     expect(response?.status()).toBe(200);
 
-    await page.waitForFunction(() => !document.body.textContent?.includes('pending'));
+    // Page-side code as strings: this package's TypeScript has no DOM types.
+    await page.waitForFunction("!document.body.textContent.includes('pending')");
     expect(await page.textContent('#agent')).toBe(`agent: ${AGENT}`);
     // The page shows what the plugin received: the agent header the injected fetch added.
     expect(await page.textContent('#with-header')).toBe(`with header: 200 ${AGENT}`);
     expect(await page.textContent('#without-header')).toBe('without header: 401');
-    expect(await page.evaluate(() => (window as unknown as { __osaurus: { apiUrl: string } }).__osaurus.apiUrl)).toBe('/plugins/routes.browser/api');
+    expect(await page.evaluate('window.__osaurus.apiUrl')).toBe('/plugins/routes.browser/api');
     const apiCalls = seenByServer.filter((request) => request.url.includes('/api/hello'));
     expect(apiCalls.map((request) => request.agent).sort()).toEqual([AGENT, null]);
 

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
@@ -89,7 +89,8 @@ beforeAll(async () => {
     ],
   });
   await vite.listen();
-  viteUrl = (vite.resolvedUrls?.local[0] as string).replace(/\/$/, '');
+  const address = vite.httpServer?.address() as AddressInfo;
+  viteUrl = `http://127.0.0.1:${address.port}`;
   fixture = await loadFixturePlugin({ PLUGIN_ID: '"routes.dev"' });
   running = await serve([fixture], { home });
 });
