@@ -23,6 +23,8 @@ export interface ActivityStoreOptions {
   maxWarnings?: number;
   /** Receives `[Plugin:<id>] [<LEVEL>] <message>` console lines for accepted log rows. */
   consoleLine?: (line: string) => void;
+  /** Receives each written batch, already mapped and redacted (e.g. for an OpenTelemetry export). */
+  onRowsWritten?: (rows: readonly NewActivityRow[]) => void;
   /** Receives background write failures (explicit `flush()` calls throw instead). Default: console.error. */
   onError?: (error: InsightsError) => void;
   /** Clock in ms since the epoch, for retention and throttling windows. */
@@ -178,6 +180,7 @@ export class ActivityStore {
   private readonly maxWarnings: number;
   private readonly consoleLine: ((line: string) => void) | undefined;
   private readonly onError: (error: InsightsError) => void;
+  private readonly onRowsWritten: ((rows: readonly NewActivityRow[]) => void) | undefined;
   private readonly now: () => number;
   private pending: Pending[] = [];
   private readonly drops = new Map<string, DropCounter>();
@@ -207,6 +210,7 @@ export class ActivityStore {
     this.maxWarnings = positiveInteger('maxWarnings', options.maxWarnings, 256);
     this.consoleLine = options.consoleLine;
     this.onError = options.onError ?? ((error) => console.error(error.message));
+    this.onRowsWritten = options.onRowsWritten;
     this.now = options.now ?? Date.now;
   }
 
@@ -249,18 +253,17 @@ export class ActivityStore {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return 0;
+    const rows = batch.map((entry) => ('row' in entry ? entry.row : toActivityRow(entry.input, this.maxBodyChars)));
     try {
       this.db.transaction((tx) => {
-        for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
-          const rows = batch.slice(start, start + INSERT_CHUNK).map((entry) => ('row' in entry ? entry.row : toActivityRow(entry.input, this.maxBodyChars)));
-          tx.insert(insightsRows).values(rows).run();
-        }
+        for (let start = 0; start < rows.length; start += INSERT_CHUNK) tx.insert(insightsRows).values(rows.slice(start, start + INSERT_CHUNK)).run();
       });
       this.applyRetention();
     } catch (cause) {
-      throw new InsightsError('write_failed', `Writing ${batch.length} Insights rows failed: ${(cause as Error).message}. Check the disk and the host database file.`, { cause });
+      throw new InsightsError('write_failed', `Writing ${rows.length} Insights rows failed: ${(cause as Error).message}. Check the disk and the host database file.`, { cause });
     }
-    return batch.length;
+    this.onRowsWritten?.(rows);
+    return rows.length;
   }
 
   /** Deletes rows over the count limit or older than the age limit. */
