@@ -96,8 +96,6 @@ interface DropCounter {
   overflowed: number;
 }
 
-const INSERT_CHUNK = 500;
-
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const chosen = value ?? fallback;
   if (!(Number.isInteger(chosen) && chosen >= 1)) {
@@ -182,6 +180,7 @@ export class ActivityStore {
   private readonly onError: (error: InsightsError) => void;
   private readonly onRowsWritten: ((rows: readonly NewActivityRow[]) => void) | undefined;
   private readonly now: () => number;
+  private readonly insertRow: { run(row: NewActivityRow): unknown };
   private pending: Pending[] = [];
   private readonly drops = new Map<string, DropCounter>();
   private timer: NodeJS.Timeout | undefined;
@@ -212,6 +211,12 @@ export class ActivityStore {
     this.onError = options.onError ?? ((error) => console.error(error.message));
     this.onRowsWritten = options.onRowsWritten;
     this.now = options.now ?? Date.now;
+    // One prepared single-row statement: SQLite reuses its plan, where a multi-row VALUES list is re-parsed every batch.
+    const columns = Object.keys(insightsRows).filter((key) => key !== 'id') as (keyof NewActivityRow)[];
+    this.insertRow = db
+      .insert(insightsRows)
+      .values(Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as unknown as NewActivityRow)
+      .prepare();
   }
 
   /** Opens (creating if needed) a database file holding only the Insights tables, owned by the store. */
@@ -255,8 +260,8 @@ export class ActivityStore {
     if (batch.length === 0) return 0;
     const rows = batch.map((entry) => ('row' in entry ? entry.row : toActivityRow(entry.input, this.maxBodyChars)));
     try {
-      this.db.transaction((tx) => {
-        for (let start = 0; start < rows.length; start += INSERT_CHUNK) tx.insert(insightsRows).values(rows.slice(start, start + INSERT_CHUNK)).run();
+      this.db.transaction(() => {
+        for (const row of rows) this.insertRow.run(row);
       });
       this.applyRetention();
     } catch (cause) {
