@@ -1,0 +1,154 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { McpError } from './errors.js';
+import type { PluginToolServer } from './server.js';
+
+export interface McpHttpOptions {
+  /** Validates `Authorization: Bearer <key>` from any peer: the host's access keys (`AccessKeyStore.verify` of @osr-host/routes). */
+  verifyAccessKey?: (key: string) => boolean | Promise<boolean>;
+  /** A secret accepted as `Authorization: Bearer <token>` from loopback peers only (see `writeLoopbackToken`). */
+  loopbackToken?: string;
+  /** Validates the agent a session names in `X-Osaurus-Agent-Id` at initialize; a refused one gets 400. */
+  acceptAgent?: (agentId: string) => boolean;
+  /** Where the endpoint is mounted (default `/mcp`). */
+  path?: string;
+}
+
+/** The streamable HTTP endpoint, to mount on a node:http server. */
+export interface McpHttpHandler {
+  /** Serves the request when its path is the endpoint's (returns true); otherwise leaves it alone (false). */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+  /** Sessions currently open. */
+  readonly sessionCount: number;
+  /** Ends every session. */
+  close(): Promise<void>;
+}
+
+const TOKEN_PREFIX = 'osr-mcp-';
+const AGENT_HEADER = 'x-osaurus-agent-id';
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function bearerOf(request: IncomingMessage): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match ? (match[1] as string) : null;
+}
+
+function sendJsonRpcError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+/**
+ * Mints a loopback token, writes it to `file` (mode 0600, replaced
+ * atomically) for local MCP clients to read, and returns it. A new token
+ * per host start means a token copied elsewhere stops working on restart.
+ */
+export function writeLoopbackToken(file: string): string {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${token}\n`, { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch (error) {
+    throw new McpError('token_file_unwritable', `Cannot write the MCP loopback token to ${file}; check that its directory is writable.`, { cause: error });
+  }
+  return token;
+}
+
+/**
+ * Streamable HTTP (MCP 2025-03-26 and later) at `/mcp`: one SDK session per
+ * client, with its own agent. Every request must carry
+ * `Authorization: Bearer <credential>`: an access key from any peer, or the
+ * loopback token from 127.0.0.0/8 or ::1; anything else gets 401.
+ */
+export function createMcpHttpHandler(toolServer: PluginToolServer, options: McpHttpOptions): McpHttpHandler {
+  if (!options.verifyAccessKey && !options.loopbackToken) {
+    throw new McpError('no_credentials', 'The MCP endpoint needs a way to admit clients: pass verifyAccessKey, loopbackToken, or both.');
+  }
+  const path = options.path ?? '/mcp';
+  const loopbackDigest = options.loopbackToken ? digest(options.loopbackToken) : null;
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+
+  async function isAuthorized(request: IncomingMessage): Promise<boolean> {
+    const credential = bearerOf(request);
+    if (credential === null) return false;
+    if (loopbackDigest && isLoopbackAddress(request.socket.remoteAddress) && timingSafeEqual(digest(credential), loopbackDigest)) return true;
+    return options.verifyAccessKey ? await options.verifyAccessKey(credential) : false;
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!(await isAuthorized(request))) {
+      request.resume();
+      sendJsonRpcError(response, 401, 'Send Authorization: Bearer <host access key>, or the loopback token from this machine.', {
+        'www-authenticate': 'Bearer realm="osr-host"',
+      });
+      return;
+    }
+    const sessionId = request.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const transport = transports.get(sessionId);
+      if (!transport) {
+        request.resume();
+        sendJsonRpcError(response, 404, 'Unknown or ended MCP session; initialize a new one.');
+        return;
+      }
+      await transport.handleRequest(request, response);
+      return;
+    }
+
+    const requestedAgent = request.headers[AGENT_HEADER];
+    const agentId = typeof requestedAgent === 'string' && requestedAgent !== '' ? requestedAgent : undefined;
+    if (agentId !== undefined && options.acceptAgent && !options.acceptAgent(agentId)) {
+      request.resume();
+      sendJsonRpcError(response, 400, `Unknown agent "${agentId}" in X-Osaurus-Agent-Id; name an agent of this host, or leave the header out.`);
+      return;
+    }
+    // Without a session id only initialize is valid; the transport answers anything else with 400.
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        transports.set(id, transport);
+      },
+    });
+    const session = toolServer.createSession(agentId === undefined ? {} : { agentId });
+    const forgetSession = session.onclose;
+    session.onclose = () => {
+      forgetSession?.();
+      if (transport.sessionId) transports.delete(transport.sessionId);
+    };
+    await session.connect(transport);
+    await transport.handleRequest(request, response);
+    if (!transport.sessionId) await session.close();
+  }
+
+  return {
+    handle(request, response) {
+      const url = request.url ?? '';
+      const queryStart = url.indexOf('?');
+      if ((queryStart === -1 ? url : url.slice(0, queryStart)) !== path) return false;
+      serve(request, response).catch((error: unknown) => {
+        if (!response.headersSent) sendJsonRpcError(response, 500, `The MCP endpoint failed: ${(error as Error)?.message ?? String(error)}`);
+        else response.destroy();
+      });
+      return true;
+    },
+    get sessionCount() {
+      return transports.size;
+    },
+    async close() {
+      await Promise.all([...transports.values()].map((transport) => transport.close()));
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError as ProtocolError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { buildCatalog, type CatalogEntry, type ServedPlugin } from './catalog.js';
+import { envelopeToCallToolResult } from './tool-result.js';
+
+export interface PluginToolServerOptions {
+  /** The plugins to serve. Read at every `tools/list` and `tools/call`, so it can be a live view of the host's set. */
+  plugins: () => Iterable<ServedPlugin>;
+  /** The agent calls run under when a session names none (D8: the host's first ordinary agent); null for none. */
+  agentId: string | null;
+  /** Shown to clients at initialize (default `osr-host` / `0.0.0`). */
+  serverInfo?: { name: string; version: string };
+  /** Gap between progress notifications of a running call, in milliseconds (default 1000). */
+  progressIntervalMs?: number;
+  /** Hears every tool call: when the client cancels it, and when its work has finished. */
+  onCallEvent?: (event: ToolCallEvent) => void;
+}
+
+/** One tool call as seen by the server, for logs and Insights. */
+export type ToolCallEvent =
+  | { type: 'cancelled'; name: string; pluginId: string; toolId: string; agentId: string | null }
+  | {
+      type: 'finished';
+      name: string;
+      pluginId: string;
+      toolId: string;
+      agentId: string | null;
+      isError: boolean;
+      /** The client had cancelled it; its result went nowhere. */
+      cancelled: boolean;
+      durationMs: number;
+    };
+
+/** Calls whose native work is still running, split by whether anyone still waits for them. */
+export interface ToolCallStats {
+  running: number;
+  /** Cancelled by the client but still inside the plugin (its thread cannot be interrupted). */
+  cancelledStillRunning: number;
+}
+
+export interface SessionOptions {
+  /** The agent this session's calls run under; undefined takes the server's `agentId`. */
+  agentId?: string | null;
+}
+
+/** Serves the plugins' tools to any number of MCP sessions. */
+export interface PluginToolServer {
+  /** A new SDK `Server` for one client connection; connect it to a transport. It is forgotten once closed. */
+  createSession(options?: SessionOptions): Server;
+  /** Sends `notifications/tools/list_changed` to every connected session; call it after the plugin set changed. */
+  notifyToolsChanged(): Promise<void>;
+  /** The tools as MCP lists them right now. */
+  listTools(): Tool[];
+  stats(): ToolCallStats;
+  /** Closes every session. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
+
+/** MCP requires an object schema; a manifest without one (or with another type) takes any object. */
+function inputSchemaOf(parameters: unknown): Tool['inputSchema'] {
+  if (parameters !== null && typeof parameters === 'object' && !Array.isArray(parameters)) {
+    const schema = parameters as Record<string, unknown>;
+    if (schema.type === undefined || schema.type === 'object') return { ...schema, type: 'object' };
+  }
+  return { type: 'object' };
+}
+
+function toolOf(entry: CatalogEntry): Tool {
+  return {
+    name: entry.name,
+    description: entry.tool.description,
+    inputSchema: inputSchemaOf(entry.tool.parameters),
+    _meta: { 'osr-host/plugin_id': entry.pluginId, 'osr-host/tool_id': entry.tool.id },
+  };
+}
+
+/**
+ * Creates the MCP face of a host: every loaded plugin's manifest tools,
+ * named uniquely across plugins (see `buildCatalog`), called through the
+ * plugin's `invokeTool` under the session's agent, with results mapped by
+ * `envelopeToCallToolResult`.
+ */
+export function createPluginToolServer(options: PluginToolServerOptions): PluginToolServer {
+  const sessions = new Set<Server>();
+  const serverInfo = options.serverInfo ?? { name: 'osr-host', version: '0.0.0' };
+  const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  const counts: ToolCallStats = { running: 0, cancelledStillRunning: 0 };
+  const catalog = () => buildCatalog(options.plugins());
+
+  async function callTool(
+    entry: CatalogEntry,
+    payloadJson: string,
+    agentId: string | null,
+    signal: AbortSignal,
+    reportProgress: ((message: string) => void) | null,
+  ): Promise<CallToolResult> {
+    const started = performance.now();
+    const identity = { name: entry.name, pluginId: entry.pluginId, toolId: entry.tool.id, agentId };
+    let cancelled = false;
+    counts.running++;
+    const work = entry.plugin
+      .invokeTool(entry.tool.id, payloadJson, { agentId, signal })
+      .then(envelopeToCallToolResult, (error: unknown) =>
+        envelopeToCallToolResult(
+          JSON.stringify({ ok: false, kind: 'execution_error', message: `The host failed to run the tool: ${(error as Error)?.message ?? String(error)}` }),
+        ),
+      )
+      .then((result) => {
+        if (cancelled) counts.cancelledStillRunning--;
+        else counts.running--;
+        options.onCallEvent?.({ type: 'finished', ...identity, isError: result.isError === true, cancelled, durationMs: performance.now() - started });
+        return result;
+      });
+
+    let ticks = 0;
+    reportProgress?.(`${entry.pluginId}/${entry.tool.id} started`);
+    const timer = reportProgress
+      ? setInterval(() => reportProgress(`${entry.pluginId}/${entry.tool.id} running for ${((++ticks * progressIntervalMs) / 1000).toFixed(1)} s`), progressIntervalMs)
+      : undefined;
+    let stopWaiting: () => void = () => {};
+    const released = new Promise<null>((resolve) => {
+      stopWaiting = () => resolve(null);
+      signal.addEventListener('abort', stopWaiting, { once: true });
+    });
+    if (signal.aborted) stopWaiting();
+    try {
+      const result = await Promise.race([work, released]);
+      if (result) return result;
+      // The native call cannot be interrupted: count it until its thread returns, as the runtime does for timeouts.
+      cancelled = true;
+      counts.running--;
+      counts.cancelledStillRunning++;
+      options.onCallEvent?.({ type: 'cancelled', ...identity });
+      return { isError: true, content: [{ type: 'text', text: 'cancelled: The client cancelled this call.' }] };
+    } finally {
+      clearInterval(timer);
+      signal.removeEventListener('abort', stopWaiting);
+    }
+  }
+
+  function createSession(sessionOptions: SessionOptions = {}): Server {
+    const agentId = sessionOptions.agentId === undefined ? options.agentId : sessionOptions.agentId;
+    const server = new Server(serverInfo, { capabilities: { tools: { listChanged: true } } });
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: catalog().map(toolOf) }));
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      const entry = catalog().find((candidate) => candidate.name === request.params.name);
+      if (!entry) {
+        throw new ProtocolError(ErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; list the tools again, the plugin set may have changed.`);
+      }
+      const progressToken = request.params._meta?.progressToken;
+      let progress = 0;
+      const reportProgress =
+        progressToken === undefined
+          ? null
+          : (message: string) => {
+              void extra
+                .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: progress++, message } })
+                .catch(() => {}); // a client gone mid-call is noticed through the abort signal
+            };
+      return callTool(entry, JSON.stringify(request.params.arguments ?? {}), agentId, extra.signal, reportProgress);
+    });
+    sessions.add(server);
+    server.onclose = () => sessions.delete(server);
+    return server;
+  }
+
+  return {
+    createSession,
+    async notifyToolsChanged() {
+      await Promise.all([...sessions].map((server) => server.sendToolListChanged().catch(() => {})));
+    },
+    listTools: () => catalog().map(toolOf),
+    stats: () => ({ ...counts }),
+    async close() {
+      await Promise.all([...sessions].map((server) => server.close()));
+    },
+  };
+}
