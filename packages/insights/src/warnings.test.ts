@@ -64,6 +64,18 @@ describe('WarningLog', () => {
     expect(hostApiWarnings.configTooLarge('p', 'big', 2_000_000).message).toContain('2000000-byte value, exceeding the 1 MiB config-value cap');
   });
 
+  it('serves as a (key, message) warn function and bounds the keys it remembers', () => {
+    const printed: string[] = [];
+    const log = new WarningLog({ print: (line) => printed.push(line), maxKeys: 2 });
+    const { warn } = log;
+    warn('p|config_set|store_failed', 'first');
+    warn('p|config_set|store_failed', 'again');
+    warn('p|b|x', 'second');
+    warn('p|c|x', 'third');
+    warn('p|config_set|store_failed', 'forgotten, so logged again');
+    expect(printed).toEqual(['[PluginHostAPI] first', '[PluginHostAPI] second', '[PluginHostAPI] third', '[PluginHostAPI] forgotten, so logged again']);
+  });
+
   it('takes the plugin id from the key, or <unknown>', () => {
     expect([warningPluginId('com.x|op|r'), warningPluginId('noseparator'), warningPluginId('|op')]).toEqual(['com.x', '<unknown>', '<unknown>']);
   });

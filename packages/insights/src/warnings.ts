@@ -14,6 +14,8 @@ export interface WarningLogOptions {
   print?: (line: string) => void;
   /** Entries kept in memory, oldest dropped first (default 256, as upstream). */
   maxEntries?: number;
+  /** Keys remembered by the once-filter, oldest forgotten first (default 4,096): keys embed plugin-chosen names. */
+  maxKeys?: number;
   now?: () => number;
 }
 
@@ -34,12 +36,14 @@ export class WarningLog {
   private readonly store: ActivityStore | undefined;
   private readonly print: (line: string) => void;
   private readonly maxEntries: number;
+  private readonly maxKeys: number;
   private readonly now: () => number;
 
   constructor(options: WarningLogOptions = {}) {
     this.store = options.store;
     this.print = options.print ?? ((line) => console.warn(line));
     this.maxEntries = options.maxEntries ?? 256;
+    this.maxKeys = options.maxKeys ?? 4096;
     this.now = options.now ?? Date.now;
   }
 
@@ -47,6 +51,7 @@ export class WarningLog {
   warnOnce(spec: WarningSpec): boolean {
     if (this.seen.has(spec.key)) return false;
     this.seen.add(spec.key);
+    if (this.seen.size > this.maxKeys) this.seen.delete(this.seen.values().next().value as string);
     const entry: WarningEntry = { key: spec.key, pluginId: warningPluginId(spec.key), message: spec.message, ts: this.now() };
     this.kept.push(entry);
     if (this.kept.length > this.maxEntries) this.kept.shift();
@@ -54,6 +59,11 @@ export class WarningLog {
     this.store?.addWarning(entry);
     return true;
   }
+
+  /** `warnOnce` as a `(key, message)` function, the shape other host packages take (e.g. config-keychain's `warn` option). */
+  readonly warn = (key: string, message: string): void => {
+    this.warnOnce({ key, message });
+  };
 
   /** This process's warnings, oldest first. */
   entries(): readonly WarningEntry[] {
