@@ -1,0 +1,88 @@
+import { DispatchError } from './errors.js';
+import type { TaskManager } from './manager.js';
+import { isTerminal, type TaskEvent } from './task-events.js';
+
+/** Where `osr-host tasks` writes, and what stops `watch`. */
+export interface TasksCliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Ends `watch` (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+const USAGE = [
+  'usage: osr-host tasks list',
+  '       osr-host tasks watch [<task_id>]',
+  '       osr-host tasks cancel <task_id>',
+  '       osr-host tasks answer <task_id> <text>',
+].join('\n');
+
+/**
+ * `osr-host tasks …` (argv: the words after `tasks`). Resolves with the exit
+ * code: 0 done, 1 the task could not be acted on, 2 usage.
+ */
+export async function runTasksCli(argv: readonly string[], io: TasksCliIo, manager: TaskManager): Promise<number> {
+  const [command, taskId, ...rest] = argv;
+  switch (command) {
+    case 'list':
+      return list(io, manager);
+    case 'watch':
+      return watch(io, manager, taskId);
+    case 'cancel':
+      if (!taskId || rest.length > 0) break;
+      if (manager.cancel(taskId)) {
+        io.out(`cancelled ${taskId.toUpperCase()}`);
+        return 0;
+      }
+      io.err(`osr-host: no active task ${taskId} in this host process; see \`osr-host tasks list\`.`);
+      return 1;
+    case 'answer':
+      if (!taskId || rest.length === 0) break;
+      try {
+        manager.answer(taskId, rest.join(' '));
+      } catch (error) {
+        if (!(error instanceof DispatchError)) throw error;
+        io.err(`osr-host: ${error.message}`);
+        return 1;
+      }
+      io.out(`answered ${taskId.toUpperCase()}`);
+      return 0;
+  }
+  io.err(USAGE);
+  return 2;
+}
+
+function list(io: TasksCliIo, manager: TaskManager): number {
+  const live = new Map(manager.list().map((task) => [task.id, task]));
+  const rows = manager.history();
+  if (rows.length === 0) {
+    io.out('no tasks');
+    return 0;
+  }
+  for (const row of rows) {
+    const question = live.get(row.taskId)?.question;
+    const status = question ? `${row.status} (${JSON.stringify(question)})` : row.status;
+    io.out([row.taskId, status, row.pluginId, row.agentId, row.updatedAt, row.title].join('\t'));
+  }
+  return 0;
+}
+
+/** Prints events as they are emitted until the signal aborts, or until `taskId` (if given) ends. */
+function watch(io: TasksCliIo, manager: TaskManager, taskId: string | undefined): Promise<number> {
+  const only = taskId?.toUpperCase();
+  return new Promise((resolve) => {
+    const stop = () => {
+      manager.events.off('taskEvent', onEvent);
+      io.signal?.removeEventListener('abort', stop);
+      resolve(0);
+    };
+    const onEvent = (event: TaskEvent) => {
+      if (only && event.taskId !== only) return;
+      io.out([new Date().toISOString(), event.taskId, event.name, event.json].join('\t'));
+      if (only && isTerminal(event.name)) stop();
+    };
+    if (io.signal?.aborted) return resolve(0);
+    manager.events.on('taskEvent', onEvent);
+    io.signal?.addEventListener('abort', stop);
+  });
+}
