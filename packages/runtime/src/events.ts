@@ -11,6 +11,10 @@ export interface RuntimeEventMap {
   abandonedCallReturned: [info: { pluginId: string; frame: FrameKind }];
   /** A host implementation threw, or destroy failed. */
   pluginError: [info: { pluginId: string; error: unknown }];
+  /** An isolated plugin's process crashed or was terminated for not answering. */
+  pluginCrashed: [info: { pluginId: string; signal: string | null; code: number | null; message: string }];
+  /** An isolated plugin crashed too often and refuses calls until reloaded. */
+  pluginQuarantined: [info: { pluginId: string; message: string }];
 }
 
 export class RuntimeEvents extends EventEmitter<RuntimeEventMap> {}

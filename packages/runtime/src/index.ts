@@ -10,5 +10,12 @@ export {
   type PluginTimeouts,
   toolResult,
 } from './plugin.js';
+export {
+  IsolatedPlugin,
+  type IsolatedPluginOptions,
+  type IsolationOptions,
+  pluginProcessEnvironment,
+} from './isolation/isolated-plugin.js';
+export type { PluginInstance } from './plugin-instance.js';
 export { PluginRuntime, type RuntimeOptions } from './runtime.js';
 export { hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';

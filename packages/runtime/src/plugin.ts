@@ -10,6 +10,7 @@ import {
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import type { FrameKind, HostApi, HostCallContext } from './host-api.js';
+import type { PluginInstance } from './plugin-instance.js';
 import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot } from './slots.js';
 
 /** Limits for each kind of plugin call, in milliseconds. */
@@ -49,7 +50,9 @@ export type CallOutcome =
   | { kind: 'too_large'; bytes: number }
   | { kind: 'timeout'; timeoutMs: number }
   | { kind: 'shut_down' }
-  | { kind: 'invalid_argument'; message: string };
+  | { kind: 'invalid_argument'; message: string }
+  /** The plugin's process crashed, was stopped for not answering, or is quarantined (isolated mode). */
+  | { kind: 'unavailable'; message: string };
 
 export interface CallOptions {
   /** The agent the frame runs under; null for none. */
@@ -90,7 +93,8 @@ function unsendableReason(name: string, value: string): string | null {
  * thread, so a call that blocks costs that thread only; timeouts release the
  * caller, and a timed-out call stays accounted for until its thread returns.
  */
-export class NativePlugin {
+export class NativePlugin implements PluginInstance {
+  readonly isolated = false;
   readonly id: string;
   readonly path: string;
   readonly hostLevel: HostAbiLevel;
@@ -424,5 +428,7 @@ export function toolResult(toolId: string, outcome: CallOutcome, maxStringBytes?
       return failure('unavailable', 'Plugin has been shut down');
     case 'invalid_argument':
       return failure('invalid_args', outcome.message);
+    case 'unavailable':
+      return failure('unavailable', outcome.message);
   }
 }

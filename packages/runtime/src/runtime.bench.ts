@@ -1,12 +1,13 @@
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import koffi from 'koffi';
 import { afterAll, bench, describe } from 'vitest';
-import { NativePlugin } from './index.js';
+import { IsolatedPlugin, NativePlugin } from './index.js';
 
 // Each group runs its cases side by side in one process: vitest prints how many times faster the
 // baseline is than each case, which is the ratio docs/benchmarks.md records.
 const library = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
 const plugin = await NativePlugin.load(library, { pluginId: 'bench.plugin', hostApi: { get_active_agent_id: (ctx) => ctx.agentId } });
+const isolated = await IsolatedPlugin.load(library, { pluginId: 'bench.isolated', hostApi: { get_active_agent_id: (ctx) => ctx.agentId } });
 const raw = koffi.load(library);
 const trivial = raw.func('int osr_bench_trivial(int x)');
 const CallbackProto = koffi.proto('void osr_bench_callback()');
@@ -17,7 +18,7 @@ const CALLBACKS = 100;
 
 afterAll(async () => {
   koffi.unregister(noop);
-  await plugin.shutdown();
+  await Promise.all([plugin.shutdown(), isolated.shutdown()]);
 });
 
 describe('plugin call: raw koffi call vs full invoke round trip', () => {
@@ -38,5 +39,23 @@ describe(`host callbacks: ${CALLBACKS} per iteration`, () => {
   });
   bench('host callback round trip from a plugin-spawned thread', async () => {
     await plugin.invoke('tool', 'thread_repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT });
+  });
+});
+
+describe('isolation overhead: invoke round trip', () => {
+  bench('in-process plugin', async () => {
+    await plugin.invoke('tool', 'echo', '1', { agentId: AGENT });
+  });
+  bench('isolated plugin (child process, IPC)', async () => {
+    await isolated.invoke('tool', 'echo', '1', { agentId: AGENT });
+  });
+});
+
+describe(`isolation overhead: ${CALLBACKS} host callbacks per iteration`, () => {
+  bench('in-process plugin', async () => {
+    await plugin.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT });
+  });
+  bench('isolated plugin (each callback crosses to the host process)', async () => {
+    await isolated.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT });
   });
 });

@@ -1,0 +1,92 @@
+/**
+ * The plugin process: loads one plugin with the same runtime as in-process
+ * mode. Its host API forwards every slot the parent implements to the parent,
+ * and its runtime events go back to the parent's event stream.
+ */
+import { HOST_SLOTS } from '@osr-host/abi-struct';
+import { RuntimeEvents } from '../events.js';
+import type { HostApi, HostCallContext } from '../host-api.js';
+import { type CallOptions, NativePlugin } from '../plugin.js';
+import type { LoadRequest, LoadResponse } from './protocol.js';
+import { type IpcChannel, RpcPeer } from './rpc.js';
+
+const channel = process as unknown as IpcChannel;
+const chunkCallbacks = new Map<number, (chunk: string) => Promise<void>>();
+let lastChunkToken = 0;
+let plugin: NativePlugin | undefined;
+
+const rpc = new RpcPeer(channel, async (method, params) => {
+  const p = params as Record<string, unknown>;
+  switch (method) {
+    case 'load':
+      return load(params as LoadRequest);
+    case 'invoke':
+      return loaded().invoke(p.type as string, p.id as string, p.payload as string, p.options as CallOptions);
+    case 'handleRoute':
+      return loaded().handleRoute(p.requestJson as string, p.options as CallOptions);
+    case 'configChanged':
+      return loaded().configChanged(p.key as string, p.value as string | null, p.options as CallOptions);
+    case 'taskEvent':
+      return loaded().taskEvent(p.taskId as string, p.eventType as number, p.eventJson as string, p.options as CallOptions);
+    case 'chunk':
+      return chunkCallbacks.get(p.token as number)?.(p.chunk as string);
+    case 'shutdown':
+      await plugin?.shutdown();
+      setImmediate(() => process.exit(0));
+      return null;
+    default:
+      throw new Error(`unknown method ${method}`);
+  }
+});
+
+function loaded(): NativePlugin {
+  if (!plugin) throw new Error('no plugin is loaded in this process');
+  return plugin;
+}
+
+/** A host API with only the slots the parent implements, each forwarded to the parent. */
+function forwardingHostApi(slots: readonly string[]): HostApi {
+  const api: Record<string, unknown> = {};
+  for (const slot of HOST_SLOTS.map((s) => s.name).filter((name) => slots.includes(name))) {
+    api[slot] =
+      slot === 'complete_stream'
+        ? async (ctx: HostCallContext, request: string, onChunk: ((chunk: string) => Promise<void>) | null) => {
+            const token = onChunk ? ++lastChunkToken : 0;
+            if (onChunk) chunkCallbacks.set(token, onChunk);
+            try {
+              return await rpc.request('host', { slot, ctx, args: [request], chunkToken: token });
+            } finally {
+              chunkCallbacks.delete(token);
+            }
+          }
+        : (ctx: HostCallContext, ...args: unknown[]) => rpc.request('host', { slot, ctx, args });
+  }
+  return api as HostApi;
+}
+
+async function load(request: LoadRequest): Promise<LoadResponse> {
+  const events = new RuntimeEvents();
+  for (const name of ['hostCall', 'callAbandoned', 'abandonedCallReturned', 'pluginError'] as const) {
+    events.on(name, (payload: unknown) =>
+      rpc.emit(name, name === 'pluginError' ? { ...(payload as object), error: String((payload as { error: unknown }).error) } : payload),
+    );
+  }
+  plugin = await NativePlugin.load(request.path, {
+    pluginId: request.pluginId,
+    level: request.level,
+    timeouts: request.timeouts,
+    maxStringBytes: request.maxStringBytes,
+    hostApi: forwardingHostApi(request.hostSlots),
+    events,
+  });
+  return {
+    manifestText: plugin.manifestText,
+    abi: plugin.abi,
+    supportsRoutes: plugin.supportsRoutes,
+    supportsConfigChanges: plugin.supportsConfigChanges,
+    supportsTaskEvents: plugin.supportsTaskEvents,
+  };
+}
+
+// The parent going away ends this process: nothing else would ever call the plugin.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,308 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AbiError, type AbiErrorCode, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
+import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
+import type { RuntimeEvents } from '../events.js';
+import type { HostApi, HostCallContext, HostCallRecord } from '../host-api.js';
+import { type CallOptions, type CallOutcome, DEFAULT_TIMEOUTS, type LoadPluginOptions, type PluginTimeouts, toolResult } from '../plugin.js';
+import type { PluginInstance } from '../plugin-instance.js';
+import type { HostCallRequest, LoadRequest, LoadResponse } from './protocol.js';
+import { RemoteError, RpcPeer } from './rpc.js';
+
+export interface IsolationOptions {
+  /** Environment variables passed to the plugin process on top of the allow-list. */
+  passEnv?: string[];
+  /** This many crashes (or hangs) within `crashWindowMs` quarantine the plugin. Default 3. */
+  maxCrashes?: number;
+  /** Default 60 s. */
+  crashWindowMs?: number;
+  /** How long past a call's own deadline the process may stay silent before it counts as hung. Default 5 s. */
+  hangGraceMs?: number;
+}
+
+export type IsolatedPluginOptions = LoadPluginOptions & IsolationOptions;
+
+/** Variables a plugin process gets; everything else (tokens, keys, proxies) stays with the host. */
+const ENVIRONMENT_ALLOW_LIST = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'CC'];
+
+export function pluginProcessEnvironment(passEnv: readonly string[] = []): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (ENVIRONMENT_ALLOW_LIST.includes(name) || name.startsWith('LC_') || passEnv.includes(name)) environment[name] = value;
+  }
+  return environment;
+}
+
+/** This package's root, from src/isolation/ (sources) or dist/ (built). */
+function packageRoot(): string {
+  for (let directory = dirname(fileURLToPath(import.meta.url)); directory !== dirname(directory); directory = dirname(directory)) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === '@osr-host/runtime') return directory;
+  }
+  throw new RuntimeError('invalid_argument', 'Cannot find the @osr-host/runtime package directory for the plugin process entry.');
+}
+
+/** The built plugin-process entry; the child is plain Node, so it runs from dist/. */
+export function pluginProcessScript(): string {
+  const script = join(packageRoot(), 'dist', 'plugin-process.js');
+  if (!existsSync(script)) {
+    throw new RuntimeError('invalid_argument', `The plugin process entry ${script} is missing; build @osr-host/runtime first (npx nx run @osr-host/runtime:build).`);
+  }
+  return script;
+}
+
+/**
+ * A plugin in a child process of its own (D21), running the same runtime as
+ * in-process mode. A crash or hang costs only that process: calls in flight
+ * get `unavailable`, the process restarts on the next call, and repeated
+ * crashes quarantine the plugin.
+ */
+export class IsolatedPlugin implements PluginInstance {
+  readonly isolated = true;
+  readonly id: string;
+  readonly path: string;
+  readonly hostLevel: HostAbiLevel;
+  manifestText = '';
+  abi = 0;
+  supportsRoutes = false;
+  supportsConfigChanges = false;
+  supportsTaskEvents = false;
+  private readonly options: IsolatedPluginOptions;
+  private readonly timeouts: PluginTimeouts;
+  private readonly hostApi: HostApi;
+  private readonly events: RuntimeEvents | undefined;
+  private child: ChildProcess | undefined;
+  private rpc: RpcPeer | undefined;
+  private starting: Promise<void> | undefined;
+  private terminationReason: string | undefined;
+  private crashTimes: number[] = [];
+  private quarantineReason: string | undefined;
+  private pendingCalls = 0;
+  private abandonedCalls = 0;
+  private shutdownDone: Promise<void> | undefined;
+
+  private constructor(path: string, options: IsolatedPluginOptions) {
+    this.id = options.pluginId;
+    this.path = path;
+    this.hostLevel = options.level ?? DEFAULT_HOST_ABI_LEVEL;
+    this.options = options;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.hostApi = options.hostApi ?? {};
+    this.events = options.events;
+  }
+
+  /** Starts the plugin process and loads the plugin there; load errors are the in-process ones. */
+  static async load(path: string, options: IsolatedPluginOptions): Promise<IsolatedPlugin> {
+    const plugin = new IsolatedPlugin(path, options);
+    await plugin.start();
+    return plugin;
+  }
+
+  get isShutDown(): boolean {
+    return this.shutdownDone !== undefined;
+  }
+
+  stats(): { inFlight: number; abandoned: number } {
+    return { inFlight: this.pendingCalls + this.abandonedCalls, abandoned: this.abandonedCalls };
+  }
+
+  /** The plugin process id, while one runs. */
+  get processId(): number | undefined {
+    return this.child?.pid;
+  }
+
+  invoke(type: string, id: string, payload: string, options: CallOptions = {}): Promise<CallOutcome> {
+    return this.outcomeCall('invoke', { type, id, payload, options }, options.timeoutMs ?? this.timeouts.tool);
+  }
+
+  async invokeTool(toolId: string, payload: string, options: CallOptions = {}): Promise<string> {
+    return toolResult(toolId, await this.invoke('tool', toolId, payload, options), this.options.maxStringBytes);
+  }
+
+  handleRoute(requestJson: string, options: CallOptions = {}): Promise<CallOutcome> {
+    return this.outcomeCall('handleRoute', { requestJson, options }, options.timeoutMs ?? this.timeouts.route);
+  }
+
+  async configChanged(key: string, value: string | null, options: CallOptions = {}): Promise<boolean> {
+    if (!this.supportsConfigChanges) return false;
+    const delivered = await this.call<boolean>('configChanged', { key, value, options }, options.timeoutMs ?? this.timeouts.delivery);
+    return delivered === true;
+  }
+
+  async taskEvent(taskId: string, eventType: number, eventJson: string, options: CallOptions = {}): Promise<boolean> {
+    if (!this.supportsTaskEvents) return false;
+    const delivered = await this.call<boolean>('taskEvent', { taskId, eventType, eventJson, options }, options.timeoutMs ?? this.timeouts.delivery);
+    return delivered === true;
+  }
+
+  /** Lets the plugin process drain and destroy the plugin, then ends it (killing it past the deadline). */
+  shutdown(): Promise<void> {
+    this.shutdownDone ??= (async () => {
+      const child = this.child;
+      const rpc = this.rpc;
+      if (!child || !rpc) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const deadline = Math.max(this.timeouts.tool, this.timeouts.route, this.timeouts.delivery) + this.timeouts.destroy + this.graceMs;
+      const watchdog = setTimeout(() => this.terminate(child, 'did not shut down in time'), deadline);
+      try {
+        await rpc.request('shutdown', null);
+        child.disconnect();
+      } catch {
+        // The process is already gone.
+      }
+      await exited;
+      clearTimeout(watchdog);
+    })();
+    return this.shutdownDone;
+  }
+
+  private get graceMs(): number {
+    return this.options.hangGraceMs ?? 5_000;
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= this.spawnAndLoad().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async spawnAndLoad(): Promise<void> {
+    const child = fork(pluginProcessScript(), [], {
+      env: pluginProcessEnvironment(this.options.passEnv),
+      // The plugin's own stdout and stderr go to the host's stderr: stdout may be a protocol (MCP, invoke output).
+      stdio: ['ignore', 2, 2, 'ipc'],
+      serialization: 'json',
+      // Not the host's flags (inspector, loaders, export conditions): the child runs the built entry as is.
+      execArgv: [],
+    });
+    const rpc: RpcPeer = new RpcPeer(
+      child,
+      (method, params): unknown => this.serveChild(rpc, method, params),
+      (name, payload) => this.forwardEvent(name, payload),
+    );
+    this.child = child;
+    this.rpc = rpc;
+    this.terminationReason = undefined;
+    child.once('exit', (code, signal) => this.onExit(child, rpc, code, signal));
+
+    const request: LoadRequest = {
+      path: this.path,
+      pluginId: this.id,
+      level: this.hostLevel,
+      timeouts: this.timeouts,
+      hostSlots: Object.keys(this.hostApi),
+      ...(this.options.maxStringBytes !== undefined ? { maxStringBytes: this.options.maxStringBytes } : {}),
+    };
+    const watchdog = setTimeout(() => this.terminate(child, `did not finish loading within ${this.timeouts.load / 1000}s`), this.timeouts.load + this.graceMs);
+    let loaded: LoadResponse;
+    try {
+      loaded = await rpc.request<LoadResponse>('load', request);
+    } catch (error) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw loadError(error);
+    } finally {
+      clearTimeout(watchdog);
+    }
+    Object.assign(this, loaded);
+  }
+
+  /** Runs one request against the live process, starting it first if a crash stopped it. */
+  private async call<T>(method: string, params: unknown, timeoutMs: number): Promise<T | CallOutcome> {
+    if (this.shutdownDone) return { kind: 'shut_down' };
+    if (this.quarantineReason) return { kind: 'unavailable', message: this.quarantineReason };
+    this.pendingCalls++;
+    try {
+      if (!this.rpc) {
+        try {
+          await this.start();
+        } catch (error) {
+          return { kind: 'unavailable', message: `Plugin '${this.id}' could not be restarted: ${(error as Error).message}` };
+        }
+      }
+      const child = this.child!;
+      const rpc = this.rpc!;
+      const watchdog = setTimeout(() => this.terminate(child, `did not respond within ${Math.round((timeoutMs + this.graceMs) / 1000)}s`), timeoutMs + this.graceMs);
+      try {
+        return await rpc.request<T>(method, params);
+      } catch (error) {
+        return { kind: 'unavailable', message: (error as Error).message };
+      } finally {
+        clearTimeout(watchdog);
+      }
+    } finally {
+      this.pendingCalls--;
+    }
+  }
+
+  private async outcomeCall(method: string, params: unknown, timeoutMs: number): Promise<CallOutcome> {
+    return (await this.call<CallOutcome>(method, params, timeoutMs)) as CallOutcome;
+  }
+
+  private terminate(child: ChildProcess, reason: string): void {
+    if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
+    this.terminationReason = reason;
+    child.kill('SIGTERM');
+    // A process that ignores SIGTERM (or is stopped) gets SIGKILL two seconds later.
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }, 2_000).unref();
+  }
+
+  private onExit(child: ChildProcess, rpc: RpcPeer, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) {
+      this.child = undefined;
+      this.rpc = undefined;
+    }
+    const expected = this.shutdownDone !== undefined && this.terminationReason === undefined;
+    const message = this.terminationReason
+      ? `Plugin '${this.id}' ${this.terminationReason}; its helper process was terminated and will restart on the next call`
+      : `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}); it restarts on the next call`;
+    rpc.failAll(new Error(expected ? 'Plugin has been shut down' : message));
+    this.abandonedCalls = 0;
+    if (expected) return;
+    this.events?.emit('pluginCrashed', { pluginId: this.id, signal, code, message });
+    const now = Date.now();
+    const window = this.options.crashWindowMs ?? 60_000;
+    this.crashTimes = [...this.crashTimes.filter((time) => now - time < window), now];
+    if (this.crashTimes.length >= (this.options.maxCrashes ?? 3)) {
+      this.quarantineReason = `Plugin '${this.id}' is quarantined after ${this.crashTimes.length} crashes within ${window / 1000}s; reload it to try again.`;
+      this.events?.emit('pluginQuarantined', { pluginId: this.id, message: this.quarantineReason });
+    }
+  }
+
+  /** Requests from the plugin process: its host calls, answered by the host API in this process. */
+  private serveChild(rpc: RpcPeer, method: string, params: unknown): unknown {
+    if (method !== 'host') throw new Error(`unknown method ${method}`);
+    const { slot, ctx, args, chunkToken } = params as HostCallRequest;
+    const implementation = this.hostApi[slot as keyof HostApi] as ((context: HostCallContext, ...rest: unknown[]) => unknown) | undefined;
+    if (!implementation) throw new Error(`the host does not implement ${slot}`);
+    const context = ctx as HostCallContext;
+    if (slot === 'complete_stream') {
+      const onChunk = chunkToken ? (chunk: string) => rpc.request<void>('chunk', { token: chunkToken, chunk }) : null;
+      return implementation.call(this.hostApi, context, args[0], onChunk);
+    }
+    return implementation.call(this.hostApi, context, ...args);
+  }
+
+  private forwardEvent(name: string, payload: unknown): void {
+    if (name === 'callAbandoned') this.abandonedCalls++;
+    if (name === 'abandonedCallReturned') this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
+    if (!this.events) return;
+    if (name === 'hostCall') {
+      const record = payload as HostCallRecord & { startedAt: string };
+      this.events.emit('hostCall', { ...record, startedAt: new Date(record.startedAt) });
+    } else if (name === 'callAbandoned' || name === 'abandonedCallReturned' || name === 'pluginError') {
+      (this.events.emit as (event: string, value: unknown) => boolean)(name, payload);
+    }
+  }
+}
+
+/** The in-process error class for a load failure reported by (or killing) the plugin process. */
+function loadError(error: unknown): Error {
+  if (!(error instanceof RemoteError)) return new RuntimeError('init_failed', (error as Error)?.message ?? String(error), { cause: error });
+  if (error.remoteName === 'AbiError') return new AbiError(error.code as AbiErrorCode, error.message, { cause: error });
+  return new RuntimeError((error.remoteName === 'RuntimeError' ? error.code : 'init_failed') as RuntimeErrorCode, error.message, { cause: error });
+}

@@ -1,0 +1,30 @@
+import type { HostAbiLevel } from '@osr-host/abi-struct';
+import type { PluginTimeouts } from '../plugin.js';
+
+/** Parent → child: load the plugin. */
+export interface LoadRequest {
+  path: string;
+  pluginId: string;
+  level: HostAbiLevel;
+  timeouts: PluginTimeouts;
+  maxStringBytes?: number;
+  /** Host slots the parent implements; the rest answer not_supported in the child. */
+  hostSlots: string[];
+}
+
+export interface LoadResponse {
+  manifestText: string;
+  abi: number;
+  supportsRoutes: boolean;
+  supportsConfigChanges: boolean;
+  supportsTaskEvents: boolean;
+}
+
+/** Child → parent: one host call, after the child runtime applied the NULL and frame rules. */
+export interface HostCallRequest {
+  slot: string;
+  ctx: { pluginId: string; agentId: string | null; frame: string | null };
+  args: unknown[];
+  /** complete_stream: non-zero when the plugin passed on_chunk; chunks go back as `chunk` requests. */
+  chunkToken?: number;
+}
