@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '@osr-host/manifest';
+import { writeFileDurably } from './durable-file.js';
+import { LifecycleError } from './errors.js';
+import { activeVersion, pluginDirectory } from './layout.js';
+
+export const CONSENT_FILE = '.user_consent';
+
+/**
+ * What a user approved. Upstream writes an empty marker; here the file also
+ * records the requirements approved, so an upgrade can tell whether they
+ * widened. An empty file is consent with unknown requirements.
+ */
+export interface ConsentRecord {
+  grantedAt: string | null;
+  /** Sorted `tool:requirement` pairs; null when unknown (an upstream empty marker). */
+  requirements: string[] | null;
+}
+
+/** Every `tool:requirement` a manifest declares, sorted. */
+export function declaredRequirements(manifest: Pick<Manifest, 'capabilities'> | undefined): string[] {
+  const pairs = new Set<string>();
+  for (const tool of manifest?.capabilities?.tools ?? []) {
+    for (const requirement of tool.requirements ?? []) pairs.add(`${tool.id}:${requirement}`);
+  }
+  return [...pairs].sort();
+}
+
+export function readConsent(versionDir: string): ConsentRecord | null {
+  const file = join(versionDir, CONSENT_FILE);
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, 'utf8').trim();
+  if (text === '') return { grantedAt: null, requirements: null };
+  try {
+    const value = JSON.parse(text) as { granted_at?: unknown; requirements?: unknown };
+    const requirements = Array.isArray(value.requirements) && value.requirements.every((r) => typeof r === 'string') ? (value.requirements as string[]) : null;
+    return { grantedAt: typeof value.granted_at === 'string' ? value.granted_at : null, requirements };
+  } catch {
+    return { grantedAt: null, requirements: null };
+  }
+}
+
+/** The `.user_consent` text recording the approved requirements. */
+export function consentFileContent(requirements: readonly string[] | null): string {
+  return `${JSON.stringify({ granted_at: new Date().toISOString(), requirements: requirements === null ? null : [...requirements].sort() })}\n`;
+}
+
+export function writeConsent(versionDir: string, requirements: readonly string[] | null): void {
+  writeFileDurably(join(versionDir, CONSENT_FILE), consentFileContent(requirements));
+}
+
+/**
+ * The requirements `next` declares that `previous` consent did not cover;
+ * null when either side is unknown (so the user must be asked).
+ */
+export function widenedRequirements(previous: ConsentRecord | null, next: readonly string[] | null): string[] | null {
+  if (previous?.requirements == null || next === null) return null;
+  const approved = new Set(previous.requirements);
+  return next.filter((requirement) => !approved.has(requirement));
+}
+
+/** The UI's "grant consent": marks the active version of an installed plugin as approved. */
+export function grantConsent(home: string, pluginId: string, requirements: readonly string[] | null = null): string {
+  const dir = pluginDirectory(home, pluginId);
+  const version = activeVersion(dir);
+  if (version === null) throw new LifecycleError('not_found', `No valid version directory found for ${pluginId}; install it first.`);
+  const versionDir = join(dir, version);
+  writeConsent(versionDir, requirements);
+  return versionDir;
+}

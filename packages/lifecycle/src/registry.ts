@@ -1,0 +1,186 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MAX_ARCHIVE_BYTES } from './archive.js';
+import { writeFileDurably } from './durable-file.js';
+import { LifecycleError } from './errors.js';
+import { type InstallOptions, type InstallResult, installFromPath, installPayload } from './install.js';
+import { activeVersion, compareVersions, isStrictSemver, pluginDirectory, toolsRoot } from './layout.js';
+import { parseMinisignPublicKey, verifyMinisign } from './minisign.js';
+import { hostPlatform, sha256Hex } from './receipt.js';
+import { StagingArea } from './staging.js';
+import { readTrustedKeys, trustPublisherKey } from './verify.js';
+
+/** One downloadable build of a version (LIFECYCLE.md §8). */
+export interface RegistryArtifact {
+  os: string;
+  arch: string;
+  url: string;
+  sha256: string;
+  minisign?: { signature: string; key_id?: string };
+  size?: number;
+}
+
+export interface RegistryVersion {
+  version: string;
+  release_date?: string;
+  notes?: string;
+  artifacts: RegistryArtifact[];
+}
+
+/** A plugin spec: `plugins/**\/*.json` in a registry. */
+export interface PluginSpec {
+  plugin_id: string;
+  name?: string;
+  description?: string;
+  public_keys?: Record<string, string>;
+  versions: RegistryVersion[];
+  /** Where the spec was read from; relative artifact URLs resolve against it. */
+  source: string;
+}
+
+function isSpec(value: unknown): value is Omit<PluginSpec, 'source'> {
+  const spec = value as PluginSpec;
+  return typeof spec === 'object' && spec !== null && typeof spec.plugin_id === 'string' && Array.isArray(spec.versions);
+}
+
+function localPath(location: string): string {
+  return location.startsWith('file:') ? fileURLToPath(location) : resolve(location);
+}
+
+/**
+ * Reads a registry: a directory (or `file://` URL of one) holding
+ * `plugins/**\/*.json` specs as upstream's osaurus-tools does, or one JSON
+ * index file holding an array of specs or `{"plugins": [...]}`.
+ */
+export function readRegistry(location: string): PluginSpec[] {
+  const path = localPath(location);
+  if (!existsSync(path)) throw new LifecycleError('registry_unavailable', `Registry ${location} does not exist (registry unavailable)`);
+  const specs: PluginSpec[] = [];
+  const addFile = (file: string) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new LifecycleError('registry_unavailable', `Registry file ${file} is not valid JSON; fix the registry.`, { cause: error });
+    }
+    const items = Array.isArray(value) ? value : isSpec(value) ? [value] : (value as { plugins?: unknown })?.plugins;
+    for (const item of Array.isArray(items) ? items : []) if (isSpec(item)) specs.push({ ...item, source: file });
+  };
+  if (statSync(path).isDirectory()) {
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) visit(join(dir, entry.name));
+        else if (entry.name.endsWith('.json')) addFile(join(dir, entry.name));
+      }
+    };
+    if (existsSync(join(path, 'plugins'))) visit(join(path, 'plugins'));
+  } else {
+    addFile(path);
+  }
+  if (specs.length === 0) throw new LifecycleError('registry_unavailable', `Registry ${location} holds no plugin specs (registry unavailable)`);
+  return specs;
+}
+
+/** The version to install: `preferred` if it has an artifact for this host, else the highest that has one. */
+export function resolveArtifact(spec: PluginSpec, preferred?: string): { version: string; artifact: RegistryArtifact } {
+  const { os, arch } = hostPlatform();
+  const candidates = spec.versions
+    .filter((entry) => isStrictSemver(entry.version))
+    .map((entry) => ({ version: entry.version, artifact: entry.artifacts.find((a) => a.os === os && a.arch === arch) }))
+    .filter((entry): entry is { version: string; artifact: RegistryArtifact } => entry.artifact !== undefined)
+    .sort((a, b) => compareVersions(b.version, a.version));
+  const chosen = candidates.find((entry) => entry.version === preferred) ?? candidates[0];
+  if (!chosen) throw new LifecycleError('not_found', `Resolution failed: ${spec.plugin_id} has no build for ${os}/${arch}`);
+  return chosen;
+}
+
+async function fetchArtifact(url: string, base: string): Promise<Buffer> {
+  try {
+    if (/^https?:\/\//.test(url)) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const declared = Number(response.headers.get('content-length') ?? 0);
+      if (declared > MAX_ARCHIVE_BYTES) throw new Error(`the archive is ${declared} bytes, over the ${MAX_ARCHIVE_BYTES}-byte limit`);
+      return Buffer.from(await response.arrayBuffer());
+    }
+    const path = url.startsWith('file:') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(dirname(base), url);
+    return readFileSync(path);
+  } catch (error) {
+    throw new LifecycleError('download_failed', `Download failed: ${url}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export interface RegistryInstallOptions extends InstallOptions {
+  /** The registry location: a directory, a `file://` URL or a JSON index file. */
+  registry: string;
+}
+
+/**
+ * `tools install <plugin_id>` from a registry: resolve, fetch, SHA-256 of the
+ * archive, required minisign signature by the spec's key, then the same
+ * staged install as a sideload. The spec's key becomes a trusted publisher
+ * key (trust on first use, as upstream records it in the receipt).
+ */
+export async function installFromRegistry(pluginId: string, options: RegistryInstallOptions): Promise<InstallResult> {
+  const progress = (step: 'resolve' | 'fetch' | 'checksum' | 'signature', message: string) => options.onProgress?.({ step, message });
+  progress('resolve', `Resolving ${pluginId} in ${options.registry}`);
+  const spec = readRegistry(options.registry).find((candidate) => candidate.plugin_id === pluginId);
+  if (!spec) throw new LifecycleError('not_found', `Spec not found: ${pluginId}`);
+  const { version, artifact } = resolveArtifact(spec, options.version);
+
+  progress('fetch', `Fetching ${artifact.url}`);
+  const bytes = await fetchArtifact(artifact.url, spec.source);
+  if (bytes.length > MAX_ARCHIVE_BYTES || (artifact.size !== undefined && bytes.length !== artifact.size)) {
+    throw new LifecycleError('download_failed', `Download failed: ${artifact.url} is ${bytes.length} bytes, expected ${artifact.size ?? `at most ${MAX_ARCHIVE_BYTES}`}`);
+  }
+  progress('checksum', 'Checking SHA-256');
+  if (sha256Hex(bytes) !== artifact.sha256.toLowerCase()) throw new LifecycleError('checksum_mismatch', 'Checksum mismatch');
+
+  progress('signature', 'Checking minisign signature');
+  const keyText = spec.public_keys?.minisign;
+  if (!artifact.minisign?.signature || !keyText) {
+    throw new LifecycleError('signature_required', 'Plugin requires a minisign signature for installation');
+  }
+  let publisherKey: ReturnType<typeof parseMinisignPublicKey>;
+  try {
+    publisherKey = parseMinisignPublicKey(keyText);
+    verifyMinisign(bytes, artifact.minisign.signature, [publisherKey]);
+  } catch (error) {
+    throw new LifecycleError('signature_invalid', 'Signature verification failed', { cause: error });
+  }
+
+  const root = toolsRoot(options.home);
+  const staging = StagingArea.open(root);
+  try {
+    const archive = staging.path(`${pluginId}-${version}.zip`);
+    writeFileDurably(archive, bytes);
+    const trustedKeys = [...(options.trustedKeys ?? readTrustedKeys(options.home)), publisherKey];
+    const result = await installPayload(
+      { path: archive, pluginId, version, artifact, publicKeys: { minisign: keyText } },
+      { ...options, trustedKeys, onConsent: options.onConsent ?? (() => true) },
+    );
+    trustPublisherKey(options.home, keyText);
+    return result;
+  } finally {
+    staging.dispose();
+  }
+}
+
+/** `tools install <src>`: a path (`/`, `./`, `../`, or an existing file) is a sideload; anything else a registry id. */
+export function install(source: string, options: InstallOptions & { registry?: string }): Promise<InstallResult> {
+  if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || existsSync(source)) return installFromPath(source, options);
+  if (!options.registry) throw new LifecycleError('registry_unavailable', `Spec not found: ${source} (registry unavailable)`);
+  return installFromRegistry(source, { ...options, registry: options.registry });
+}
+
+/** `tools upgrade <id>`: installs the registry's newest version when it is newer than the active one; null when up to date. */
+export async function upgradePlugin(pluginId: string, options: RegistryInstallOptions): Promise<InstallResult | null> {
+  const installed = activeVersion(pluginDirectory(options.home, pluginId));
+  if (installed === null) throw new LifecycleError('not_found', `${pluginId} is not installed; install it first.`);
+  const spec = readRegistry(options.registry).find((candidate) => candidate.plugin_id === pluginId);
+  if (!spec) throw new LifecycleError('not_found', `Spec not found: ${pluginId}`);
+  const { version } = resolveArtifact(spec);
+  if (compareVersions(version, installed) <= 0) return null;
+  return installFromRegistry(pluginId, { ...options, version });
+}
