@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NativePlugin } from '@osr-host/runtime';
+import type { PluginInstance } from '@osr-host/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessKeyStore, type RouteServedEvent, type RouteTarget } from './index.js';
 import { AGENT, errorMessage, loadFixturePlugin, OTHER_AGENT, rawRequest, type RunningSurface, scratch, serve } from './test-support/fixture.js';
@@ -16,7 +16,7 @@ let running: RunningSurface;
 const events: RouteServedEvent[] = [];
 const keys = new AccessKeyStore(join(scratch, 'keys', 'access-keys.json'));
 const ownerKey = keys.mint('tests').key;
-const plugins: NativePlugin[] = [];
+const plugins: PluginInstance[] = [];
 
 /** The request JSON the echo route handed back. */
 async function received(response: Response): Promise<Record<string, unknown>> {
@@ -498,5 +498,22 @@ describe('instrumentation', () => {
       { kind: 'rejected', pluginId: 'routes.fixture', routeId: null, agentId: null, status: 401, error: AGENT_REQUIRED },
     ]);
     expect(events.every((event) => event.durationMs >= 0)).toBe(true);
+  });
+});
+
+describe('isolated plugins', () => {
+  it('answers 502 when the plugin process crashes in handle_route, and serves again after the restart', async () => {
+    const isolated = await loadFixturePlugin({}, { isolated: true });
+    const surface = await serve([isolated], { rateLimit: { capacity: 100_000 } });
+    try {
+      const crashed = await surface.get('/plugins/routes.fixture/crash');
+      expect(crashed.status).toBe(502);
+      expect(errorMessage(await crashed.text())).toMatch(/crashed \(SIGSEGV\)/);
+      const echoed = await received(await surface.get('/plugins/routes.fixture/echo'));
+      expect(echoed).toMatchObject({ plugin_id: 'routes.fixture' });
+    } finally {
+      await surface.surface.close();
+      await isolated.plugin.shutdown();
+    }
   });
 });

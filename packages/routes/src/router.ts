@@ -17,7 +17,9 @@ export type RouteCallOutcome =
   | { kind: 'too_large'; bytes: number }
   | { kind: 'timeout'; timeoutMs: number }
   | { kind: 'shut_down' }
-  | { kind: 'invalid_argument'; message: string };
+  | { kind: 'invalid_argument'; message: string }
+  /** An isolated plugin's process crashed, hung or is quarantined. */
+  | { kind: 'unavailable'; message: string };
 
 /** What the router needs of a loaded plugin; `NativePlugin` from `@osr-host/runtime` satisfies it. */
 export interface RouteTarget {
@@ -278,6 +280,8 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
         return fail(exchange, 500, `Plugin error: Plugin response of ${outcome.bytes} bytes is over the host's limit`);
       case 'invalid_argument':
         return fail(exchange, 500, `Plugin error: ${outcome.message}`);
+      case 'unavailable':
+        return fail(exchange, 502, `Plugin error: ${outcome.message}`);
     }
   }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePlugin, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import { loadManifest, type Manifest } from '@osr-host/manifest';
-import { NativePlugin } from '@osr-host/runtime';
+import { type HostCallContext, IsolatedPlugin, NativePlugin, type PluginInstance } from '@osr-host/runtime';
 import { createPluginRouter, type MountedPlugin, type PluginRouterOptions } from '../router.js';
 import { listenPluginServer, type PluginServer, type ServerLimits } from '../server.js';
 
@@ -19,15 +19,16 @@ let installs = 0;
 /** Compiles the route fixture, loads it like a host does and lays out its install directory with `web/`. */
 export async function loadFixturePlugin(
   defines: Record<string, string | number | boolean> = {},
-  options: { maxStringBytes?: number } = {},
-): Promise<MountedPlugin & { plugin: NativePlugin }> {
+  options: { maxStringBytes?: number; isolated?: boolean } = {},
+): Promise<MountedPlugin & { plugin: PluginInstance }> {
   const library = uniqueLibraryCopy(compilePlugin(join(fixturesDir, 'route_plugin.c'), { defines }), scratch);
   const pluginId = typeof defines.PLUGIN_ID === 'string' ? JSON.parse(defines.PLUGIN_ID) : 'routes.fixture';
-  const plugin = await NativePlugin.load(library, {
+  const loadOptions = {
     pluginId,
-    hostApi: { get_active_agent_id: (context) => context.agentId },
+    hostApi: { get_active_agent_id: (context: HostCallContext) => context.agentId },
     ...(options.maxStringBytes ? { maxStringBytes: options.maxStringBytes } : {}),
-  });
+  };
+  const plugin = options.isolated ? await IsolatedPlugin.load(library, loadOptions) : await NativePlugin.load(library, loadOptions);
   const directory = join(scratch, `install-${++installs}`, pluginId, '1.0.0');
   mkdirSync(directory, { recursive: true });
   cpSync(join(fixturesDir, 'web'), join(directory, 'web'), { recursive: true });
