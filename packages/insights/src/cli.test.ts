@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliIo, runInsightsCli } from './cli.js';
 import { ActivityStore } from './store.js';
-import { hostCall, tempStore } from './test-support.js';
+import { hostCall, tempStore } from './test-support/store.js';
 import { hostApiWarnings, WarningLog } from './warnings.js';
 
 const disposers: (() => void)[] = [];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInsightsDashboard } from './dashboard.js';
-import { hostCall, tempStore } from './test-support.js';
+import { hostCall, tempStore } from './test-support/store.js';
 import { hostApiWarnings, WarningLog } from './warnings.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInsightsDashboard, type DashboardOptions, type InsightsDashboard } from './dashboard.js';
 import type { ActivityStore } from './store.js';
-import { hostCall, tempStore } from './test-support.js';
+import { hostCall, tempStore } from './test-support/store.js';
 import { WarningLog } from './warnings.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOtlpExport } from './otlp.js';
-import { hostCall, tempStore } from './test-support.js';
+import { hostCall, tempStore } from './test-support/store.js';
 
 interface Received {
   path: string;

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type HostCallRecord, RuntimeEvents } from '@osr-host/runtime';
 import { afterAll, bench, describe } from 'vitest';
-import { tempStore } from './test-support.js';
+import { tempStore } from './test-support/store.js';
 
 // What a host callback pays for instrumentation: the runtime emits one
 // `hostCall` record per call. "Off" has a no-op listener; "on" has the store's

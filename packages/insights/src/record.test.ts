@@ -2,7 +2,7 @@ import type { HostCallRecord } from '@osr-host/runtime';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
 import { CLARIFY_NOT_SUPPORTED, type HostCallInput, logLevelName, logLevelStatus, toActivityRow } from './record.js';
-import { hostCall } from './test-support.js';
+import { hostCall } from './test-support/store.js';
 
 const TASK = '7F1C2E4A-0000-4000-8000-000000000001';
 const map = (input: HostCallInput) => toActivityRow(input, DEFAULT_MAX_BODY_CHARS);

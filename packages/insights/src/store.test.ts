@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InsightsError } from './errors.js';
 import { insightsMigrations } from './schema.js';
 import { ActivityStore, type ActivityStoreOptions } from './store.js';
-import { hostCall, tempStore } from './test-support.js';
+import { hostCall, tempStore } from './test-support/store.js';
 
 const disposers: (() => void)[] = [];
 afterEach(() => {
@@ -74,6 +74,32 @@ describe('ActivityStore: queued writes', () => {
     store.record(hostCall({ slot: 'log', intArg: 2, args: ['throttled'] }));
     store.record(hostCall({ slot: 'list_models' }));
     expect(lines).toEqual(['[Plugin:com.example.echo] [WARN] low disk\\x0a[Plugin:other] forged {"free":1}']);
+  });
+
+  it('writes rows a host built itself alongside recorded calls', () => {
+    const { store } = open();
+    store.append({
+      ts: Date.now(),
+      pluginId: 'com.example.web',
+      agentId: null,
+      frame: null,
+      slot: 'route',
+      kind: 'call',
+      method: 'GET',
+      path: '/plugins/com.example.web/app',
+      status: 200,
+      durationMs: 2,
+      level: null,
+      model: null,
+      requestBody: null,
+      responseBody: null,
+      payload: null,
+      requestBytes: 0,
+      responseBytes: 10,
+    });
+    store.record(hostCall({ slot: 'list_models' }));
+    store.flush();
+    expect(store.query().rows.map((row) => row.path)).toEqual(['/host-api/models', '/plugins/com.example.web/app']);
   });
 
   it('ignores records after close and refuses queries', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseLoadFailure, hostApiWarningLine, loadedPluginLine, loadFailureLine, pluginLogLine } from './console.js';
-import { tempStore } from './test-support.js';
+import { tempStore } from './test-support/store.js';
 import { hostApiWarnings, WarningLog, warningPluginId } from './warnings.js';
 
 describe('WarningLog', () => {

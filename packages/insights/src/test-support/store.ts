@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HostCallInput } from './record.js';
-import { ActivityStore, type ActivityStoreOptions } from './store.js';
+import type { HostCallInput } from '../record.js';
+import { ActivityStore, type ActivityStoreOptions } from '../store.js';
 
 /** A host call as the runtime reports it, with defaults for what a test does not care about. */
 export function hostCall(overrides: Partial<HostCallInput> & Pick<HostCallInput, 'slot'>): HostCallInput {
