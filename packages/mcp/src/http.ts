@@ -122,7 +122,10 @@ export function createMcpHttpHandler(toolServer: PluginToolServer, options: McpH
         transports.set(id, transport);
       },
     });
-    const session = toolServer.createSession(agentId === undefined ? {} : { agentId });
+    const session = toolServer.createSession({
+      ...(agentId === undefined ? {} : { agentId }),
+      onCallCancelled: (requestId) => transport.closeSSEStream(requestId),
+    });
     const forgetSession = session.onclose;
     session.onclose = () => {
       forgetSession?.();

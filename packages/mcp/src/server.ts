@@ -5,6 +5,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError as ProtocolError,
+  type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { buildCatalog, type CatalogEntry, type ServedPlugin } from './catalog.js';
@@ -48,6 +49,12 @@ export interface ToolCallStats {
 export interface SessionOptions {
   /** The agent this session's calls run under; undefined takes the server's `agentId`. */
   agentId?: string | null;
+  /**
+   * Runs when the client cancelled a call, so the transport can let go of
+   * what it holds for it: the SDK sends no response to a cancelled request,
+   * and streamable HTTP would otherwise keep that request's stream open.
+   */
+  onCallCancelled?: (requestId: RequestId) => void;
 }
 
 /** Serves the plugins' tools to any number of MCP sessions. */
@@ -166,7 +173,10 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
                 .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: progress++, message } })
                 .catch(() => {}); // a client gone mid-call is noticed through the abort signal
             };
-      return callTool(entry, JSON.stringify(request.params.arguments ?? {}), agentId, extra.signal, reportProgress);
+      return callTool(entry, JSON.stringify(request.params.arguments ?? {}), agentId, extra.signal, reportProgress).then((result) => {
+        if (extra.signal.aborted) sessionOptions.onCallCancelled?.(extra.requestId);
+        return result;
+      });
     });
     sessions.add(server);
     server.onclose = () => sessions.delete(server);

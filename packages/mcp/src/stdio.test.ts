@@ -103,7 +103,7 @@ describe('MCP over stdio against a C plugin', () => {
   it('releases the client at once on cancellation; the native call keeps running and later calls work', async () => {
     const cancel = new AbortController();
     const blocked = client.callTool({ name: 'block', arguments: {} }, undefined, { signal: cancel.signal });
-    await vi.waitFor(async () => expect(texts(await client.callTool({ name: 'parked', arguments: {} }))).toEqual(['1']));
+    await vi.waitFor(async () => expect(texts(await client.callTool({ name: 'parked', arguments: {} }))).toEqual(['1']), { timeout: 10_000 });
     cancel.abort('changed my mind');
     await expect(blocked).rejects.toThrow();
     expect(texts(await client.callTool({ name: 'greet', arguments: { name: 'after' } }))).toEqual(['Hello, after!']);
