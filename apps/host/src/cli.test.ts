@@ -112,9 +112,12 @@ describe('osr-host invoke', () => {
     expect(JSON.parse(stdout)).toEqual({ ok: true, result: { type: 'tool', id: 'hello', destroyed: 0 } });
   });
 
-  it('a crashing plugin takes down only the process that runs it in-process', () => {
+  it('a crashing plugin takes down the process that runs it in-process; with --isolate only its own', () => {
     const crashed = run(['invoke', testPlugin(), 'crash', '{}', '--home', freshHome()]);
     expect(crashed.signal).toBe('SIGSEGV');
+    const isolated = run(['invoke', testPlugin(), 'crash', '{}', '--home', freshHome(), '--isolate']);
+    expect(isolated.code).toBe(0);
+    expect(JSON.parse(isolated.stdout)).toMatchObject({ ok: false, kind: 'unavailable', message: expect.stringMatching(/crashed \(SIGSEGV\)/) });
   });
 });
 
@@ -162,6 +165,33 @@ describe('osr-host serve', () => {
   let server: ChildProcess | undefined;
   afterEach(() => {
     server?.kill('SIGKILL');
+  });
+
+  it('serves plugin routes, and with --isolate survives a plugin crashing in its route handler', async () => {
+    const home = freshHome();
+    const routeFixture = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'packages', 'routes', 'fixtures', 'route_plugin.c');
+    const directory = join(home, 'Tools', 'routes.fixture', '1.0.0');
+    mkdirSync(directory, { recursive: true });
+    copyFileSync(compilePlugin(routeFixture), join(directory, 'libroutes.so'));
+    server = spawn(process.execPath, [cli, 'serve', '--home', home, '--port', '0', '--isolate'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      server!.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      });
+      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    const agent = { 'X-Osaurus-Agent-Id': '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB' };
+    const base = `http://127.0.0.1:${port}/plugins/routes.fixture`;
+    const echoed = await fetch(`${base}/echo?x=1`, { headers: agent });
+    expect(echoed.status).toBe(200);
+    expect(await echoed.json()).toMatchObject({ route_id: 'echo', plugin_id: 'routes.fixture' });
+    expect((await fetch(`${base}/echo`)).status).toBe(401);
+    expect((await fetch(`${base}/crash`, { headers: agent })).status).toBe(502);
+    expect((await fetch(`${base}/echo`, { headers: agent })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   });
 
   it('loads every installed plugin, lists the broken ones, and unloads on SIGTERM', async () => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import http from 'node:http';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { runManifestCli } from '@osr-host/manifest';
+import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
 import { describeLoadError, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
 import { resolveHome } from './paths.js';
@@ -10,10 +12,11 @@ import { resolveHome } from './paths.js';
 const USAGE = `osr-host — reference host for Osaurus native plugins
 
 Usage:
-  osr-host serve [--home DIR] [--port N] [--abi N] [--allow-net HOST:PORT]...
-  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID] [--allow-net HOST:PORT]...
+  osr-host serve [--home DIR] [--port N] [--abi N] [--isolate] [--allow-net HOST:PORT]...
+  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID] [--isolate] [--allow-net HOST:PORT]...
   osr-host inspect <library> [--abi N]
   osr-host config get|set|delete <plugin_id> <key> [value] [--agent UUID] [--home DIR]
+  osr-host keys mint [label] | list | revoke <id> [--home DIR]
   osr-host manifest validate <file|->
 
 Options:
@@ -23,6 +26,7 @@ Options:
   --plugin-id ID   id for a library outside <home>/Tools (default: its file name)
   --port N         port for serve (default 1337)
   --allow-net H:P  let plugins reach this host:port despite the SSRF guard (repeatable)
+  --isolate        run each plugin in a child process of its own (a crash or hang costs only that plugin)
                    (config without --agent reads and writes the plugin-wide default)
 `;
 
@@ -41,6 +45,7 @@ function hostOptions(values: Record<string, unknown>) {
     home: resolveHome(values.home as string | undefined),
     level: parseLevel(values.abi as string | undefined),
     allowNet: (values['allow-net'] as string[] | undefined) ?? [],
+    ...(values.isolate ? { isolate: true } : {}),
   };
 }
 
@@ -112,6 +117,23 @@ async function config(positionals: string[], values: Record<string, unknown>): P
   }
 }
 
+function accessKeysFile(home: string): string {
+  return join(home, 'config', 'access-keys.json');
+}
+
+/** Host access keys for `owner` routes and web UIs: minted in full once, stored as hashes. */
+async function keys(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const [action, argument] = positionals;
+  const store = new AccessKeyStore(accessKeysFile(resolveHome(values.home as string | undefined)));
+  if (action === 'mint') {
+    const minted = store.mint(argument ?? '');
+    return finish(0, `${minted.key}\n`, `osr-host: access key ${minted.id} minted; it is shown only once.`);
+  }
+  if (action === 'list') return finish(0, `${JSON.stringify(store.list(), null, 2)}\n`);
+  if (action === 'revoke' && argument) return store.revoke(argument) ? finish(0) : finish(1, '', `No access key ${argument}.`);
+  throw new UsageError('keys needs: mint [label] | list | revoke <id>.');
+}
+
 async function serve(values: Record<string, unknown>): Promise<void> {
   const port = Number(values.port ?? 1337);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${String(values.port)}".`);
@@ -119,7 +141,21 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   let loaded: LoadedPlugin[] = [];
   let failures: LoadFailure[] = [];
 
-  const server = http.createServer((request, response) => {
+  const home = resolveHome(values.home as string | undefined);
+  const accessKeys = new AccessKeyStore(accessKeysFile(home));
+  let origin = '';
+  let host: OsrHost | undefined;
+  const router = createPluginRouter({
+    plugins: (pluginId) => {
+      const entry = host?.get(pluginId);
+      return entry ? { target: entry.plugin, manifest: entry.manifest, directory: dirname(entry.plugin.path) } : undefined;
+    },
+    baseUrl: () => origin,
+    verifyAccessKey: (key) => accessKeys.verify(key),
+    home,
+  });
+  const server = http.createServer(pluginServerOptions(), (request, response) => {
+    if (router.handle(request, response)) return;
     if (request.url === '/health') {
       response.setHeader('content-type', 'application/json');
       response.end(
@@ -134,13 +170,16 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     response.statusCode = 404;
     response.end();
   });
+  server.on('upgrade', (request, socket, head) => {
+    if (!router.handleUpgrade(request, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
   const address = server.address();
-  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
-  const host = new OsrHost({ ...hostOptions(values), pluginRouteOrigin: origin });
+  origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  host = new OsrHost({ ...hostOptions(values), pluginRouteOrigin: origin });
   say(`home ${host.home}, host ABI level ${host.level}`);
   say(`default agent ${host.defaultAgentId()}`);
   ({ loaded, failures } = await host.loadInstalled(say));
@@ -151,7 +190,7 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
     server.close();
-    await host.close();
+    await host?.close();
     await finish(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -174,6 +213,7 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: 'string' },
       'plugin-id': { type: 'string' },
       'allow-net': { type: 'string', multiple: true },
+      isolate: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -189,6 +229,8 @@ export async function main(argv: string[]): Promise<void> {
       return serve(values);
     case 'config':
       return config(positionals, values);
+    case 'keys':
+      return keys(positionals, values);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }

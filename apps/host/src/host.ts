@@ -12,7 +12,7 @@ import {
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig } from '@osr-host/inference-stream';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
 import { createNet, type Net } from '@osr-host/net';
-import { type HostCallContext, type NativePlugin, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
+import { type HostCallContext, type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
 import {
   type AgentRegistry,
   agentRegistry,
@@ -39,11 +39,16 @@ export interface HostOptions {
   pluginRouteOrigin?: string;
   /** Secret-store backend for config (default `auto`: OS keychain, else the encrypted file). */
   secretBackend?: SecretStoreBackend;
+  /**
+   * Run plugins in child processes of their own (D21): `true` for all, or a list of plugin ids.
+   * `<home>/config/host.json` may also list ids under `"isolate"`.
+   */
+  isolate?: boolean | string[];
   writeConsole?: (line: string) => void;
 }
 
 export interface LoadedPlugin {
-  plugin: NativePlugin;
+  plugin: PluginInstance;
   manifest: Manifest;
   notes: string[];
 }
@@ -96,7 +101,9 @@ export class OsrHost {
         }
       },
     });
+    const isolated = options.isolate ?? this.readHostConfig().isolate ?? false;
     this.runtime = new PluginRuntime({
+      isolate: Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : isolated,
       level: this.level,
       timeouts: options.timeouts,
       hostApi: buildHostApi({
@@ -198,6 +205,11 @@ export class OsrHost {
     }
   }
 
+  /** A loaded plugin with its manifest. */
+  get(pluginId: string): LoadedPlugin | undefined {
+    return this.loaded.get(pluginId);
+  }
+
   /** Loads every plugin under `<home>/Tools`; one bad plugin never stops the others. */
   async loadInstalled(onProgress?: (line: string) => void): Promise<{ loaded: LoadedPlugin[]; failures: LoadFailure[] }> {
     const loaded: LoadedPlugin[] = [];
@@ -249,6 +261,12 @@ export class OsrHost {
           }
         : {}),
     };
+  }
+
+  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids]}`. */
+  private readHostConfig(): { isolate?: boolean | string[] } {
+    const file = join(this.home, 'config', 'host.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { isolate?: boolean | string[] }) : {};
   }
 
   /** Providers from `<home>/config/inference.json` (optional); the environment adds `OSR_HOST_OPENAI_*`. */
