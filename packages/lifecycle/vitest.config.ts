@@ -1,3 +1,3 @@
 import { packageTests } from '../../tools/vitest.preset.ts';
 
-export default packageTests();
+export default packageTests({ globalSetup: ['./src/test-support/build-dist.ts'] });

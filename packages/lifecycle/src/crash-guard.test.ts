@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compilePlugin } from '@osr-host/abi-struct/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, QUARANTINE_MESSAGE, scanPlugins } from './index.js';
 import { temporaryDirectory } from './test-support/plugins.js';
 
@@ -81,8 +81,8 @@ describe('CrashGuard', () => {
 
 /**
  * The host's load sequence in a child process: marker around load, marker
- * around the ABI probe (ABI.md §8). It runs against the built packages,
- * because a plain `node` child cannot import TypeScript sources.
+ * around the ABI probe (ABI.md §8). It runs against the built packages
+ * (see test-support/build-dist.ts): a plain `node` child cannot import TypeScript.
  */
 const HOST_SCRIPT = `
 const [library, toolsRoot, pluginId] = process.argv.slice(1);
@@ -98,13 +98,6 @@ console.log('survived');
 const packageRoot = resolve(import.meta.dirname, '..');
 
 describe('crash-loop guard with real crashing plugins', () => {
-  beforeAll(() => {
-    const built = ['runtime', 'abi-struct'].every((name) => existsSync(join(packageRoot, '..', name, 'dist', 'index.js')));
-    if (!built) spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', '@osr-host/runtime', '@osr-host/abi-struct'], { cwd: packageRoot, stdio: 'ignore' });
-    const tsup = spawnSync('npx', ['tsup', '--silent'], { cwd: packageRoot, encoding: 'utf8' });
-    expect(tsup.status, tsup.stderr).toBe(0);
-  }, 180_000);
-
   it.each([
     ['crashes in init', 'crash_in_init.c', 'dev.crash.init'],
     ['skips the v5 slot and crashes on free_string in the ABI probe', 'skips_v5_slot.c', 'dev.crash.mirror'],

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { CrashGuard, QUARANTINE_MESSAGE, type QuarantineRow } from './crash-guard.js';
 import { activeVersion, findLibraries, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
+import { recoverAbandonedInstalls } from './staging.js';
 import { verifyLibrary, type VerificationFailure } from './verify.js';
 
 /** A plugin whose libraries passed the scan and may be loaded (each under the crash guard). */
@@ -47,12 +48,14 @@ export interface ScanOptions {
 }
 
 /**
- * Steps 1–3 of LIFECYCLE.md §2 for `<home>/Tools`: promote a crash marker,
+ * Steps 1–3 of LIFECYCLE.md §2 for `<home>/Tools`: roll back installs that
+ * were killed midway, promote a crash marker,
  * apply the quarantine, choose each plugin's version directory, find its
  * library and verify it. Never throws for one bad plugin.
  */
 export function scanPlugins(home: string, options: ScanOptions): ScanResult {
   const root = toolsRoot(home);
+  recoverAbandonedInstalls(root);
   const guard = new CrashGuard(root, options.hostBuild);
   const review = guard.review();
   const quarantined = new Set(review.quarantined.map((row) => row.id));
