@@ -203,7 +203,9 @@ describe('sessions and restarts', () => {
     const bare = openHostDatabase(':memory:');
     expect(() => harness.manager({ database: bare })).toThrow(DispatchError);
     bare.$client.close();
-    openDatabase(':memory:').$client.close();
+    const migrated = openDatabase(':memory:');
+    expect(harness.manager({ database: migrated }).list()).toEqual([]);
+    migrated.$client.close();
   });
 });
 

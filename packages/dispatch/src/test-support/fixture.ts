@@ -14,11 +14,10 @@ import { taskSlots } from '../slots.js';
 
 export const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 export const OTHER_AGENT = '0B7D33B1-6E33-4E0B-8C57-5C1B7E9D2A10';
-export const DEFAULT_AGENT = '00000000-0000-0000-0000-000000000001';
 export const UPPER_UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'dispatch_plugin.c');
-export const scratch = mkdtempSync(join(tmpdir(), 'osr-dispatch-'));
+const scratch = mkdtempSync(join(tmpdir(), 'osr-dispatch-'));
 let databases = 0;
 
 /** A parsed JSON value; tests walk it freely. */
