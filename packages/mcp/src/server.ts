@@ -186,6 +186,7 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
   return {
     createSession,
     async notifyToolsChanged() {
+      // A session whose connection is already gone is closing anyway; the others must still hear it.
       await Promise.all([...sessions].map((server) => server.sendToolListChanged().catch(() => {})));
     },
     listTools: () => catalog().map(toolOf),
