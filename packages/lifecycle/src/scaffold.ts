@@ -188,9 +188,9 @@ function rustLibrary(pluginId: string, name: string): string {
     field.signature === null ? `    pub ${field.name}: u32,` : `    pub ${field.name}: ${rustFunction(field.signature)},`,
   ).join('\n');
   const hostOffsets = ['version', ...HOST_SLOTS.map((slot) => slot.name)]
-    .map((field) => `        (\"${field}\", offset_of!(OsrHostApi, ${field}), ${hostSlotOffset(field as never)}),`)
+    .map((field) => `        ("${field}", offset_of!(OsrHostApi, ${field}), ${hostSlotOffset(field as never)}),`)
     .join('\n');
-  const pluginOffsets = PLUGIN_FIELDS.map((field) => `        (\"${field.name}\", offset_of!(OsrPluginApi, ${field.name}), ${pluginFieldOffset(field.name)}),`).join('\n');
+  const pluginOffsets = PLUGIN_FIELDS.map((field) => `        ("${field.name}", offset_of!(OsrPluginApi, ${field.name}), ${pluginFieldOffset(field.name)}),`).join('\n');
   return `//! ${name}: an Osaurus native plugin with no dependencies. One tool (hello) and one route (GET /health).
 //! The two tables below are exact #[repr(C)] mirrors of osaurus_plugin.h; the layout test pins every offset.
 #![allow(clippy::missing_safety_doc)]
