@@ -1,7 +1,11 @@
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
-/** Resolve sibling workspace packages from their TypeScript sources (no build loop). */
-const sourceConditions = ['@osr-host/source', 'node', 'import', 'module', 'default'];
+/**
+ * Resolve sibling workspace packages from their TypeScript sources (no build loop), and
+ * everything else as Node does: no bundler-only `module` condition, whose builds may use
+ * imports Node cannot resolve (OpenTelemetry's, for one).
+ */
+const sourceConditions = ['@osr-host/source', 'node', 'import', 'default'];
 
 /** The one test configuration every package uses; tests sit beside the code. */
 export function packageTests(overrides: ViteUserConfig['test'] = {}) {

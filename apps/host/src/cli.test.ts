@@ -89,7 +89,7 @@ describe('osr-host invoke', () => {
     expect(JSON.parse(JSON.parse(rows.stdout).result)).toEqual({ columns: ['x'], rows: [[7]] });
   });
 
-  it('answers the wired slots and not_supported for the rest', () => {
+  it('answers the reserved slots as upstream, and every other slot from its package', () => {
     const home = freshHome();
     const call = (tool: string, payload = '') => JSON.parse(run(['invoke', testPlugin(), tool, payload, '--home', home]).stdout).result;
     expect(JSON.parse(call('call.dispatch_add_issue', 'T-1\n{}'))).toEqual({
@@ -97,10 +97,7 @@ describe('osr-host invoke', () => {
       message: 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.',
     });
     expect(call('call.dispatch_clarify', 'T-1\nyes')).toBe('void');
-    expect(JSON.parse(call('call.task_status', 'T-1'))).toEqual({
-      error: 'not_supported',
-      message: 'task_status is not available in this host yet',
-    });
+    expect(JSON.parse(call('call.task_status', 'T-1'))).toMatchObject({ error: 'invalid_task_id' });
     const logged = run(['invoke', testPlugin(), 'call.log_structured', 'saved\n{"rows":3}', '--home', home]);
     expect(logged.stderr).toContain('[Plugin:');
     expect(logged.stderr).toContain('[WARN] saved {"rows":3}');

@@ -3,10 +3,14 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
+import { runTasksCli } from '@osr-host/dispatch';
+import { ActivityStore, createInsightsDashboard, type InsightsDashboard, runInsightsCli } from '@osr-host/insights';
 import { runManifestCli } from '@osr-host/manifest';
+import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, serveStdio, writeLoopbackToken } from '@osr-host/mcp';
+import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
-import { describeLoadError, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
+import { describeLoadError, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
 import { resolveHome } from './paths.js';
 
 const USAGE = `osr-host — reference host for Osaurus native plugins
@@ -17,6 +21,9 @@ Usage:
   osr-host inspect <library> [--abi N]
   osr-host config get|set|delete <plugin_id> <key> [value] [--agent UUID] [--home DIR]
   osr-host keys mint [label] | list | revoke <id> [--home DIR]
+  osr-host insights query|tail|warnings|stats [filters] [--home DIR]   (osr-host insights --help)
+  osr-host tasks list [--home DIR]
+  osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
   osr-host manifest validate <file|->
 
 Options:
@@ -89,6 +96,7 @@ async function invoke(positionals: string[], values: Record<string, unknown>): P
   } catch (error) {
     return finish(1, '', describeLoadError(error));
   }
+  void host.insights;
   const agentId = agentFlag ?? host.defaultAgentId();
   const outcome = await loaded.plugin.invoke('tool', toolId, payload, { agentId });
   const text = toolResult(toolId, outcome);
@@ -115,6 +123,35 @@ async function config(positionals: string[], values: Record<string, unknown>): P
   } catch (error) {
     return finish(1, '', `osr-host: ${describeLoadError(error)}`);
   }
+}
+
+/**
+ * Background tasks. `list` reads the host database, so it shows tasks of any host process on
+ * this home; watch, cancel and answer act on the tasks of a running `serve` (its admin API).
+ */
+async function tasks(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const host = new OsrHost(hostOptions(values));
+  const code = await runTasksCli(positionals, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) }, host.tasks);
+  await host.close();
+  return finish(code);
+}
+
+/** Serves every installed plugin's tools over MCP on stdin/stdout; logs go to stderr. */
+async function mcp(values: Record<string, unknown>): Promise<never> {
+  const agentFlag = agentOption(values);
+  const host = new OsrHost(hostOptions(values));
+  void host.insights;
+  const { failures } = await host.loadInstalled();
+  for (const failure of failures) process.stderr.write(`osr-host: failed to load ${failure.pluginId}: ${failure.message}\n`);
+  const tools = createPluginToolServer({
+    plugins: () => host.loadedPlugins(),
+    agentId: agentFlag ?? host.defaultAgentId(),
+    serverInfo: { name: 'osr-host', version: HOST_VERSION },
+  });
+  await (await serveStdio(tools)).closed;
+  await tools.close();
+  await host.close();
+  return finish(0);
 }
 
 function accessKeysFile(home: string): string {
@@ -154,8 +191,10 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     verifyAccessKey: (key) => accessKeys.verify(key),
     home,
   });
+  let dashboard: InsightsDashboard | undefined;
+  let mcpHandler: McpHttpHandler | undefined;
   const server = http.createServer(pluginServerOptions(), (request, response) => {
-    if (router.handle(request, response)) return;
+    if (mcpHandler?.handle(request, response) || router.handle(request, response) || dashboard?.handle(request, response)) return;
     if (request.url === '/health') {
       response.setHeader('content-type', 'application/json');
       response.end(
@@ -180,16 +219,34 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   host = new OsrHost({ ...hostOptions(values), pluginRouteOrigin: origin });
+  dashboard = createInsightsDashboard(host.insights);
+  const liveHost = host;
+  const tools = createPluginToolServer({
+    plugins: () => liveHost.loadedPlugins(),
+    agentId: agentOption(values) ?? liveHost.defaultAgentId(),
+    serverInfo: { name: 'osr-host', version: HOST_VERSION },
+  });
+  const mcpTokenFile = join(home, 'run', 'mcp-token');
+  mcpHandler = createMcpHttpHandler(tools, {
+    verifyAccessKey: (key) => accessKeys.verify(key),
+    loopbackToken: writeLoopbackToken(mcpTokenFile),
+    acceptAgent: (agentId) => UUID.test(agentId) && agentId.toUpperCase() !== DEFAULT_AGENT_ID,
+  });
   say(`home ${host.home}, host ABI level ${host.level}`);
   say(`default agent ${host.defaultAgentId()}`);
   ({ loaded, failures } = await host.loadInstalled(say));
   for (const { plugin, manifest } of loaded) say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${manifest.capabilities?.tools?.length ?? 0} tools)`);
   for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
   say(`serving on ${origin} (Ctrl-C to stop)`);
+  say(`insights: ${dashboard.loginUrl(origin)}`);
+  say(`mcp: ${origin}/mcp (Bearer: an access key from \`osr-host keys mint\`, or the loopback token in ${mcpTokenFile})`);
 
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
     server.close();
+    await mcpHandler?.close();
+    await tools.close();
+    dashboard?.close();
     await host?.close();
     await finish(0);
   };
@@ -199,6 +256,16 @@ async function serve(values: Record<string, unknown>): Promise<void> {
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'insights') {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    const code = await runInsightsCli(
+      rest,
+      { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), color: process.stdout.isTTY, signal: stop.signal },
+      (home) => ActivityStore.open(hostDatabasePath(resolveHome(home))),
+    );
+    return finish(code);
+  }
   if (command === 'manifest') {
     const code = await runManifestCli(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     return finish(code);
@@ -231,6 +298,10 @@ export async function main(argv: string[]): Promise<void> {
       return config(positionals, values);
     case 'keys':
       return keys(positionals, values);
+    case 'tasks':
+      return tasks(positionals, values);
+    case 'mcp':
+      return mcp(values);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }

@@ -1,4 +1,5 @@
 import type { ConfigStore } from '@osr-host/config-keychain';
+import type { TaskManager } from '@osr-host/dispatch';
 import type { InferenceContext, InferenceHost } from '@osr-host/inference-stream';
 import type { Net } from '@osr-host/net';
 import type { HostApi, HostCallContext } from '@osr-host/runtime';
@@ -17,6 +18,8 @@ export interface HostApiServices {
   config: () => Promise<ConfigStore>;
   net: Net;
   inference: InferenceHost;
+  /** Background tasks, started on first use. */
+  tasks: () => TaskManager;
   /** Adds the calling plugin's manifest instructions and tools to an inference call. */
   inferenceContext: (ctx: HostCallContext) => InferenceContext;
   /** Where console lines go (stderr by default, so stdout stays the command's output). */
@@ -24,9 +27,8 @@ export interface HostApiServices {
 }
 
 /**
- * The reference host's answer to every slot, built from the packages. Slots
- * not listed here (dispatch and tasks) answer the runtime's `not_supported`
- * envelope until their package is wired.
+ * The reference host's answer to every slot, built from the packages.
+ * (`free_string` is served by the native bridge itself.)
  */
 export function buildHostApi(services: HostApiServices): HostApi {
   const consoleLine = (ctx: HostCallContext, level: number, text: string) =>
@@ -52,6 +54,13 @@ export function buildHostApi(services: HostApiServices): HostApi {
     complete_cancel: (ctx, streamId) => inference.completeCancel(inferenceContext(ctx), streamId),
     embed: (ctx, request) => inference.embed(inferenceContext(ctx), request),
     list_models: (ctx) => inference.listModels(inferenceContext(ctx)),
+
+    dispatch: (ctx, request) => services.tasks().dispatch(ctx, request),
+    task_status: (ctx, taskId) => services.tasks().taskStatus(ctx, taskId),
+    list_active_tasks: (ctx) => services.tasks().listActiveTasks(ctx),
+    dispatch_cancel: (ctx, taskId) => services.tasks().dispatchCancel(ctx, taskId),
+    send_draft: (ctx, taskId, draft) => services.tasks().sendDraft(ctx, taskId, draft),
+    dispatch_interrupt: (ctx, taskId, message) => services.tasks().dispatchInterrupt(ctx, taskId, message),
 
     // Reserved slots (HOST_API.md "Reserved slots"): clarify has no effect; add_issue answers not_supported.
     dispatch_clarify: () => undefined,

@@ -9,8 +9,10 @@ import {
   openSecretStore,
   type SecretStoreBackend,
 } from '@osr-host/config-keychain';
-import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig } from '@osr-host/inference-stream';
+import { dispatchMigrations, TaskManager } from '@osr-host/dispatch';
+import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
+import { ActivityStore, insightsMigrations, type NewActivityRow, WarningLog } from '@osr-host/insights';
 import { createNet, type Net } from '@osr-host/net';
 import { type HostCallContext, type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
 import {
@@ -74,16 +76,21 @@ export class OsrHost {
   private readonly writeConsole: (line: string) => void;
   private readonly secretBackend: SecretStoreBackend | undefined;
   private readonly loaded = new Map<string, LoadedPlugin>();
+  readonly warnings: WarningLog;
   private hostDatabase: HostDatabase | undefined;
   private agentList: AgentRegistry | undefined;
+  private activity: ActivityStore | undefined;
   private configStore: Promise<ConfigStore> | undefined;
+  private taskManager: TaskManager | undefined;
 
   constructor(options: HostOptions) {
     this.home = options.home;
     this.level = options.level ?? DEFAULT_HOST_ABI_LEVEL;
     this.secretBackend = options.secretBackend;
     this.writeConsole = options.writeConsole ?? ((line: string) => process.stderr.write(`${line}\n`));
-    const warn = (_key: string, message: string) => this.writeConsole(message);
+    // One-shot warnings: printed once, kept, and stored in insights once it is open.
+    this.warnings = new WarningLog({ print: this.writeConsole });
+    const warn = this.warnings.warn;
     this.storage = createPluginStorage({ home: this.home });
     this.net = createNet({
       home: this.home,
@@ -112,18 +119,38 @@ export class OsrHost {
         net: this.net,
         inference: this.inference,
         inferenceContext: (ctx) => this.inferenceContext(ctx),
+        tasks: () => this.tasks,
         writeConsole: this.writeConsole,
       }),
     });
   }
 
-  /** The agent registry, opened on first use so commands that need no agent write nothing under `home`. */
+  /** The host database (agents, insights), opened on first use so commands that need none write nothing under `home`. */
+  get database(): HostDatabase {
+    this.hostDatabase ??= openHostDatabase(hostDatabasePath(this.home), { migrations: [insightsMigrations, dispatchMigrations] });
+    return this.hostDatabase;
+  }
+
   get agents(): AgentRegistry {
-    if (!this.agentList) {
-      this.hostDatabase = openHostDatabase(hostDatabasePath(this.home));
-      this.agentList = agentRegistry(this.hostDatabase);
-    }
+    this.agentList ??= agentRegistry(this.database);
     return this.agentList;
+  }
+
+  /**
+   * The activity store: from now on every host call, warning and plugin crash is recorded
+   * (batched, off the plugins' threads). One-shot commands open it too, so
+   * `osr-host insights` shows what `osr-host invoke` did.
+   */
+  get insights(): ActivityStore {
+    if (!this.activity) {
+      const store = new ActivityStore(this.database, { onError: (error) => this.writeConsole(`osr-host: insights: ${String(error)}`) });
+      this.activity = store;
+      this.runtime.events.on('hostCall', (record) => store.record(record));
+      this.runtime.events.on('pluginCrashed', ({ pluginId, message }) => store.append(processRow(pluginId, message, 500)));
+      this.runtime.events.on('pluginQuarantined', ({ pluginId, message }) => store.append(processRow(pluginId, message, 503)));
+      this.warnings.attachStore(store);
+    }
+    return this.activity;
   }
 
   /** The agent CLI and MCP calls run under unless told otherwise (D8): the first ordinary agent. */
@@ -141,11 +168,26 @@ export class OsrHost {
       (secrets) =>
         new ConfigStore({
           secrets,
-          warn: (_key, message) => this.writeConsole(message),
+          warn: this.warnings.warn,
           onPluginWrite: (pluginId, agentId, key, value) => this.delivery.notePluginWrite(pluginId, agentId, key, value),
         }),
     );
     return this.configStore;
+  }
+
+  /** Background agent tasks (dispatch), started on first use; sessions persist in the host database. */
+  get tasks(): TaskManager {
+    this.taskManager ??= new TaskManager({
+      inference: this.inference,
+      database: this.database,
+      warn: this.warnings.warn,
+      deliverTaskEvent: async (pluginId, agentId, taskId, eventType, eventJson) => {
+        await this.runtime.get(pluginId)?.taskEvent(taskId, eventType, eventJson, { agentId });
+      },
+      pluginTools: (pluginId, agentId) => this.pluginTools(pluginId, agentId),
+      pluginInstructions: (pluginId) => this.loaded.get(pluginId)?.manifest.instructions,
+    });
+    return this.taskManager;
   }
 
   /**
@@ -210,6 +252,10 @@ export class OsrHost {
     return this.loaded.get(pluginId);
   }
 
+  loadedPlugins(): LoadedPlugin[] {
+    return [...this.loaded.values()];
+  }
+
   /** Loads every plugin under `<home>/Tools`; one bad plugin never stops the others. */
   async loadInstalled(onProgress?: (line: string) => void): Promise<{ loaded: LoadedPlugin[]; failures: LoadFailure[] }> {
     const loaded: LoadedPlugin[] = [];
@@ -235,31 +281,35 @@ export class OsrHost {
   }
 
   async close(): Promise<void> {
-    for (const pluginId of this.loaded.keys()) await this.delivery.detach(pluginId);
+    for (const pluginId of this.loaded.keys()) {
+      await this.taskManager?.drainPluginEvents(pluginId);
+      await this.delivery.detach(pluginId);
+    }
+    await this.taskManager?.close();
     this.loaded.clear();
     await this.runtime.shutdown();
     await this.storage.closeAll();
+    this.activity?.close();
     this.hostDatabase?.$client.close();
   }
 
   private inferenceContext(ctx: HostCallContext): InferenceContext {
-    const entry = this.loaded.get(ctx.pluginId);
+    const instructions = this.loaded.get(ctx.pluginId)?.manifest.instructions;
+    const tools = this.pluginTools(ctx.pluginId, ctx.agentId);
+    return { pluginId: ctx.pluginId, agentId: ctx.agentId, ...(instructions ? { instructions } : {}), ...(tools ? { tools } : {}) };
+  }
+
+  /** A loaded plugin's own tools, as OpenAI tool definitions the inference loop can run under `agentId`. */
+  private pluginTools(pluginId: string, agentId: string | null): PluginTools | undefined {
+    const entry = this.loaded.get(pluginId);
     const tools = entry?.manifest.capabilities?.tools ?? [];
+    if (!entry || tools.length === 0) return undefined;
     return {
-      pluginId: ctx.pluginId,
-      agentId: ctx.agentId,
-      ...(entry?.manifest.instructions ? { instructions: entry.manifest.instructions } : {}),
-      ...(entry && tools.length > 0
-        ? {
-            tools: {
-              definitions: tools.map((tool) => ({
-                type: 'function',
-                function: { name: tool.id, description: tool.description, parameters: tool.parameters ?? { type: 'object' } },
-              })),
-              invoke: (name: string, argumentsJson: string) => entry.plugin.invokeTool(name, argumentsJson, { agentId: ctx.agentId }),
-            },
-          }
-        : {}),
+      definitions: tools.map((tool) => ({
+        type: 'function',
+        function: { name: tool.id, description: tool.description, parameters: tool.parameters ?? { type: 'object' } },
+      })),
+      invoke: (name, argumentsJson) => entry.plugin.invokeTool(name, argumentsJson, { agentId }),
     };
   }
 
@@ -274,6 +324,26 @@ export class OsrHost {
     const file = join(this.home, 'config', 'inference.json');
     return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
   }
+}
+
+/** An insights row for something that happened to a plugin process rather than a host call. */
+function processRow(pluginId: string, message: string, status: number): NewActivityRow {
+  return {
+    ts: Date.now(),
+    pluginId,
+    agentId: null,
+    frame: null,
+    slot: 'process',
+    kind: 'log',
+    method: 'LOG',
+    path: `[ERROR] ${message}`,
+    status,
+    durationMs: 0,
+    level: 'ERROR',
+    requestBody: message,
+    requestBytes: Buffer.byteLength(message),
+    responseBytes: 0,
+  };
 }
 
 /** The loader's message for any load failure, for lists and stderr. */

@@ -76,6 +76,16 @@ describe('WarningLog', () => {
     expect(printed).toEqual(['[PluginHostAPI] first', '[PluginHostAPI] second', '[PluginHostAPI] third', '[PluginHostAPI] forgotten, so logged again']);
   });
 
+  it('keeps the warnings logged before its store was attached', () => {
+    const opened = tempStore();
+    const log = new WarningLog({ print: () => {} });
+    log.warn('p|config_get|no_agent_context', 'before the store');
+    log.attachStore(opened.store);
+    log.warn('p|config_set|no_agent_context', 'after the store');
+    expect(opened.store.warnings().map((row) => row.message)).toEqual(['after the store', 'before the store']);
+    opened.dispose();
+  });
+
   it('takes the plugin id from the key, or <unknown>', () => {
     expect([warningPluginId('com.x|op|r'), warningPluginId('noseparator'), warningPluginId('|op')]).toEqual(['com.x', '<unknown>', '<unknown>']);
   });

@@ -33,7 +33,7 @@ export function warningPluginId(key: string): string {
 export class WarningLog {
   private readonly seen = new Set<string>();
   private readonly kept: WarningEntry[] = [];
-  private readonly store: ActivityStore | undefined;
+  private store: ActivityStore | undefined;
   private readonly print: (line: string) => void;
   private readonly maxEntries: number;
   private readonly maxKeys: number;
@@ -58,6 +58,12 @@ export class WarningLog {
     this.print(hostApiWarningLine(spec.message));
     this.store?.addWarning(entry);
     return true;
+  }
+
+  /** Starts keeping warnings in `store`, including those logged before it was opened. */
+  attachStore(store: ActivityStore): void {
+    this.store = store;
+    for (const entry of this.kept) store.addWarning(entry);
   }
 
   /** `warnOnce` as a `(key, message)` function, the shape other host packages take (e.g. config-keychain's `warn` option). */

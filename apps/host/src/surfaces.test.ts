@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'dist', 'cli.js');
+const example = join(here, '..', '..', '..', 'examples', 'hello-plugin');
+const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
+
+function run(args: string[]) {
+  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+/** A home with the example plugin installed, as `npm start` prepares it. */
+function exampleHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'osr-surfaces-'));
+  const make = spawnSync('make', ['-s', '-C', example, 'install', `HOME_DIR=${home}`], { encoding: 'utf8' });
+  expect(make.status, make.stderr).toBe(0);
+  return home;
+}
+
+describe('osr-host mcp (stdio)', () => {
+  it('serves the installed plugins’ tools to the MCP SDK client', async () => {
+    const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', '--home', exampleHome(), '--agent', AGENT], stderr: 'pipe' }));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['count', 'greet', 'whoami']);
+      const greeting = await client.callTool({ name: 'greet', arguments: { name: 'Ada' } });
+      expect(greeting.isError).toBeFalsy();
+      expect(JSON.stringify(greeting.content)).toContain('Hello, Ada!');
+      const who = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(JSON.stringify(who.content)).toContain(AGENT);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('osr-host serve: /mcp, insights and dispatch', () => {
+  let server: ChildProcess | undefined;
+  afterEach(() => {
+    server?.kill('SIGKILL');
+  });
+
+  it('serves MCP over streamable HTTP to a holder of the loopback token, and refuses others', async () => {
+    const home = exampleHome();
+    server = spawn(process.execPath, [cli, 'serve', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      server!.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /mcp: http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      });
+      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    const url = new URL(`http://127.0.0.1:${port}/mcp`);
+    expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
+    const token = readFileSync(join(home, 'run', 'mcp-token'), 'utf8').trim();
+    const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      const counted = await client.callTool({ name: 'count', arguments: {} });
+      const [first] = counted.content as Array<{ type: string; text: string }>;
+      expect(JSON.parse(first!.text)).toEqual({ columns: ['runs'], rows: [[1]] });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('records every host call of an invoke for `osr-host insights`', () => {
+    const home = mkdtempSync(join(tmpdir(), 'osr-surfaces-'));
+    const plugin = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
+    run(['invoke', plugin, 'call.db_query', 'SELECT 1', '--home', home, '--agent', AGENT]);
+    run(['invoke', plugin, 'call.log', 'insights can see this', '--home', home, '--agent', AGENT]);
+    const listed = run(['insights', 'query', '--json', '--home', home]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('/host-api/db/query');
+    expect(listed.stdout).toContain('insights can see this');
+  });
+
+  it('dispatches a background task from a C plugin and lists it with `osr-host tasks list`', () => {
+    const home = mkdtempSync(join(tmpdir(), 'osr-surfaces-'));
+    const plugin = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
+    const refused = run(['invoke', plugin, 'call.dispatch', '{"prompt":"summarise"}', '--home', home, '--agent', '00000000-0000-0000-0000-000000000001']);
+    expect(JSON.parse(JSON.parse(refused.stdout).result)).toMatchObject({ error: 'built_in_agent_not_exposable' });
+    const started = run(['invoke', plugin, 'call.dispatch', '{"prompt":"summarise","title":"Nightly summary"}', '--home', home, '--agent', AGENT]);
+    expect(JSON.parse(JSON.parse(started.stdout).result)).toMatchObject({ status: 'running', id: expect.stringMatching(/^[0-9A-F-]{36}$/) });
+    const listed = run(['tasks', 'list', '--home', home]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('Nightly summary');
+  });
+});
