@@ -170,7 +170,7 @@ describe('osr-host serve', () => {
     const directory = join(home, 'Tools', 'routes.fixture', '1.0.0');
     mkdirSync(directory, { recursive: true });
     copyFileSync(compilePlugin(routeFixture), join(directory, 'libroutes.so'));
-    server = spawn(process.execPath, [cli, 'serve', '--home', home, '--port', '0', '--isolate'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0', '--isolate'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
       server!.stderr!.on('data', (chunk: Buffer) => {
@@ -204,7 +204,7 @@ describe('osr-host serve', () => {
     install('mismatch.plugin', '1.0.0', testPlugin(5));
     writeFileSync(join(home, 'Tools', 'notes.txt'), 'not a plugin directory');
 
-    server = spawn(process.execPath, [cli, 'serve', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
       server!.stderr!.on('data', (chunk: Buffer) => {

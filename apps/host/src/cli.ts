@@ -1,6 +1,10 @@
 #!/usr/bin/env node
+import { execFile } from 'node:child_process';
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { runTasksCli } from '@osr-host/dispatch';
@@ -10,8 +14,15 @@ import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, serv
 import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
-import { describeLoadError, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
-import { resolveHome } from './paths.js';
+import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin, writeFileDurably } from '@osr-host/lifecycle';
+import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
+import { resolveHome, serveStateFiles } from './paths.js';
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
 
 const USAGE = `osr-host — reference host for Osaurus native plugins
 
@@ -24,6 +35,9 @@ Usage:
   osr-host insights query|tail|warnings|stats [filters] [--home DIR]   (osr-host insights --help)
   osr-host tasks list [--home DIR]
   osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
+  osr-host tools list | install <dir|zip|id> [--registry R] | upgrade <id> --registry R | remove <id>
+                 | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] | reload   [--home DIR] [--dev]
+  osr-host agents list | add <name> | remove <UUID> | default [UUID]   [--home DIR]
   osr-host manifest validate <file|->
 
 Options:
@@ -34,6 +48,7 @@ Options:
   --port N         port for serve (default 1337)
   --allow-net H:P  let plugins reach this host:port despite the SSRF guard (repeatable)
   --isolate        run each plugin in a child process of its own (a crash or hang costs only that plugin)
+  --dev            load and install plugins without receipt, signature and consent checks (development)
                    (config without --agent reads and writes the plugin-wide default)
 `;
 
@@ -53,6 +68,7 @@ function hostOptions(values: Record<string, unknown>) {
     level: parseLevel(values.abi as string | undefined),
     allowNet: (values['allow-net'] as string[] | undefined) ?? [],
     ...(values.isolate ? { isolate: true } : {}),
+    ...(values.dev ? { dev: true } : {}),
   };
 }
 
@@ -154,6 +170,127 @@ async function mcp(values: Record<string, unknown>): Promise<never> {
   return finish(0);
 }
 
+/** The manifest of a library, read by a child `osr-host inspect` so that a bad library cannot hurt this process. */
+function manifestOfLibrary(library: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [fileURLToPath(import.meta.url), 'inspect', library], { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (!error) resolve(JSON.stringify((JSON.parse(stdout) as { manifest: unknown }).manifest));
+      else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed. Fix the plugin's entry and init.`));
+      else reject(new Error(stderr.trim() || error.message));
+    });
+  });
+}
+
+async function tools(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const [action, argument] = positionals;
+  const home = resolveHome(values.home as string | undefined);
+  const progress = (event: { message: string }) => process.stderr.write(`osr-host: ${event.message}\n`);
+  const registry = values.registry as string | undefined;
+  const dev = values.dev === true;
+  try {
+    switch (action) {
+      case 'list': {
+        const host = new OsrHost(hostOptions(values));
+        const { loaded, failures } = await host.loadInstalled();
+        const lines = [
+          ...loaded.map(({ plugin, manifest }) => `${plugin.id}  version=${manifest.version ?? '?'}  abi=${plugin.abi}  loaded`),
+          ...failures.map((failure) => `${failure.pluginId}  failed: ${failure.message}`),
+        ];
+        await host.close();
+        return finish(0, lines.length ? `${lines.join('\n')}\n` : 'No plugins installed.\n');
+      }
+      case 'install': {
+        if (!argument) throw new UsageError('tools install needs a plugin directory, a .zip or a registry id.');
+        const result = await install(argument, {
+          home,
+          dev,
+          ...(registry ? { registry } : {}),
+          ...(values.version ? { version: values.version as string } : {}),
+          readManifest: manifestOfLibrary,
+          onProgress: progress,
+        });
+        return finish(0, `Installed ${result.pluginId} ${result.version} in ${result.directory}\n`);
+      }
+      case 'upgrade': {
+        if (!argument || !registry) throw new UsageError('tools upgrade needs a plugin id and --registry.');
+        const result = await upgradePlugin(argument, { home, registry, dev, readManifest: manifestOfLibrary, onProgress: progress });
+        return finish(0, result ? `Upgraded ${result.pluginId} to ${result.version}\n` : `${argument} is up to date.\n`);
+      }
+      case 'remove':
+      case 'uninstall':
+        if (!argument) throw new UsageError(`tools ${action} needs a plugin id.`);
+        return finish(0, `Uninstalled ${removePlugin(home, argument)}\n`);
+      case 'reset':
+        new CrashGuard(toolsRoot(home), HOST_BUILD).reset();
+        return finish(0, 'Cleared the loading marker and the quarantine list.\n');
+      case 'retry':
+        if (!argument) throw new UsageError('tools retry needs a plugin id.');
+        return new CrashGuard(toolsRoot(home), HOST_BUILD).release(argument) ? finish(0, `${argument} will be loaded again.\n`) : finish(1, '', `${argument} is not quarantined.`);
+      case 'trust':
+        if (!argument) throw new UsageError('tools trust needs a minisign public key file.');
+        trustPublisherKey(home, readFileSync(argument, 'utf8'));
+        return finish(0, 'Publisher key trusted.\n');
+      case 'create': {
+        if (!argument) throw new UsageError('tools create needs a plugin name.');
+        const language = (values.language as string | undefined) ?? 'c';
+        if (language !== 'c' && language !== 'rust') throw new UsageError(`--language takes c or rust, not "${language}".`);
+        const scaffold = createScaffold(argument, { language, directory: resolve((values.dir as string | undefined) ?? argument) });
+        return finish(0, `Created ${scaffold.pluginId} in ${scaffold.directory}\nBuild: (cd ${scaffold.directory} && ${scaffold.build.join(' ')})\n`);
+      }
+      case 'reload':
+        return reloadRunningHost(home);
+      default:
+        throw new UsageError('tools needs: list | install | upgrade | remove | reset | retry | trust | create | reload.');
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return finish(1, '', `osr-host: ${describeLoadError(error)}`);
+  }
+}
+
+/** Asks the `serve` running on this home to reload, through its authenticated admin endpoint. */
+async function reloadRunningHost(home: string): Promise<never> {
+  const files = serveStateFiles(home);
+  if (!existsSync(files.state)) return finish(1, '', `No osr-host serve is running on ${home} (no ${files.state}).`);
+  const { origin } = JSON.parse(readFileSync(files.state, 'utf8')) as { origin: string };
+  const token = readFileSync(files.token, 'utf8').trim();
+  const response = await fetch(`${origin}/admin/reload`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).catch(
+    (error: unknown) => ({ ok: false, status: 0, text: async () => String(error) }),
+  );
+  const body = await response.text();
+  return response.ok ? finish(0, `${body}\n`) : finish(1, '', `Reload failed (${response.status}): ${body}`);
+}
+
+async function agents(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const [action, argument] = positionals;
+  const host = new OsrHost(hostOptions(values));
+  try {
+    let output: string;
+    if (action === 'list') {
+      const chosen = host.defaultAgentId();
+      output = host.agents
+        .list()
+        .map((agent) => `${agent.id}  ${agent.name}${agent.id === DEFAULT_AGENT_ID ? '  (built-in Default agent)' : ''}${agent.id === chosen ? '  (default for CLI and MCP)' : ''}`)
+        .join('\n');
+    } else if (action === 'add' && argument) {
+      output = host.agents.create(argument).id;
+    } else if (action === 'remove' && argument) {
+      if (!host.agents.remove(argument)) return finish(1, '', `No agent ${argument}.`);
+      output = `Removed ${argument.toUpperCase()}`;
+    } else if (action === 'default') {
+      if (argument) host.setDefaultAgent(argument);
+      output = host.defaultAgentId();
+    } else {
+      throw new UsageError('agents needs: list | add <name> | remove <UUID> | default [UUID].');
+    }
+    await host.close();
+    return finish(0, `${output}\n`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return finish(1, '', `osr-host: ${describeLoadError(error)}`);
+  }
+}
+
 function accessKeysFile(home: string): string {
   return join(home, 'config', 'access-keys.json');
 }
@@ -193,8 +330,26 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   });
   let dashboard: InsightsDashboard | undefined;
   let mcpHandler: McpHttpHandler | undefined;
+  let adminToken: string | undefined;
+  let tools: ReturnType<typeof createPluginToolServer>;
   const server = http.createServer(pluginServerOptions(), (request, response) => {
     if (mcpHandler?.handle(request, response) || router.handle(request, response) || dashboard?.handle(request, response)) return;
+    if (request.url === '/admin/reload' && request.method === 'POST') {
+      const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      if (!adminToken || !timingSafeEqualText(presented, adminToken)) {
+        response.statusCode = 401;
+        response.end('{"error":"unauthorized","message":"Present the token from <home>/run/admin-token as a Bearer token."}');
+        return;
+      }
+      void host!.reload(say).then(async ({ loaded: reloaded, failures: failed }) => {
+        loaded = reloaded;
+        failures = failed;
+        await tools.notifyToolsChanged();
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ reloaded: reloaded.map(({ plugin }) => plugin.id), failures: failed }));
+      });
+      return;
+    }
     if (request.url === '/health') {
       response.setHeader('content-type', 'application/json');
       response.end(
@@ -221,7 +376,7 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   host = new OsrHost({ ...hostOptions(values), pluginRouteOrigin: origin });
   dashboard = createInsightsDashboard(host.insights);
   const liveHost = host;
-  const tools = createPluginToolServer({
+  tools = createPluginToolServer({
     plugins: () => liveHost.loadedPlugins(),
     agentId: agentOption(values) ?? liveHost.defaultAgentId(),
     serverInfo: { name: 'osr-host', version: HOST_VERSION },
@@ -237,6 +392,9 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   ({ loaded, failures } = await host.loadInstalled(say));
   for (const { plugin, manifest } of loaded) say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${manifest.capabilities?.tools?.length ?? 0} tools)`);
   for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
+  const stateFiles = serveStateFiles(home);
+  adminToken = writeLoopbackToken(stateFiles.token);
+  writeFileDurably(stateFiles.state, `${JSON.stringify({ origin, pid: process.pid })}\n`);
   say(`serving on ${origin} (Ctrl-C to stop)`);
   say(`insights: ${dashboard.loginUrl(origin)}`);
   say(`mcp: ${origin}/mcp (Bearer: an access key from \`osr-host keys mint\`, or the loopback token in ${mcpTokenFile})`);
@@ -244,6 +402,7 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
     server.close();
+    rmSync(stateFiles.state, { force: true });
     await mcpHandler?.close();
     await tools.close();
     dashboard?.close();
@@ -281,6 +440,11 @@ export async function main(argv: string[]): Promise<void> {
       'plugin-id': { type: 'string' },
       'allow-net': { type: 'string', multiple: true },
       isolate: { type: 'boolean' },
+      dev: { type: 'boolean' },
+      registry: { type: 'string' },
+      version: { type: 'string' },
+      language: { type: 'string' },
+      dir: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -302,6 +466,10 @@ export async function main(argv: string[]): Promise<void> {
       return tasks(positionals, values);
     case 'mcp':
       return mcp(values);
+    case 'tools':
+      return tools(positionals, values);
+    case 'agents':
+      return agents(positionals, values);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }

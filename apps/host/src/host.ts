@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
+import { ABI_PROBE_KEY, AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
 import {
   ConfigDelivery,
   ConfigStore,
@@ -11,6 +12,7 @@ import {
 } from '@osr-host/config-keychain';
 import { dispatchMigrations, TaskManager } from '@osr-host/dispatch';
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
+import { CrashGuard, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
 import { ActivityStore, insightsMigrations, type NewActivityRow, WarningLog } from '@osr-host/insights';
 import { createNet, type Net } from '@osr-host/net';
@@ -26,10 +28,12 @@ import {
   type PluginStorage,
 } from '@osr-host/storage';
 import { buildHostApi } from './host-api.js';
-import { pluginIdForLibrary, scanInstalledPlugins } from './paths.js';
+import { pluginIdForLibrary } from './paths.js';
 
 /** The version this host reports to `min_osaurus` checks and in plugins' User-Agent. */
 export const HOST_VERSION = '0.1.0';
+/** The build stamp quarantine rows carry (D5): a new host build releases them once. */
+export const HOST_BUILD = `osr-host/${HOST_VERSION}`;
 
 export interface HostOptions {
   home: string;
@@ -46,7 +50,14 @@ export interface HostOptions {
    * `<home>/config/host.json` may also list ids under `"isolate"`.
    */
   isolate?: boolean | string[];
+  /** Dev mode: load installed plugins without verifying receipt, signature and consent. */
+  dev?: boolean;
   writeConsole?: (line: string) => void;
+}
+
+interface HostConfigFile {
+  isolate?: boolean | string[];
+  defaultAgent?: string;
 }
 
 export interface LoadedPlugin {
@@ -75,6 +86,7 @@ export class OsrHost {
   readonly delivery: ConfigDelivery;
   private readonly writeConsole: (line: string) => void;
   private readonly secretBackend: SecretStoreBackend | undefined;
+  private readonly dev: boolean;
   private readonly loaded = new Map<string, LoadedPlugin>();
   readonly warnings: WarningLog;
   private hostDatabase: HostDatabase | undefined;
@@ -87,6 +99,7 @@ export class OsrHost {
     this.home = options.home;
     this.level = options.level ?? DEFAULT_HOST_ABI_LEVEL;
     this.secretBackend = options.secretBackend;
+    this.dev = options.dev ?? false;
     this.writeConsole = options.writeConsole ?? ((line: string) => process.stderr.write(`${line}\n`));
     // One-shot warnings: printed once, kept, and stored in insights once it is open.
     this.warnings = new WarningLog({ print: this.writeConsole });
@@ -153,9 +166,20 @@ export class OsrHost {
     return this.activity;
   }
 
-  /** The agent CLI and MCP calls run under unless told otherwise (D8): the first ordinary agent. */
+  /**
+   * The agent CLI and MCP calls run under unless told otherwise (D8): the one chosen with
+   * `osr-host agents default`, else the first ordinary agent (created on first run).
+   */
   defaultAgentId(): string {
-    return this.agents.ensureFirstOrdinaryAgent().id;
+    const chosen = this.readHostConfig().defaultAgent;
+    return (chosen ? this.agents.get(chosen)?.id : undefined) ?? this.agents.ensureFirstOrdinaryAgent().id;
+  }
+
+  /** Makes `agentId` the default agent of CLI and MCP calls. */
+  setDefaultAgent(agentId: string): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.id === DEFAULT_AGENT_ID) throw new Error(`${agentId} is not an ordinary agent of this host; see osr-host agents list.`);
+    this.writeHostConfig({ ...this.readHostConfig(), defaultAgent: agent.id });
   }
 
   /** Config on the OS keychain (or its encrypted-file fallback), opened on first use. */
@@ -256,28 +280,50 @@ export class OsrHost {
     return [...this.loaded.values()];
   }
 
-  /** Loads every plugin under `<home>/Tools`; one bad plugin never stops the others. */
+  /**
+   * Loads every plugin under `<home>/Tools` (LIFECYCLE.md §2): scan, verify (unless dev),
+   * load inside the crash-loop guard, then the ABI probe for each new plugin (D5).
+   * One bad plugin never stops the others.
+   */
   async loadInstalled(onProgress?: (line: string) => void): Promise<{ loaded: LoadedPlugin[]; failures: LoadFailure[] }> {
+    const scan = scanPlugins(this.home, { hostBuild: HOST_BUILD, trustedKeys: readTrustedKeys(this.home), dev: this.dev });
+    if (scan.promoted) onProgress?.(`${scan.promoted} crashed while loading last time and is now quarantined`);
+    for (const row of scan.released) onProgress?.(`${row.id} is released from quarantine for one attempt (new version or host build)`);
+    const failures: LoadFailure[] = scan.failures.map(({ pluginId, library, message }) => ({ pluginId, library, message }));
     const loaded: LoadedPlugin[] = [];
-    const failures: LoadFailure[] = [];
-    for (const installed of scanInstalledPlugins(this.home)) {
-      if (installed.libraries.length === 0) {
-        failures.push({ pluginId: installed.pluginId, library: null, message: `No plugin library in ${installed.directory}` });
-        continue;
+    const guard = new CrashGuard(toolsRoot(this.home), HOST_BUILD);
+    for (const { pluginId, version, library } of scan.plugins) {
+      onProgress?.(`loading ${pluginId} ${version} (${library})`);
+      try {
+        loaded.push(await guard.whileLoading(pluginId, () => this.loadLibrary(library, { expectedPluginId: pluginId })));
+      } catch (error) {
+        failures.push({ pluginId, library, message: describeLoadError(error) });
       }
-      for (const library of installed.libraries) {
-        onProgress?.(`loading ${installed.pluginId} ${installed.version} (${library})`);
-        try {
-          loaded.push(await this.loadLibrary(library, { expectedPluginId: installed.pluginId }));
-        } catch (error) {
-          failures.push({ pluginId: installed.pluginId, library, message: describeLoadError(error) });
-        }
-      }
+    }
+    const probeAgent = this.agents.list().find((agent) => agent.id !== DEFAULT_AGENT_ID)?.id ?? DEFAULT_AGENT_ID;
+    for (const { plugin } of loaded) {
+      if (plugin.abi < 2) continue;
+      await guard.whileLoading(plugin.id, () => plugin.configChanged(ABI_PROBE_KEY, randomUUID().toUpperCase(), { agentId: probeAgent }));
     }
     for (const { plugin } of loaded) {
       await this.pushConfig(plugin.id).catch((error: unknown) => onProgress?.(`config push to ${plugin.id} failed: ${describeLoadError(error)}`));
     }
     return { loaded, failures };
+  }
+
+  /**
+   * Hot reload: every loaded plugin is drained and destroyed once, then the installed
+   * plugins load again. Keychain and SQLite state survive; background tasks keep running.
+   */
+  async reload(onProgress?: (line: string) => void): Promise<{ loaded: LoadedPlugin[]; failures: LoadFailure[] }> {
+    for (const pluginId of [...this.loaded.keys()]) {
+      onProgress?.(`unloading ${pluginId}`);
+      await this.taskManager?.drainPluginEvents(pluginId);
+      await this.delivery.detach(pluginId);
+      this.loaded.delete(pluginId);
+      await this.runtime.unload(pluginId);
+    }
+    return this.loadInstalled(onProgress);
   }
 
   async close(): Promise<void> {
@@ -313,10 +359,15 @@ export class OsrHost {
     };
   }
 
-  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids]}`. */
-  private readHostConfig(): { isolate?: boolean | string[] } {
+  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID}`. */
+  private readHostConfig(): HostConfigFile {
     const file = join(this.home, 'config', 'host.json');
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { isolate?: boolean | string[] }) : {};
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HostConfigFile) : {};
+  }
+
+  private writeHostConfig(config: HostConfigFile): void {
+    mkdirSync(join(this.home, 'config'), { recursive: true });
+    writeFileDurably(join(this.home, 'config', 'host.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
 
   /** Providers from `<home>/config/inference.json` (optional); the environment adds `OSR_HOST_OPENAI_*`. */
@@ -348,6 +399,6 @@ function processRow(pluginId: string, message: string, status: number): NewActiv
 
 /** The loader's message for any load failure, for lists and stderr. */
 export function describeLoadError(error: unknown): string {
-  if (error instanceof AbiError || error instanceof RuntimeError || error instanceof ManifestError) return error.message;
+  if (error instanceof AbiError || error instanceof RuntimeError || error instanceof ManifestError || error instanceof LifecycleError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }

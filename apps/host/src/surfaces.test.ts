@@ -30,7 +30,7 @@ function exampleHome(): string {
 describe('osr-host mcp (stdio)', () => {
   it('serves the installed plugins’ tools to the MCP SDK client', async () => {
     const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', '--home', exampleHome(), '--agent', AGENT], stderr: 'pipe' }));
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', '--dev', '--home', exampleHome(), '--agent', AGENT], stderr: 'pipe' }));
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual(['count', 'greet', 'whoami']);
@@ -53,7 +53,7 @@ describe('osr-host serve: /mcp, insights and dispatch', () => {
 
   it('serves MCP over streamable HTTP to a holder of the loopback token, and refuses others', async () => {
     const home = exampleHome();
-    server = spawn(process.execPath, [cli, 'serve', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
       server!.stderr!.on('data', (chunk: Buffer) => {

@@ -52,6 +52,8 @@ export interface AgentRegistry {
   create(name: string): Agent;
   /** The oldest ordinary (non-Default) agent, created with `name` if there is none yet. */
   ensureFirstOrdinaryAgent(name?: string): Agent;
+  /** Removes an ordinary agent; false when there was none. The built-in Default agent cannot be removed. */
+  remove(id: string): boolean;
 }
 
 /** The agent registry over the host database. */
@@ -69,6 +71,13 @@ export function agentRegistry(db: HostDatabase): AgentRegistry {
     list: () => db.select().from(agents).orderBy(...oldestFirst).all(),
     get: (id) => db.select().from(agents).where(eq(agents.id, normalizeAgentId(id))).get(),
     create,
+    remove: (id) => {
+      const agentId = normalizeAgentId(id);
+      if (agentId === DEFAULT_AGENT_ID) {
+        throw new StorageError('invalid_argument', 'The built-in Default agent cannot be removed.');
+      }
+      return db.delete(agents).where(eq(agents.id, agentId)).run().changes > 0;
+    },
     ensureFirstOrdinaryAgent: (name = 'Agent') =>
       db.transaction(
         () =>

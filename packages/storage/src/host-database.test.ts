@@ -99,6 +99,16 @@ describe('agentRegistry', () => {
     expect(registry.get('00000000-0000-0000-0000-0000000000FF')).toBeUndefined();
   });
 
+  it('removes ordinary agents, never the Default agent', () => {
+    const registry = agentRegistry(open());
+    const agent = registry.create('Temporary');
+    expect(registry.remove(agent.id.toLowerCase())).toBe(true);
+    expect(registry.get(agent.id)).toBeUndefined();
+    expect(registry.remove(agent.id)).toBe(false);
+    expect(() => registry.remove(DEFAULT_AGENT_ID)).toThrow(/cannot be removed/);
+    expect(registry.get(DEFAULT_AGENT_ID)).toBeDefined();
+  });
+
   it('refuses bad ids and names', () => {
     const registry = agentRegistry(open());
     expect(() => registry.get('not-a-uuid')).toThrowError(expect.objectContaining({ code: 'invalid_argument' }));
