@@ -5,6 +5,7 @@
  *   greet   {"name": "..."}  -> a greeting; logs through the host
  *   count   {}               -> how many times count ran, persisted in the plugin's SQLite database
  *   whoami  {}               -> the agent the call runs under
+ *   remind  {"prompt": "..."} -> starts a background agent task (host->dispatch) and returns its id
  *
  * Build: make            Install into a host home: make install HOME_DIR=/path/to/home
  */
@@ -76,6 +77,15 @@ static char* whoami(void) {
   return envelope(result);
 }
 
+/* The tool's arguments are a dispatch request as they stand: {"prompt", "title"?, ...}. */
+static char* remind(const char* payload) {
+  const char* started = host->dispatch(payload && *payload ? payload : "{}");
+  if (!started) return failure("the host did not answer the dispatch");
+  char* out = envelope(started);
+  release(started);
+  return out;
+}
+
 static void plugin_free_string(const char* s) { free((void*)s); }
 
 static osr_plugin_ctx_t plugin_init(void) {
@@ -96,7 +106,10 @@ static const char* plugin_get_manifest(osr_plugin_ctx_t ctx) {
       "{\"id\":\"count\",\"description\":\"Count how many times this tool ran, across restarts\","
       "\"parameters\":{\"type\":\"object\",\"properties\":{}}},"
       "{\"id\":\"whoami\",\"description\":\"Report the agent this call runs under\","
-      "\"parameters\":{\"type\":\"object\",\"properties\":{}}}]}}");
+      "\"parameters\":{\"type\":\"object\",\"properties\":{}}},"
+      "{\"id\":\"remind\",\"description\":\"Hand a job to a background agent task\","
+      "\"parameters\":{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\"},"
+      "\"title\":{\"type\":\"string\"}},\"required\":[\"prompt\"]}}]}}");
 }
 
 static const char* plugin_invoke(osr_plugin_ctx_t ctx, const char* type, const char* id, const char* payload) {
@@ -105,6 +118,7 @@ static const char* plugin_invoke(osr_plugin_ctx_t ctx, const char* type, const c
   if (strcmp(id, "greet") == 0) return greet(payload);
   if (strcmp(id, "count") == 0) return count();
   if (strcmp(id, "whoami") == 0) return whoami();
+  if (strcmp(id, "remind") == 0) return remind(payload);
   return failure("unknown tool");
 }
 

@@ -142,14 +142,64 @@ async function config(positionals: string[], values: Record<string, unknown>): P
 }
 
 /**
- * Background tasks. `list` reads the host database, so it shows tasks of any host process on
- * this home; watch, cancel and answer act on the tasks of a running `serve` (its admin API).
+ * Background tasks live in the host process that runs them: with a `serve` running on this
+ * home, the command runs there (through its authenticated admin endpoint, streamed, so
+ * `watch` follows live); otherwise it runs here, where `list` still reads the task history.
  */
 async function tasks(positionals: string[], values: Record<string, unknown>): Promise<never> {
+  const home = resolveHome(values.home as string | undefined);
+  const running = runningServe(home);
+  if (running) return finish(await forwardTasksCommand(running, positionals));
   const host = new OsrHost(hostOptions(values));
   const code = await runTasksCli(positionals, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) }, host.tasks);
   await host.close();
   return finish(code);
+}
+
+/** The admin endpoint of the `serve` running on `home`, if one is. */
+function runningServe(home: string): { origin: string; token: string } | undefined {
+  const files = serveStateFiles(home);
+  if (!existsSync(files.state) || !existsSync(files.token)) return undefined;
+  const { origin, pid } = JSON.parse(readFileSync(files.state, 'utf8')) as { origin: string; pid: number };
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined; // a serve that died without cleaning up
+  }
+  return { origin, token: readFileSync(files.token, 'utf8').trim() };
+}
+
+/** Runs `osr-host tasks …` inside the running host; its lines stream back as NDJSON. */
+async function forwardTasksCommand(running: { origin: string; token: string }, argv: string[]): Promise<number> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  const response = await fetch(`${running.origin}/admin/tasks`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${running.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ argv }),
+    signal: stop.signal,
+  });
+  if (!response.ok || !response.body) {
+    process.stderr.write(`The running host refused the tasks command (${response.status}): ${await response.text()}\n`);
+    return 1;
+  }
+  let code = 0;
+  let pending = '';
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      pending += Buffer.from(chunk).toString('utf8');
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+        const message = JSON.parse(pending.slice(0, end)) as { out?: string; err?: string; exit?: number };
+        pending = pending.slice(end + 1);
+        if (message.out !== undefined) process.stdout.write(`${message.out}\n`);
+        if (message.err !== undefined) process.stderr.write(`${message.err}\n`);
+        if (message.exit !== undefined) code = message.exit;
+      }
+    }
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  }
+  return code;
 }
 
 /** Serves every installed plugin's tools over MCP on stdin/stdout; logs go to stderr. */
@@ -248,12 +298,35 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
   }
 }
 
+/** Runs a forwarded `osr-host tasks …` against this host's tasks, streaming its lines as NDJSON. */
+async function serveTasksCommand(request: http.IncomingMessage, response: http.ServerResponse, host: OsrHost): Promise<void> {
+  let body = '';
+  for await (const chunk of request) {
+    body += chunk;
+    if (body.length > 64 * 1024) break;
+  }
+  let argv: string[];
+  try {
+    argv = (JSON.parse(body) as { argv: unknown }).argv as string[];
+    if (!Array.isArray(argv) || !argv.every((item) => typeof item === 'string')) throw new Error('argv must be an array of strings');
+  } catch (error) {
+    response.statusCode = 400;
+    response.end(JSON.stringify({ error: 'invalid_request', message: (error as Error).message }));
+    return;
+  }
+  const disconnected = new AbortController();
+  response.on('close', () => disconnected.abort());
+  response.setHeader('content-type', 'application/x-ndjson');
+  const send = (message: object) => response.write(`${JSON.stringify(message)}\n`);
+  const exit = await runTasksCli(argv, { out: (line) => send({ out: line }), err: (line) => send({ err: line }), signal: disconnected.signal }, host.tasks);
+  if (!disconnected.signal.aborted) response.end(`${JSON.stringify({ exit })}\n`);
+}
+
 /** Asks the `serve` running on this home to reload, through its authenticated admin endpoint. */
 async function reloadRunningHost(home: string): Promise<never> {
-  const files = serveStateFiles(home);
-  if (!existsSync(files.state)) return finish(1, '', `No osr-host serve is running on ${home} (no ${files.state}).`);
-  const { origin } = JSON.parse(readFileSync(files.state, 'utf8')) as { origin: string };
-  const token = readFileSync(files.token, 'utf8').trim();
+  const running = runningServe(home);
+  if (!running) return finish(1, '', `No osr-host serve is running on ${home}; start one with osr-host serve --home ${home}.`);
+  const { origin, token } = running;
   const response = await fetch(`${origin}/admin/reload`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).catch(
     (error: unknown) => ({ ok: false, status: 0, text: async () => String(error) }),
   );
@@ -334,13 +407,20 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   let tools: ReturnType<typeof createPluginToolServer>;
   const server = http.createServer(pluginServerOptions(), (request, response) => {
     if (mcpHandler?.handle(request, response) || router.handle(request, response) || dashboard?.handle(request, response)) return;
-    if (request.url === '/admin/reload' && request.method === 'POST') {
+    const isAdmin = (request.url === '/admin/reload' || request.url === '/admin/tasks') && request.method === 'POST';
+    if (isAdmin) {
       const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
       if (!adminToken || !timingSafeEqualText(presented, adminToken)) {
         response.statusCode = 401;
         response.end('{"error":"unauthorized","message":"Present the token from <home>/run/admin-token as a Bearer token."}');
         return;
       }
+    }
+    if (isAdmin && request.url === '/admin/tasks') {
+      void serveTasksCommand(request, response, host!);
+      return;
+    }
+    if (isAdmin) {
       void host!.reload(say).then(async ({ loaded: reloaded, failures: failed }) => {
         loaded = reloaded;
         failures = failed;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
+import { startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +35,7 @@ describe('osr-host mcp (stdio)', () => {
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', '--dev', '--home', exampleHome(), '--agent', AGENT], stderr: 'pipe' }));
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['count', 'greet', 'whoami']);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['count', 'greet', 'remind', 'whoami']);
       const greeting = await client.callTool({ name: 'greet', arguments: { name: 'Ada' } });
       expect(greeting.isError).toBeFalsy();
       expect(JSON.stringify(greeting.content)).toContain('Hello, Ada!');
@@ -74,6 +76,52 @@ describe('osr-host serve: /mcp, insights and dispatch', () => {
       expect(JSON.parse(first!.text)).toEqual({ columns: ['runs'], rows: [[1]] });
     } finally {
       await client.close();
+    }
+  });
+
+  it('runs a background task in serve that asks for clarification, answered with `osr-host tasks answer`', async () => {
+    const model = await startFakeOpenAIServer({
+      models: ['tiny'],
+      tokenDelayMs: 1,
+      reply: (_request, index) =>
+        index === 0
+          ? { kind: 'tool_calls', calls: [{ name: 'clarify', arguments: '{"question":"Which day?","options":["Monday","Friday"]}' }] }
+          : { kind: 'text', tokens: ['Booked ', 'for ', 'Friday.'] },
+    });
+    try {
+      const home = exampleHome();
+      mkdirSync(join(home, 'config'), { recursive: true });
+      writeFileSync(join(home, 'config', 'inference.json'), JSON.stringify({ providers: [{ name: 'local', baseURL: model.baseURL, models: ['tiny'] }], defaultModel: 'tiny' }));
+      server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0', '--agent', AGENT], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        server!.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /mcp: http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
+          if (match) resolve(Number(match[1]));
+        });
+        server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
+      });
+      const token = readFileSync(join(home, 'run', 'mcp-token'), 'utf8').trim();
+      const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+      const started = await client.callTool({ name: 'remind', arguments: { prompt: 'Book the team dinner', title: 'Team dinner' } });
+      await client.close();
+      const [text] = started.content as Array<{ text: string }>;
+      const { id } = JSON.parse(text!.text) as { id: string; status: string };
+
+      // The task pauses on the model's clarify call: wait until the model server has served that round.
+      while (model.responses.length < 1 || !model.responses[0]!.completed) await new Promise((resolve) => setTimeout(resolve, 20));
+      const listed = run(['tasks', 'list', '--home', home]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain('Team dinner');
+      const answered = run(['tasks', 'answer', id, 'Friday', '--home', home]);
+      expect(answered.code, answered.stderr).toBe(0);
+      while (model.responses.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(JSON.stringify(model.responses[1]!.request.messages)).toContain('Friday');
+      expect(run(['tasks', 'answer', randomUUID(), 'again', '--home', home]).code).toBe(1);
+    } finally {
+      await model.close();
     }
   });
 
