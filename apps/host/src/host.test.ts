@@ -201,3 +201,24 @@ describe('inference slots (issue 5)', () => {
     }
   });
 });
+
+describe('process isolation in the host (issue 11)', () => {
+  it('isolates the plugins host.json lists, and records their crashes in insights', async () => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    mkdirSync(join(home, 'config'), { recursive: true });
+    const library = uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }), scratch);
+    writeFileSync(join(home, 'config', 'host.json'), JSON.stringify({ isolate: ['isolated.one'] }));
+    const host = startHost({ home });
+    const { insights } = host;
+    const isolated = (await host.loadLibrary(library, { pluginId: 'isolated.one' })).plugin;
+    const inProcess = (await host.loadLibrary(uniqueLibraryCopy(library, scratch), { pluginId: 'in.process' })).plugin;
+    expect([isolated.isolated, inProcess.isolated]).toEqual([true, false]);
+
+    const crashed = JSON.parse(await isolated.invokeTool('crash', '{}', { agentId: AGENT })) as { kind: string };
+    expect(crashed.kind).toBe('unavailable');
+    expect(JSON.parse(await inProcess.invokeTool('echo', '"unharmed"', { agentId: AGENT }))).toEqual({ ok: true, result: 'unharmed' });
+    insights.flush();
+    const rows = insights.query({ pluginId: 'isolated.one' }).rows;
+    expect(rows.some((row) => row.slot === 'process' && /crashed \(SIGSEGV\)/.test(row.path))).toBe(true);
+  });
+});

@@ -102,6 +102,24 @@ describe('ActivityStore: queued writes', () => {
     expect(store.query().rows.map((row) => row.path)).toEqual(['/host-api/models', '/plugins/com.example.web/app']);
   });
 
+  it('writes a host-built row that leaves its optional columns out', () => {
+    const { store } = open();
+    store.append({
+      ts: Date.now(),
+      pluginId: 'com.example.crashy',
+      slot: 'process',
+      kind: 'log',
+      method: 'LOG',
+      path: '[ERROR] crashed (SIGSEGV)',
+      status: 500,
+      durationMs: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+    });
+    store.flush();
+    expect(store.query().rows).toEqual([expect.objectContaining({ pluginId: 'com.example.crashy', model: null, payload: null, agentId: null })]);
+  });
+
   it('ignores records after close and refuses queries', () => {
     const { store } = open();
     store.close();

@@ -34,6 +34,8 @@ export interface ActivityStoreOptions {
 export const DEFAULT_RETENTION = { maxRows: 50_000, maxAgeMs: 7 * 24 * 60 * 60 * 1000 } as const;
 
 /** Which rows a query returns. Every field narrows the result; absent fields do not filter. */
+const OPTIONAL_COLUMNS_NULL = { agentId: null, frame: null, level: null, model: null, requestBody: null, responseBody: null, payload: null } as const;
+
 export interface ActivityFilter {
   pluginId?: string;
   agentId?: string;
@@ -242,7 +244,8 @@ export class ActivityStore {
   /** Queues a row a host built itself (e.g. plugin route traffic); it is written like recorded calls. */
   append(row: NewActivityRow): void {
     if (this.closed) return;
-    this.enqueue(row.pluginId, { row });
+    // The prepared insert names every column: optional ones the caller left out are NULL.
+    this.enqueue(row.pluginId, { row: { ...OPTIONAL_COLUMNS_NULL, ...row } });
   }
 
   /** Records waiting for the next write. */
