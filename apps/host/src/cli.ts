@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -15,6 +16,7 @@ import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
 import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin, writeFileDurably } from '@osr-host/lifecycle';
+import { DevLoop } from './dev-loop.js';
 import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
 import { resolveHome, serveStateFiles } from './paths.js';
 
@@ -36,7 +38,8 @@ Usage:
   osr-host tasks list [--home DIR]
   osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
   osr-host tools list | install <dir|zip|id> [--registry R] | upgrade <id> --registry R | remove <id>
-                 | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] | reload   [--home DIR] [--dev]
+                 | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] | reload | dev <dir>
+                 [--home DIR] [--dev]
   osr-host agents list | add <name> | remove <UUID> | default [UUID]   [--home DIR]
   osr-host manifest validate <file|->
 
@@ -289,8 +292,11 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
       }
       case 'reload':
         return reloadRunningHost(home);
+      case 'dev':
+        if (!argument) throw new UsageError('tools dev needs the plugin source directory.');
+        return devLoop(argument, home);
       default:
-        throw new UsageError('tools needs: list | install | upgrade | remove | reset | retry | trust | create | reload.');
+        throw new UsageError('tools needs: list | install | upgrade | remove | reset | retry | trust | create | reload | dev.');
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -322,16 +328,39 @@ async function serveTasksCommand(request: http.IncomingMessage, response: http.S
   if (!disconnected.signal.aborted) response.end(`${JSON.stringify({ exit })}\n`);
 }
 
-/** Asks the `serve` running on this home to reload, through its authenticated admin endpoint. */
-async function reloadRunningHost(home: string): Promise<never> {
+/** Asks the `serve` running on `home` to reload; null when none is running. */
+async function requestReload(home: string): Promise<{ ok: boolean; status: number; body: string } | null> {
   const running = runningServe(home);
-  if (!running) return finish(1, '', `No osr-host serve is running on ${home}; start one with osr-host serve --home ${home}.`);
-  const { origin, token } = running;
-  const response = await fetch(`${origin}/admin/reload`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).catch(
+  if (!running) return null;
+  const response = await fetch(`${running.origin}/admin/reload`, { method: 'POST', headers: { Authorization: `Bearer ${running.token}` } }).catch(
     (error: unknown) => ({ ok: false, status: 0, text: async () => String(error) }),
   );
-  const body = await response.text();
-  return response.ok ? finish(0, `${body}\n`) : finish(1, '', `Reload failed (${response.status}): ${body}`);
+  return { ok: response.ok, status: response.status, body: await response.text() };
+}
+
+async function reloadRunningHost(home: string): Promise<never> {
+  const answer = await requestReload(home);
+  if (!answer) return finish(1, '', `No osr-host serve is running on ${home}; start one with osr-host serve --home ${home}.`);
+  return answer.ok ? finish(0, `${answer.body}\n`) : finish(1, '', `Reload failed (${answer.status}): ${answer.body}`);
+}
+
+/** `tools dev <dir>`: rebuild, install (dev) and reload on every source change until Ctrl-C. */
+async function devLoop(directory: string, home: string): Promise<never> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const loop = new DevLoop(directory, {
+    home,
+    headerDirectory: dirname(createRequire(import.meta.url).resolve('@osr-host/abi-struct/include/osaurus_plugin.h')),
+    readManifest: async (library) => JSON.parse(await manifestOfLibrary(library)) as { plugin_id: string; version?: string },
+    reload: async () => {
+      const answer = await requestReload(home);
+      return answer === null ? null : answer.ok ? answer.body : `failed (${answer.status}): ${answer.body}`;
+    },
+    say: (line) => process.stderr.write(`osr-host: ${line}\n`),
+  });
+  await loop.run(stop.signal);
+  return finish(0);
 }
 
 async function agents(positionals: string[], values: Record<string, unknown>): Promise<never> {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,68 @@ describe('install, verify and load (issue 10)', () => {
     const tool = manifest.capabilities.tools[0]!.id;
     const answer = JSON.parse(run(['invoke', join(directory, 'build', 'libgreeter.so'), tool, '{}', '--home', home]).stdout) as { ok: boolean };
     expect(answer.ok).toBe(true);
+  });
+});
+
+describe('osr-host tools dev', () => {
+  let children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children) child.kill('SIGKILL');
+    children = [];
+  });
+
+  /** Starts a long-running command; `waitFor(pattern, n)` resolves with the n-th match in its stderr so far or to come. */
+  function start(args: string[]) {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    const nthMatch = (pattern: RegExp, n: number) => [...stderr.matchAll(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`))][n - 1];
+    const waiters = new Set<() => void>();
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      for (const check of [...waiters]) check();
+    });
+    return {
+      waitFor: (pattern: RegExp, n = 1) =>
+        new Promise<RegExpMatchArray>((resolve) => {
+          const check = () => {
+            const match = nthMatch(pattern, n);
+            if (!match) return;
+            waiters.delete(check);
+            resolve(match);
+          };
+          waiters.add(check);
+          check();
+        }),
+    };
+  }
+
+  it('builds, installs and reloads on every change, and keeps the last good build when one fails', async () => {
+    const home = freshHome();
+    const project = join(mkdtempSync(join(tmpdir(), 'osr-dev-')), 'devplugin');
+    mkdirSync(project);
+    const source = join(project, 'plugin.c');
+    copyFileSync(fixtureSources.testPlugin, source);
+    copyFileSync(join(dirname(fixtureSources.testPlugin), '..', 'include', 'osaurus_plugin.h'), join(project, 'osaurus_plugin.h'));
+
+    const serve = start(['serve', '--dev', '--home', home, '--port', '0']);
+    await serve.waitFor(/serving on/);
+    const dev = start(['tools', 'dev', project, '--home', home]);
+    const installed = /installed test\.plugin 1\.0\.6 as (\S+)/;
+    const first = await dev.waitFor(installed);
+    await dev.waitFor(/reloaded: .*"reloaded":\["test\.plugin"\]/);
+
+    writeFileSync(source, `${readFileSync(source, 'utf8')}\nthis is not C;\n`);
+    await dev.waitFor(/build failed; the last good build stays installed:\n[^]*error/);
+    expect(existsSync(first[1]!)).toBe(true);
+
+    writeFileSync(source, readFileSync(fixtureSources.testPlugin, 'utf8'));
+    const second = await dev.waitFor(installed, 2);
+    expect(second[1]).not.toBe(first[1]);
+    expect(existsSync(first[1]!)).toBe(false);
+    await dev.waitFor(/reloaded: /, 2);
+    // The second reload drained and destroyed the first build's plugin.
+    await serve.waitFor(/\[Plugin:test\.plugin\] \[INFO\] destroyed/);
   });
 });
 
