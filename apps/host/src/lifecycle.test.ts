@@ -147,7 +147,7 @@ describe('osr-host tools dev', () => {
     await dev.waitFor(/reloaded: .*"reloaded":\["test\.plugin"\]/);
 
     writeFileSync(source, `${readFileSync(source, 'utf8')}\nthis is not C;\n`);
-    await dev.waitFor(/build failed; the last good build stays installed:\n[^]*error/);
+    await dev.waitFor(/build failed; the last good build stays installed:\n[\s\S]*error/);
     expect(existsSync(first[1]!)).toBe(true);
 
     writeFileSync(source, readFileSync(fixtureSources.testPlugin, 'utf8'));
