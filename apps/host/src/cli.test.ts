@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,14 +7,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cli, runCli as run, startServe, stopCommands } from './test-support/cli.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
-}
 
 const testPlugin = (abi = 6) => compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: abi } });
 const edgePlugin = (variant: string) => compilePlugin(fixtureSources.edgePlugin, { defines: { [variant]: true } });
@@ -159,10 +155,7 @@ describe('osr-host invoke --allow-net', () => {
 });
 
 describe('osr-host serve', () => {
-  let server: ChildProcess | undefined;
-  afterEach(() => {
-    server?.kill('SIGKILL');
-  });
+  afterEach(stopCommands);
 
   it('serves plugin routes, and with --isolate survives a plugin crashing in its route handler', async () => {
     const home = freshHome();
@@ -170,16 +163,8 @@ describe('osr-host serve', () => {
     const directory = join(home, 'Tools', 'routes.fixture', '1.0.0');
     mkdirSync(directory, { recursive: true });
     copyFileSync(compilePlugin(routeFixture), join(directory, 'libroutes.so'));
-    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0', '--isolate'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      server!.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-        if (match) resolve(Number(match[1]));
-      });
-      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
-    });
+    const served = await startServe(['--dev', '--home', home, '--isolate']);
+    const port = served.port;
     const agent = { 'X-Osaurus-Agent-Id': '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB' };
     const base = `http://127.0.0.1:${port}/plugins/routes.fixture`;
     const echoed = await fetch(`${base}/echo?x=1`, { headers: agent });
@@ -204,16 +189,8 @@ describe('osr-host serve', () => {
     install('mismatch.plugin', '1.0.0', testPlugin(5));
     writeFileSync(join(home, 'Tools', 'notes.txt'), 'not a plugin directory');
 
-    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      server!.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-        if (match) resolve(Number(match[1]));
-      });
-      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
-    });
+    const served = await startServe(['--dev', '--home', home]);
+    const port = served.port;
     const health = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())) as { plugins: unknown; failures: unknown };
     expect(health.plugins).toEqual([{ plugin_id: 'test.plugin', version: '1.0.6', abi: 6 }]);
     expect(health.failures).toEqual(
@@ -222,10 +199,10 @@ describe('osr-host serve', () => {
         expect.objectContaining({ pluginId: 'mismatch.plugin', message: expect.stringMatching(/test\.plugin/) }),
       ]),
     );
-    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
-    server.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => served.child.once('exit', (code) => resolve(code)));
+    served.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('[Plugin:test.plugin] [INFO] destroyed');
+    expect(served.stderr()).toContain('[Plugin:test.plugin] [INFO] destroyed');
   });
 });
 

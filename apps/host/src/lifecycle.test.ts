@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,16 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { generateMinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli as run, startCli, startServe, stopCommands } from './test-support/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli.js');
 const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
 const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
 
-function run(args: string[]) {
-  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
-}
 
 const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-lifecycle-'));
 
@@ -99,37 +95,7 @@ describe('install, verify and load (issue 10)', () => {
 });
 
 describe('osr-host tools dev', () => {
-  let children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const child of children) child.kill('SIGKILL');
-    children = [];
-  });
-
-  /** Starts a long-running command; `waitFor(pattern, n)` resolves with the n-th match in its stderr so far or to come. */
-  function start(args: string[]) {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stderr = '';
-    const nthMatch = (pattern: RegExp, n: number) => [...stderr.matchAll(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`))][n - 1];
-    const waiters = new Set<() => void>();
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      for (const check of [...waiters]) check();
-    });
-    return {
-      waitFor: (pattern: RegExp, n = 1) =>
-        new Promise<RegExpMatchArray>((resolve) => {
-          const check = () => {
-            const match = nthMatch(pattern, n);
-            if (!match) return;
-            waiters.delete(check);
-            resolve(match);
-          };
-          waiters.add(check);
-          check();
-        }),
-    };
-  }
+  afterEach(stopCommands);
 
   it('builds, installs and reloads on every change, and keeps the last good build when one fails', async () => {
     const home = freshHome();
@@ -139,9 +105,8 @@ describe('osr-host tools dev', () => {
     copyFileSync(fixtureSources.testPlugin, source);
     copyFileSync(join(dirname(fixtureSources.testPlugin), '..', 'include', 'osaurus_plugin.h'), join(project, 'osaurus_plugin.h'));
 
-    const serve = start(['serve', '--dev', '--home', home, '--port', '0']);
-    await serve.waitFor(/serving on/);
-    const dev = start(['tools', 'dev', project, '--home', home]);
+    const serve = await startServe(['--dev', '--home', home]);
+    const dev = startCli(['tools', 'dev', project, '--home', home]);
     const installed = /installed test\.plugin 1\.0\.6 as (\S+)/;
     const first = await dev.waitFor(installed);
     await dev.waitFor(/reloaded: .*"reloaded":\["test\.plugin"\]/);
@@ -176,31 +141,20 @@ describe('agents (D8)', () => {
 });
 
 describe('hot reload through the admin endpoint', () => {
-  let server: ChildProcess | undefined;
-  afterEach(() => {
-    server?.kill('SIGKILL');
-  });
+  afterEach(stopCommands);
 
   it('destroys each plugin once and loads it again, and refuses an unauthenticated reload', async () => {
     const home = freshHome();
     const source = packageDirectory('test.plugin', '1.0.6', compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }));
     expect(run(['tools', 'install', source, '--home', home, '--dev']).code).toBe(0);
-    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      server!.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-        if (match) resolve(Number(match[1]));
-      });
-      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
-    });
+    const served = await startServe(['--dev', '--home', home]);
+    const port = served.port;
     expect((await fetch(`http://127.0.0.1:${port}/admin/reload`, { method: 'POST' })).status).toBe(401);
     const reloaded = run(['tools', 'reload', '--home', home]);
     expect(reloaded.code, reloaded.stderr).toBe(0);
     expect(JSON.parse(reloaded.stdout)).toMatchObject({ reloaded: ['test.plugin'], failures: [] });
     // The log line crosses a pipe after the HTTP answer: wait for it, then check it came once.
-    while (!stderr.includes('[Plugin:test.plugin] [INFO] destroyed')) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(stderr.match(/\[Plugin:test\.plugin\] \[INFO\] destroyed/g)).toHaveLength(1);
+    await served.waitFor(/\[Plugin:test\.plugin\] \[INFO\] destroyed/);
+    expect(served.stderr().match(/\[Plugin:test\.plugin\] \[INFO\] destroyed/g)).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,16 +10,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cli, runCli as run, startServe, stopCommands } from './test-support/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli.js');
 const example = join(here, '..', '..', '..', 'examples', 'hello-plugin');
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 
-function run(args: string[]) {
-  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
 
 /** A home with the example plugin installed, as `npm start` prepares it. */
 function exampleHome(): string {
@@ -48,23 +44,12 @@ describe('osr-host mcp (stdio)', () => {
 });
 
 describe('osr-host serve: /mcp, insights and dispatch', () => {
-  let server: ChildProcess | undefined;
-  afterEach(() => {
-    server?.kill('SIGKILL');
-  });
+  afterEach(stopCommands);
 
   it('serves MCP over streamable HTTP to a holder of the loopback token, and refuses others', async () => {
     const home = exampleHome();
-    server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      server!.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /mcp: http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-        if (match) resolve(Number(match[1]));
-      });
-      server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
-    });
+    const served = await startServe(['--dev', '--home', home]);
+    const port = served.port;
     const url = new URL(`http://127.0.0.1:${port}/mcp`);
     expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
     const token = readFileSync(join(home, 'run', 'mcp-token'), 'utf8').trim();
@@ -92,16 +77,8 @@ describe('osr-host serve: /mcp, insights and dispatch', () => {
       const home = exampleHome();
       mkdirSync(join(home, 'config'), { recursive: true });
       writeFileSync(join(home, 'config', 'inference.json'), JSON.stringify({ providers: [{ name: 'local', baseURL: model.baseURL, models: ['tiny'] }], defaultModel: 'tiny' }));
-      server = spawn(process.execPath, [cli, 'serve', '--dev', '--home', home, '--port', '0', '--agent', AGENT], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      const port = await new Promise<number>((resolve, reject) => {
-        server!.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /mcp: http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-          if (match) resolve(Number(match[1]));
-        });
-        server!.once('exit', () => reject(new Error(`serve exited early:\n${stderr}`)));
-      });
+      const served = await startServe(['--dev', '--home', home, '--agent', AGENT]);
+      const port = served.port;
       const token = readFileSync(join(home, 'run', 'mcp-token'), 'utf8').trim();
       const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));

@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI: these tests drive `osr-host` as a user would. */
+export const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
+}
+
+export interface RunningCommand {
+  child: ChildProcess;
+  /** Resolves with the n-th match of `pattern` in the command's stderr, whether it already came or is still to come. */
+  waitFor(pattern: RegExp, n?: number): Promise<RegExpMatchArray>;
+  stderr(): string;
+}
+
+const started = new Set<ChildProcess>();
+
+/** Starts a long-running command (serve, tools dev); `stopCommands` in afterEach ends them. */
+export function startCli(args: string[]): RunningCommand {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  let stderr = '';
+  const nthMatch = (pattern: RegExp, n: number) => [...stderr.matchAll(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`))][n - 1];
+  const waiters = new Set<() => void>();
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const check of [...waiters]) check();
+  });
+  return {
+    child,
+    stderr: () => stderr,
+    waitFor: (pattern, n = 1) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = nthMatch(pattern, n);
+          if (!match) return;
+          waiters.delete(check);
+          resolve(match);
+        };
+        waiters.add(check);
+        child.once('exit', (code, signal) => {
+          if (waiters.delete(check)) reject(new Error(`osr-host ${args[0]} exited (${signal ?? code}) before printing ${pattern}:\n${stderr}`));
+        });
+        check();
+      }),
+  };
+}
+
+/** `osr-host serve` on a free port; resolves once it serves. */
+export async function startServe(args: string[]): Promise<RunningCommand & { port: number }> {
+  const running = startCli(['serve', '--port', '0', ...args]);
+  const [, port] = await running.waitFor(/serving on http:\/\/127\.0\.0\.1:(\d+)/);
+  return { ...running, port: Number(port) };
+}
+
+export function stopCommands(): void {
+  for (const child of started) child.kill('SIGKILL');
+  started.clear();
+}
