@@ -26,6 +26,10 @@ const streamingHost = new OsrHost({ home: mkdtempSync(join(tmpdir(), 'osr-host-b
 delete process.env.OSR_HOST_OPENAI_BASE_URL;
 const library = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
 const { plugin } = await host.loadLibrary(library, { pluginId: 'bench.db' });
+// The same plugin in a host that records every host call in insights, against `host`, which records nothing.
+const recordingHost = new OsrHost({ home: mkdtempSync(join(tmpdir(), 'osr-host-bench-')), writeConsole: () => undefined });
+void recordingHost.insights;
+const { plugin: recorded } = await recordingHost.loadLibrary(library, { pluginId: 'bench.recorded' });
 const { plugin: streamer } = await streamingHost.loadLibrary(library, { pluginId: 'bench.stream' });
 await plugin.invokeTool('call.db_exec', 'CREATE TABLE IF NOT EXISTS kv (k INTEGER PRIMARY KEY, v TEXT)', { agentId: AGENT });
 await plugin.invokeTool('call.db_exec', "INSERT OR REPLACE INTO kv VALUES (1, 'one')", { agentId: AGENT });
@@ -40,7 +44,7 @@ const streamRequest = JSON.stringify({ model: 'tiny', messages: [{ role: 'user',
 
 afterAll(async () => {
   direct.close();
-  await Promise.all([host.close(), streamingHost.close(), server.close()]);
+  await Promise.all([host.close(), streamingHost.close(), recordingHost.close(), server.close()]);
 });
 
 describe(`db_query from C vs better-sqlite3 in JS (${QUERIES} per iteration)`, () => {
@@ -68,5 +72,14 @@ describe(`chunk delivery: a ${TOKENS}-token stream`, () => {
   });
   bench('complete_stream to the plugin’s C on_chunk', async () => {
     await streamer.invoke('tool', 'stream', streamRequest, { agentId: AGENT });
+  });
+});
+
+describe(`insights: ${QUERIES} host callbacks per iteration, recording off vs on`, () => {
+  bench('recording off', async () => {
+    await plugin.invoke('tool', 'repeat.get_active_agent_id', String(QUERIES), { agentId: AGENT });
+  });
+  bench('recording on (every call becomes an insights row)', async () => {
+    await recorded.invoke('tool', 'repeat.get_active_agent_id', String(QUERIES), { agentId: AGENT });
   });
 });

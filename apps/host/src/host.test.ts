@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import { startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
+import { ActivityStore } from '@osr-host/insights';
 import type { HostCallRecord } from '@osr-host/runtime';
+import { hostDatabasePath } from '@osr-host/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HostOptions, OsrHost } from './host.js';
 
@@ -199,6 +201,35 @@ describe('inference slots (issue 5)', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('insights under a log flood from a plugin thread (issue 9)', () => {
+  it('throttles the rows and counts what it dropped, losing no count', async () => {
+    const host = startHost();
+    void host.insights;
+    const plugin = await loadTestPlugin(host);
+    const flood = 5_000;
+    await plugin.invokeTool('thread_repeat.log', `${flood}\nflooding`, { agentId: AGENT });
+    // Closing writes what is queued, including the dropped count of the second still running.
+    await host.close();
+    hosts.splice(hosts.indexOf(host), 1);
+    const insights = ActivityStore.open(hostDatabasePath(host.home));
+    let logRows = 0;
+    let dropped = 0;
+    for (let cursor: string | null | undefined; cursor !== null; ) {
+      const page = insights.query({ pluginId: plugin.id }, { limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const row of page.rows) {
+        if (row.kind === 'log') logRows++;
+        if (row.kind === 'dropped') dropped += (JSON.parse(row.payload ?? '{}') as { dropped: number }).dropped;
+      }
+      cursor = page.nextCursor;
+    }
+    expect(dropped).toBeGreaterThan(0);
+    expect(logRows).toBeLessThan(flood);
+    // Every log call (the flood, and destroy's own "destroyed" at close) is a row or part of a dropped count.
+    expect(logRows + dropped).toBe(flood + 1);
+    insights.close();
   });
 });
 
