@@ -1,14 +1,23 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { generateMinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as run, startCli, startServe, stopCommands } from './test-support/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Writes a stored (uncompressed) zip with entry names taken as given, hostile ones included. */
+function writeZip(path: string, entries: Record<string, Buffer>): void {
+  const script = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nfor name,hexdata in json.load(sys.stdin).items(): z.writestr(name, bytes.fromhex(hexdata))\nz.close()';
+  const input = JSON.stringify(Object.fromEntries(Object.entries(entries).map(([name, data]) => [name, data.toString('hex')])));
+  const written = spawnSync('python3', ['-c', script, path], { input, encoding: 'utf8' });
+  if (written.status !== 0) throw new Error(`writing ${path} failed: ${written.stderr}`);
+}
 const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
 const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
 
@@ -46,6 +55,39 @@ describe('install, verify and load (issue 10)', () => {
     const tampered = run(['tools', 'list', '--home', home]);
     expect(tampered.stdout).toMatch(/test\.plugin {2}failed: .*checksum/i);
     expect(run(['tools', 'list', '--home', home, '--dev']).stdout).toMatch(/test\.plugin .* loaded/);
+  });
+
+  it('installs from a registry (sha256 and minisign checked) and refuses a zip-slip archive, keeping the installed version', () => {
+    const home = freshHome();
+    const keys = generateMinisignKeyPair();
+    const library = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
+    const registry = mkdtempSync(join(tmpdir(), 'osr-registry-'));
+    mkdirSync(join(registry, 'artifacts'));
+    const zip = join(registry, 'artifacts', 'test.plugin-1.0.0.zip');
+    writeZip(zip, { 'libplugin.so': readFileSync(library), 'libplugin.so.minisig': Buffer.from(minisignSign(readFileSync(library), keys)) });
+    const writeSpec = (sha256: string) => {
+      mkdirSync(join(registry, 'plugins'), { recursive: true });
+      const artifact = { os: process.platform === 'darwin' ? 'macos' : 'linux', arch: process.arch === 'x64' ? 'x86_64' : 'arm64', url: pathToFileURL(zip).href, sha256, minisign: { signature: minisignSign(readFileSync(zip), keys) } };
+      writeFileSync(join(registry, 'plugins', 'test.plugin.json'), JSON.stringify({ plugin_id: 'test.plugin', public_keys: { minisign: keys.publicKeyText.split('\n')[1] }, versions: [{ version: '1.0.0', artifacts: [artifact] }] }));
+    };
+
+    writeSpec('0'.repeat(64));
+    const wrongChecksum = run(['tools', 'install', 'test.plugin', '--registry', registry, '--home', home]);
+    expect(wrongChecksum.code).toBe(1);
+    expect(wrongChecksum.stderr).toMatch(/Checksum mismatch/);
+
+    writeSpec(createHash('sha256').update(readFileSync(zip)).digest('hex'));
+    const installed = run(['tools', 'install', 'test.plugin', '--registry', registry, '--home', home]);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin {2}version=1\.0\.6 {2}abi=6 {2}loaded$/m);
+
+    const hostile = join(mkdtempSync(join(tmpdir(), 'osr-zip-')), 'test.plugin-2.0.0.zip');
+    writeZip(hostile, { 'libplugin.so': readFileSync(library), '../../../escaped.so': Buffer.from('payload') });
+    const refused = run(['tools', 'install', hostile, '--home', home, '--dev']);
+    expect(refused.code).toBe(1);
+    expect(existsSync(join(home, 'Tools', 'escaped.so'))).toBe(false);
+    expect(existsSync(join(dirname(home), 'escaped.so'))).toBe(false);
+    expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin {2}version=1\.0\.6 .* loaded$/m);
   });
 
   it('quarantines a plugin that crashes the host in init, and `tools reset` lets it try again', () => {
