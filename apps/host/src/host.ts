@@ -361,8 +361,7 @@ export class OsrHost {
 
   /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID}`. */
   private readHostConfig(): HostConfigFile {
-    const file = join(this.home, 'config', 'host.json');
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HostConfigFile) : {};
+    return (readConfigFile(join(this.home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
   }
 
   private writeHostConfig(config: HostConfigFile): void {
@@ -372,8 +371,17 @@ export class OsrHost {
 
   /** Providers from `<home>/config/inference.json` (optional); the environment adds `OSR_HOST_OPENAI_*`. */
   private readInferenceConfig(): unknown {
-    const file = join(this.home, 'config', 'inference.json');
-    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+    return readConfigFile(join(this.home, 'config', 'inference.json'));
+  }
+}
+
+/** A JSON config file under `<home>/config`, or undefined when there is none. */
+function readConfigFile(file: string): unknown {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new Error(`${file} is not valid JSON (${(cause as Error).message}); fix it or remove it.`, { cause });
   }
 }
 
