@@ -4,8 +4,8 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * The client script. It renders every value with textContent or SVG text
- * nodes, never as markup: plugin-controlled text (ids, paths, bodies) is
+ * The client script. It renders every value with textContent or on a chart
+ * canvas, never as markup: plugin-controlled text (ids, paths, bodies) is
  * hostile. Filters live in the URL hash so a view can be linked.
  */
 const SCRIPT = String.raw`
@@ -85,49 +85,100 @@ async function openRow(id) {
   history.replaceState(null, '', '#' + params);
 }
 
-function barChart(title, entries, format) {
-  const svgNs = 'http://www.w3.org/2000/svg';
-  const width = 320, rowHeight = 22, labelWidth = 128;
-  const max = Math.max(...entries.map((entry) => entry.value), 1e-9);
-  const svg = document.createElementNS(svgNs, 'svg');
-  svg.setAttribute('viewBox', '0 0 ' + width + ' ' + (entries.length * rowHeight + 4));
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', title);
-  entries.forEach((entry, index) => {
-    const y = index * rowHeight + 2;
-    const label = document.createElementNS(svgNs, 'text');
-    label.setAttribute('x', '0'); label.setAttribute('y', String(y + 15));
-    label.textContent = entry.label;
-    const bar = document.createElementNS(svgNs, 'rect');
-    bar.setAttribute('x', String(labelWidth)); bar.setAttribute('y', String(y + 3));
-    bar.setAttribute('height', '14');
-    bar.setAttribute('width', String(Math.max(1, (width - labelWidth - 60) * entry.value / max)));
-    bar.setAttribute('class', entry.className || 'bar');
-    const value = document.createElementNS(svgNs, 'text');
-    value.setAttribute('x', String(width - 56)); value.setAttribute('y', String(y + 15));
-    value.textContent = format(entry.value);
-    svg.append(label, bar, value);
-  });
-  return el('figure', {}, [el('figcaption', { text: title }), svg]);
-}
-
 // Plugin ids are reverse-DNS names that differ at the end, so the tail is kept.
 function short(id) {
-  return id.length > 14 ? '…' + id.slice(-13) : id;
+  return id.length > 16 ? '…' + id.slice(-15) : id;
 }
+
+/**
+ * A horizontal bar chart with one row per plugin and one bar per series in
+ * each row. uPlot draws labels on a canvas and sets legend values as text, so
+ * plugin ids never become markup.
+ */
+function barChart(title, ids, series, format) {
+  const groupSize = 0.8;
+  const barSize = groupSize / series.length;
+  const figure = el('figure', {}, [el('figcaption', { text: title })]);
+  const bars = (index) => uPlot.paths.bars({
+    disp: {
+      x0: { unit: 1, values: (u) => u.data[0].map((x) => x - groupSize / 2 + index * barSize) },
+      size: { unit: 1, values: (u) => u.data[0].map(() => barSize) },
+    },
+  });
+  const options = {
+    width: 330,
+    height: ids.length * (10 + 10 * series.length) + 70,
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    scales: {
+      x: { time: false, ori: 1, dir: -1, range: [-0.5, ids.length - 0.5] },
+      y: { ori: 0, dir: 1, range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
+    axes: [
+      { scale: 'x', side: 3, size: 116, gap: 4, grid: { show: false }, ticks: { show: false }, splits: () => ids.map((_, index) => index), values: (u, splits) => splits.map((index) => short(ids[index])) },
+      { scale: 'y', side: 2, size: 32, space: 64, values: (u, splits) => splits.map(format) },
+    ],
+    series: [
+      { label: 'plugin', value: (u, index) => (index == null ? '—' : ids[index]) },
+      ...series.map((entry, index) => ({
+        label: entry.label, fill: entry.color, stroke: entry.color, width: 0,
+        paths: bars(index), points: { show: false },
+        value: (u, value) => (value == null ? '—' : format(value)),
+      })),
+    ],
+  };
+  const plot = new uPlot(options, [ids.map((_, index) => index), ...series.map((entry) => entry.values)], figure);
+  return { figure, plot };
+}
+
+function chartSpecs(stats) {
+  const ms = (v) => (Number.isInteger(v) || v >= 10 ? v.toFixed(0) : v.toFixed(1)) + ' ms';
+  return [
+    { title: 'Calls and logs per plugin', format: (v) => (Number.isInteger(v) ? String(v) : ''), series: [
+      { label: 'calls', values: stats.map((s) => s.calls), color: '#0a84ff' },
+      { label: 'logs', values: stats.map((s) => s.logs), color: '#8e8e93' },
+    ] },
+    { title: 'Error rate (status ≥ 400)', format: (v) => (v * 100).toFixed(v < 0.1 ? 1 : 0) + '%', series: [
+      { label: 'errors', values: stats.map((s) => s.errorRate), color: '#ff453a' },
+    ] },
+    { title: 'Latency p50 / p95 / p99', format: ms, series: [
+      { label: 'p50', values: stats.map((s) => s.p50Ms), color: '#0a84ff' },
+      { label: 'p95', values: stats.map((s) => s.p95Ms), color: '#5e5ce6' },
+      { label: 'p99', values: stats.map((s) => s.p99Ms), color: '#bf5af2' },
+    ] },
+  ];
+}
+
+let plots = [];
+let plottedIds = '';
 
 async function loadStats(query) {
   const stats = await getJson('/api/stats', query);
+  const ids = stats.map((s) => s.pluginId);
+  const specs = chartSpecs(stats);
+  // Same plugins as drawn: update in place, so a live update does not reset a hovered legend.
+  if (plots.length > 0 && JSON.stringify(ids) === plottedIds) {
+    specs.forEach((spec, index) => plots[index].setData([ids.map((_, x) => x), ...spec.series.map((entry) => entry.values)]));
+    return;
+  }
+  for (const plot of plots) plot.destroy();
   const charts = $('charts');
   charts.replaceChildren();
-  if (stats.length === 0) { charts.append(el('p', { text: 'No activity yet.' })); return; }
-  charts.append(
-    barChart('Calls per plugin', stats.map((s) => ({ label: short(s.pluginId), value: s.calls + s.logs })), (v) => String(v)),
-    barChart('Error rate (status ≥ 400)', stats.map((s) => ({ label: short(s.pluginId), value: s.errorRate, className: 'bar err' })), (v) => (v * 100).toFixed(1) + '%'),
-    barChart('Latency p50 / p95 / p99', stats.flatMap((s) => [
-      { label: short(s.pluginId) + ' p50', value: s.p50Ms }, { label: short(s.pluginId) + ' p95', value: s.p95Ms, className: 'bar p95' }, { label: short(s.pluginId) + ' p99', value: s.p99Ms, className: 'bar p99' },
-    ]), (v) => v.toFixed(1) + ' ms'),
-  );
+  const drawn = stats.length === 0 ? [] : specs.map((spec) => barChart(spec.title, ids, spec.series, spec.format));
+  plots = drawn.map((chart) => chart.plot);
+  plottedIds = JSON.stringify(ids);
+  if (drawn.length === 0) charts.append(el('p', { text: 'No activity yet.' }));
+  else charts.append(...drawn.map((chart) => chart.figure));
+}
+
+let statsTimer = null;
+
+// Live rows change the charts too; they are redrawn at most once a second.
+function scheduleStats(query) {
+  if (statsTimer) return;
+  statsTimer = setTimeout(() => {
+    statsTimer = null;
+    loadStats(query).catch((error) => { $('error').textContent = String(error.message || error); });
+  }, 1000);
 }
 
 async function loadWarnings() {
@@ -149,13 +200,17 @@ async function loadRows(append) {
 
 function follow(after) {
   if (stream) stream.close();
+  clearTimeout(statsTimer);
+  statsTimer = null;
   const query = filterQuery();
   query.set('after', String(after));
   stream = new EventSource(mount + '/api/stream?' + query);
+  const statsQuery = filterQuery();
   stream.addEventListener('rows', (event) => {
     const rows = JSON.parse(event.data);
     const body = $('rows');
     for (const row of rows) body.prepend(rowNode(row));
+    scheduleStats(statsQuery);
     $('live').textContent = 'live · ' + new Date().toLocaleTimeString();
   });
   stream.onopen = () => { $('live').textContent = 'live'; };
@@ -196,8 +251,7 @@ form { display: flex; flex-wrap: wrap; gap: .4rem; padding: .6rem 1rem; backgrou
 form input { width: 9rem; padding: .2rem .3rem; } form button { padding: .2rem .8rem; }
 #charts { display: flex; flex-wrap: wrap; gap: 1rem; padding: .6rem 1rem; }
 figure { margin: 0; background: #fff; padding: .5rem; border-radius: 6px; width: 340px; }
-figcaption { font-weight: 600; margin-bottom: .3rem; } svg { width: 100%; font-size: 11px; }
-.bar { fill: #0a84ff; } .bar.err { fill: #ff453a; } .bar.p95 { fill: #5e5ce6; } .bar.p99 { fill: #bf5af2; }
+figcaption { font-weight: 600; margin-bottom: .3rem; } figure .u-legend { font-size: 11px; }
 main { padding: 0 1rem 1rem; } table { width: 100%; border-collapse: collapse; background: #fff; }
 th, td { text-align: left; padding: .25rem .4rem; border-bottom: 1px solid #eee; white-space: nowrap; }
 td.path { white-space: normal; word-break: break-all; } tbody tr { cursor: pointer; } tbody tr:hover { background: #eef5ff; }
@@ -208,8 +262,16 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; } 
 #error { color: #d70015; padding: 0 1rem; } #warnings code { color: #b25000; }
 `;
 
-/** The self-contained Insights page: inline style and script under a per-response CSP nonce, no external assets. */
-export function dashboardPage({ mountPath, nonce }: { mountPath: string; nonce: string }): string {
+export interface DashboardPageOptions {
+  mountPath: string;
+  nonce: string;
+  /** Where the dashboard serves uPlot's script and stylesheet (same origin, under the mount). */
+  scriptPath: string;
+  stylePath: string;
+}
+
+/** The Insights page: its style and script, and uPlot's served by the dashboard itself, under a per-response CSP nonce. */
+export function dashboardPage({ mountPath, nonce, scriptPath, stylePath }: DashboardPageOptions): string {
   const field = (name: string, placeholder: string) =>
     `<label>${escapeHtml(name)} <input id="f-${escapeHtml(name)}" name="${escapeHtml(name)}" placeholder="${escapeHtml(placeholder)}"></label>`;
   return `<!doctype html>
@@ -218,6 +280,7 @@ export function dashboardPage({ mountPath, nonce }: { mountPath: string; nonce: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Insights · Plugin activity</title>
+<link nonce="${escapeHtml(nonce)}" rel="stylesheet" href="${escapeHtml(stylePath)}">
 <style nonce="${escapeHtml(nonce)}">${STYLE}</style>
 </head>
 <body data-mount="${escapeHtml(mountPath)}">
@@ -251,6 +314,7 @@ ${field('text', 'search text')}
 <h3>Request body</h3><pre id="detail-request"></pre>
 <h3>Response body</h3><pre id="detail-response"></pre>
 </aside>
+<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(scriptPath)}"></script>
 <script nonce="${escapeHtml(nonce)}">${SCRIPT}</script>
 </body>
 </html>

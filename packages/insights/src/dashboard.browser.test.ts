@@ -14,6 +14,28 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Set INSIGHTS_SCREENSHOTS_DIR=docs to refresh the README's screenshots. */
 const SCREENSHOTS = process.env['INSIGHTS_SCREENSHOTS_DIR'] ?? mkdtempSync(join(tmpdir(), 'osr-insights-shots-'));
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+/**
+ * Page-side: how many separate bars of `color` the uPlot canvas of chart
+ * `chart` shows. Bars are horizontal, one row per plugin, so each bar is a run
+ * of canvas rows holding that exact colour.
+ */
+const BARS = `(chart, color) => {
+  const canvas = document.querySelectorAll('#charts .uplot canvas')[chart];
+  const { width, height } = canvas;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const rgb = [1, 3, 5].map((at) => parseInt(color.slice(at, at + 2), 16));
+  let bars = 0, inBar = false;
+  for (let y = 0; y < height; y += 1) {
+    let found = false;
+    for (let x = 0; x < width && !found; x += 1) {
+      const at = (y * width + x) * 4;
+      found = pixels[at] === rgb[0] && pixels[at + 1] === rgb[1] && pixels[at + 2] === rgb[2];
+    }
+    if (found && !inBar) bars += 1;
+    inBar = found;
+  }
+  return bars;
+}`;
 
 describe.skipIf(!existsSync(CHROMIUM))('Insights page in headless Chromium', () => {
   const opened = tempStore();
@@ -58,14 +80,34 @@ describe.skipIf(!existsSync(CHROMIUM))('Insights page in headless Chromium', () 
       dialogs.push(dialog.message());
       await dialog.dismiss();
     });
+    // Script errors, and anything the CSP refuses (reported on the console), would break the charts.
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) pageErrors.push(message.text());
+    });
     await page.goto(dashboard.loginUrl(origin));
     await page.waitForFunction(`document.querySelectorAll('#rows tr').length === 33`);
-    await page.waitForSelector('#charts figure');
+    await page.waitForSelector('#charts .uplot canvas');
     expect(await page.$$eval('#charts figcaption', (nodes) => nodes.map((node) => node.textContent))).toEqual([
-      'Calls per plugin',
+      'Calls and logs per plugin',
       'Error rate (status ≥ 400)',
       'Latency p50 / p95 / p99',
     ]);
+    const canvases = await page.$$eval('#charts .uplot canvas', (nodes) => nodes.map((node) => node.getBoundingClientRect()).map(({ width, height }) => ({ width, height })));
+    expect(canvases).toHaveLength(3);
+    for (const box of canvases) expect(box.width * box.height).toBeGreaterThan(0);
+    // Calls: weather and the hostile id; logs: notes. Errors: only weather has any (5 of 31).
+    expect(await page.evaluate(`(${BARS})(0, '#0a84ff')`)).toBe(2);
+    expect(await page.evaluate(`(${BARS})(0, '#8e8e93')`)).toBe(1);
+    expect(await page.evaluate(`(${BARS})(1, '#ff453a')`)).toBe(1);
+    expect(await page.evaluate(`(${BARS})(2, '#bf5af2')`)).toBeGreaterThanOrEqual(1);
+    // The legend names the hovered row's plugin in full, as text: the middle of three sorted ids is notes.
+    const over = (await page.$('#charts .uplot .u-over'))!;
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    expect(await page.$eval('#charts .uplot .u-legend .u-value', (cell) => cell.textContent)).toBe('com.example.notes');
+    await page.mouse.move(0, 0);
     const hostileCell = await page.$$eval('#rows tr td:nth-child(2)', (cells) => cells.map((cell) => cell.textContent));
     expect(hostileCell).toContain(HOSTILE);
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
@@ -84,6 +126,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Insights page in headless Chromium', () 
     await page.screenshot({ path: join(SCREENSHOTS, 'insights-detail.png') });
     expect(await page.$eval('#warnings', (list) => list.textContent)).toContain('com.example.notes|complete_stream|null_chunk');
     expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
   it('adds rows recorded after the page opened, live', async () => {
@@ -93,5 +136,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Insights page in headless Chromium', () 
     await page.waitForFunction(`document.querySelectorAll('#rows tr').length === 33`);
     opened.store.record(hostCall({ slot: 'log', pluginId: 'com.example.live', intArg: 2, args: ['arrived live'] }));
     await page.waitForFunction(`document.querySelector('#rows tr td.path')?.textContent === '[INFO] arrived live'`);
+    // The charts follow: the new plugin's log adds a second logs bar.
+    await page.waitForFunction(`(${BARS})(0, '#8e8e93') === 2`);
   });
 });

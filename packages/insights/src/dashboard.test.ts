@@ -83,7 +83,27 @@ describe('Insights dashboard: content', () => {
     expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
     expect(html).not.toContain('alert(');
     expect(html).not.toMatch(/<script(?! nonce=)/);
-    expect(html).not.toMatch(/src=["']?https?:/);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+  });
+
+  it('serves uPlot from the mount, behind the same access check, to tags carrying the nonce', async () => {
+    const { dashboard, origin } = await serve();
+    const cookie = await login(origin, dashboard);
+    const page = await fetch(`${origin}/insights`, { headers: { cookie } });
+    const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers.get('content-security-policy')!)![1]!;
+    const html = await page.text();
+    const [, scriptNonce, script] = /<script nonce="([^"]+)" src="(\/insights\/assets\/uplot\.[0-9a-f]{12}\.js)"><\/script>/.exec(html) ?? [];
+    const [, styleNonce, style] = /<link nonce="([^"]+)" rel="stylesheet" href="(\/insights\/assets\/uplot\.[0-9a-f]{12}\.css)">/.exec(html) ?? [];
+    expect([scriptNonce, styleNonce]).toEqual([nonce, nonce]);
+    const js = await fetch(`${origin}${script}`, { headers: { cookie } });
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(await js.text()).toContain('uPlot');
+    const css = await fetch(`${origin}${style}`, { headers: { cookie } });
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(await css.text()).toContain('.uplot');
+    expect((await fetch(`${origin}${script}`)).status).toBe(401);
+    expect((await fetch(`${origin}/insights/assets/uplot.000000000000.js`, { headers: { cookie } })).status).toBe(404);
   });
 
   it('returns rows as JSON with markup characters escaped, and full bodies in the detail', async () => {

@@ -1,5 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { dashboardPage } from './dashboard-page.js';
 import { InsightsError } from './errors.js';
 import { type FilterText, parseFilter } from './filters.js';
@@ -63,6 +65,30 @@ function sendJson(response: ServerResponse, status: number, value: unknown): voi
   response.end(safeJson(value));
 }
 
+interface Asset {
+  path: string;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * uPlot's script and stylesheet, read from the installed package once, so the
+ * page needs nothing from outside the host. The content hash in the path lets
+ * browsers cache them across page loads and drop them when the package changes.
+ */
+function chartAssets(mount: string): { script: Asset; style: Asset } {
+  const require = createRequire(import.meta.url);
+  const asset = (file: string, extension: string, contentType: string): Asset => {
+    const body = readFileSync(require.resolve(`uplot/dist/${file}`), 'utf8');
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    return { path: `${mount}/assets/uplot.${hash}.${extension}`, contentType, body };
+  };
+  return {
+    script: asset('uPlot.iife.min.js', 'js', 'text/javascript; charset=utf-8'),
+    style: asset('uPlot.min.css', 'css', 'text/css; charset=utf-8'),
+  };
+}
+
 /** A list row: everything but the bodies, which the detail endpoint serves. */
 function summary(row: ActivityRow) {
   const { requestBody, responseBody, payload, ...rest } = row;
@@ -87,6 +113,7 @@ export function createInsightsDashboard(store: ActivityStore, options: Dashboard
   if (!mount.startsWith('/')) throw new InsightsError('invalid_argument', `mountPath ${JSON.stringify(options.mountPath)} must start with "/".`);
   const now = options.now ?? Date.now;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const assets = chartAssets(mount);
   const startupToken = randomBytes(24).toString('base64url');
   let startupTokenUsed = false;
   const sessions = new Set<string>();
@@ -148,7 +175,13 @@ export function createInsightsDashboard(store: ActivityStore, options: Dashboard
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
       });
-      response.end(dashboardPage({ mountPath: mount, nonce }));
+      response.end(dashboardPage({ mountPath: mount, nonce, scriptPath: assets.script.path, stylePath: assets.style.path }));
+      return;
+    }
+    const asset = [assets.script, assets.style].find((candidate) => candidate.path === url.pathname);
+    if (asset) {
+      response.writeHead(200, { ...COMMON_HEADERS, 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' });
+      response.end(asset.body);
       return;
     }
     const params = url.searchParams;
