@@ -102,7 +102,7 @@ try {
     console.error(`\n${failed.length} of ${results.length} packages failed the packaging checks. Fix package.json (exports, files, fields) and rerun npm run check:packages.`);
     process.exitCode = 1;
   } else {
-    console.log(`packaging checks: ${results.length} passed, 0 failed`);
+    console.log(`check-packages: ${results.length} passed, 0 failed`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

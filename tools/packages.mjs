@@ -25,8 +25,13 @@ export function run(command, args, options = {}) {
 
 /** Builds every package through Nx, so a build that is already cached costs nothing. */
 export function buildPackages() {
-  console.log('== build (nx run-many -t build)');
-  run('npx', ['nx', 'run-many', '-t', 'build', '--projects=@osr-host/*', '--output-style=static'], { stdio: 'inherit' });
+  console.log('== build every package (nx run-many -t build; cached builds are reused)');
+  try {
+    run('npx', ['nx', 'run-many', '-t', 'build', '--projects=@osr-host/*', '--output-style=static']);
+  } catch (error) {
+    console.error(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+    throw new Error('Building the packages failed (output above); fix the build (npx nx run-many -t build) and rerun.');
+  }
 }
 
 /**
