@@ -25,8 +25,8 @@ function inConsumer(consumer, command, args, timeoutMs) {
   return { ok: result.status === 0, output };
 }
 
-// The named exports of each JavaScript subpath, loaded one way. require() and import() run in separate
-// processes: a consumer uses one build, and abi-struct's native type registry is per process.
+// The named exports of each JavaScript subpath, loaded one way, each in a process of its own so the two
+// builds are compared as a consumer of either would see them (loading both at once is checked by abi-struct's check).
 const exportNames = `
 const [format, name, ...subpaths] = process.argv.slice(1);
 (async () => {

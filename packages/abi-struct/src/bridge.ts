@@ -3,6 +3,7 @@ import koffi, { type LibraryHandle } from 'koffi';
 import { bridgeLibraryPath, ensureBridgeLibrary } from '../native/build.mjs';
 import { AbiError } from './errors.js';
 import { HOST_SLOTS, type HostSlotName } from './layout.js';
+import { processWide } from './process-wide.js';
 
 /** Kinds of plugin call the bridge runs on its worker threads (mirrors osr_bridge.c). */
 export const BridgeCallKind = {
@@ -26,7 +27,7 @@ const EVENT_CHUNK_DONE = 3;
 /** Plugin strings past this size are refused rather than decoded (a JS string cannot hold ~512 MiB). */
 export const DEFAULT_MAX_PLUGIN_STRING_BYTES = 64 * 1024 * 1024;
 
-const BridgeEventStruct = koffi.struct('osrb_event', {
+const BridgeEventStruct = processWide('bridge-event', () => koffi.struct('osrb_event', {
   kind: 'int32_t',
   plugin: 'int32_t',
   slot: 'int32_t',
@@ -43,7 +44,7 @@ const BridgeEventStruct = koffi.struct('osrb_event', {
   text_len: 'uint64_t',
   has_text: 'int32_t',
   failed: 'int32_t',
-});
+}));
 
 interface RawBridgeEvent {
   kind: number;
@@ -146,11 +147,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  * thread that first opens it.
  */
 export class NativeBridge {
-  private static shared: NativeBridge | undefined;
-
+  /** The process's bridge: one per process even when both of this package's builds are loaded. */
   static open(): NativeBridge {
-    if (!NativeBridge.shared) NativeBridge.shared = new NativeBridge();
-    return NativeBridge.shared;
+    return processWide('bridge', () => new NativeBridge());
   }
 
   readonly libraryPath: string;

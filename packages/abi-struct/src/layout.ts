@@ -1,4 +1,5 @@
 import koffi, { type TypeObject } from 'koffi';
+import { processWide } from './process-wide.js';
 
 /**
  * The C ABI, declared once. Struct layouts, offsets, table sizes per ABI level
@@ -103,37 +104,37 @@ export const TASK_EVENT = {
   DRAFT: 8,
 } as const;
 
-/** Function-pointer prototypes, by slot or field name. */
-export const hostSlotPrototypes = Object.fromEntries(
-  HOST_SLOTS.map((slot) => [slot.name, koffi.proto(slot.signature)]),
-) as Record<HostSlotName, TypeObject>;
-
-const pluginPrototypes = Object.fromEntries(
-  PLUGIN_FIELDS.filter((field) => field.signature !== null).map((field) => [
-    field.name,
-    koffi.proto(field.signature as string),
-  ]),
-) as Record<PluginFunctionName, TypeObject>;
-
-function pluginFieldType(name: PluginFieldName) {
-  return name === 'version' ? 'uint32_t' : koffi.pointer(pluginPrototypes[name]);
-}
-
-export const HostApiStruct = koffi.struct('osr_host_api', {
-  version: 'uint32_t',
-  ...Object.fromEntries(HOST_SLOTS.map((slot) => [slot.name, koffi.pointer(hostSlotPrototypes[slot.name])])),
+/** The koffi types, registered once per process (koffi's type names are process-wide). */
+const types = processWide('layout', () => {
+  const hostSlotPrototypes = Object.fromEntries(HOST_SLOTS.map((slot) => [slot.name, koffi.proto(slot.signature)])) as Record<
+    HostSlotName,
+    TypeObject
+  >;
+  const pluginPrototypes = Object.fromEntries(
+    PLUGIN_FIELDS.filter((field) => field.signature !== null).map((field) => [field.name, koffi.proto(field.signature as string)]),
+  ) as Record<PluginFunctionName, TypeObject>;
+  const pluginFieldType = (name: PluginFieldName) => (name === 'version' ? 'uint32_t' : koffi.pointer(pluginPrototypes[name]));
+  return {
+    hostSlotPrototypes,
+    HostApiStruct: koffi.struct('osr_host_api', {
+      version: 'uint32_t',
+      ...Object.fromEntries(HOST_SLOTS.map((slot) => [slot.name, koffi.pointer(hostSlotPrototypes[slot.name])])),
+    }),
+    PluginApiStruct: koffi.struct('osr_plugin_api', Object.fromEntries(PLUGIN_FIELDS.map((field) => [field.name, pluginFieldType(field.name)]))),
+    // The legacy table a v1 entry returns: exactly five pointers, never read past (D2).
+    PluginApiV1Struct: koffi.struct(
+      'osr_plugin_api_v1',
+      Object.fromEntries(PLUGIN_FIELDS.slice(0, 5).map((field) => [field.name, pluginFieldType(field.name)])),
+    ),
+  };
 });
 
-export const PluginApiStruct = koffi.struct(
-  'osr_plugin_api',
-  Object.fromEntries(PLUGIN_FIELDS.map((field) => [field.name, pluginFieldType(field.name)])),
-);
-
+/** Function-pointer prototypes, by slot name. */
+export const hostSlotPrototypes = types.hostSlotPrototypes;
+export const HostApiStruct = types.HostApiStruct;
+export const PluginApiStruct = types.PluginApiStruct;
 /** The legacy table a v1 entry returns: exactly five pointers, never read past (D2). */
-export const PluginApiV1Struct = koffi.struct(
-  'osr_plugin_api_v1',
-  Object.fromEntries(PLUGIN_FIELDS.slice(0, 5).map((field) => [field.name, pluginFieldType(field.name)])),
-);
+export const PluginApiV1Struct = types.PluginApiV1Struct;
 
 /** Byte offset of a host-table member. */
 export function hostSlotOffset(name: HostSlotName | 'version'): number {

@@ -25,4 +25,13 @@ assert.equal(result.text, '{"ok":true,"result":{"n":1}}');
 assert.equal(logged.length, 1);
 await plugin.destroy(ctx);
 plugin.release();
+
+// A program that loads both builds (require and import) shares one bridge and one set of C types.
+const required = createRequire(import.meta.url)('@osr-host/abi-struct');
+assert.equal(required.NativeBridge.open(), bridge);
+assert.equal(required.HostApiStruct, (await import('@osr-host/abi-struct')).HostApiStruct);
+const throughRequire = await required.PluginLibrary.open(smokePlugin());
+const requiredCtx = await throughRequire.init();
+assert.equal((await throughRequire.invoke(requiredCtx, 'tool', 'echo', '{"n":2}')).text, '{"ok":true,"result":{"n":2}}');
+throughRequire.release();
 console.log(`PluginLibrary loaded, invoked echo, answered 1 host call (${HOST_SLOTS.length} host slots known)`);
