@@ -243,6 +243,25 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
     });
   });
 
+  describe('cancellation by the caller', () => {
+    it('releases the caller at once and abandons the call like a timeout', async () => {
+      const logs: string[] = [];
+      const returned = latch();
+      const events = new RuntimeEvents();
+      events.on('abandonedCallReturned', () => returned.open());
+      const plugin = await load({ log: (_ctx, _level, message) => void logs.push(message) }, { events });
+      const controller = new AbortController();
+      const call = plugin.invokeTool('after_release.log', 'after the cancel', { signal: controller.signal });
+      controller.abort();
+      expect(JSON.parse(await call)).toMatchObject({ ok: false, kind: 'unavailable', message: expect.stringMatching(/cancelled by its caller/) });
+      expect(plugin.stats()).toEqual({ inFlight: 1, abandoned: 1 });
+      expect(result(await plugin.invokeTool('release', ''))).toBe('released');
+      await returned.opened;
+      expect(plugin.stats()).toEqual({ inFlight: 0, abandoned: 0 });
+      expect(logs).not.toContain('after the cancel');
+    });
+  });
+
   describe('bad input and bad output', () => {
     it('refuses NUL and unpaired surrogates in tool ids and payloads before they reach C', async () => {
       const plugin = await load();

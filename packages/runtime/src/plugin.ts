@@ -59,6 +59,12 @@ export interface CallOptions {
   agentId?: string | null;
   /** Overrides the default limit for this call. */
   timeoutMs?: number;
+  /**
+   * Cancels the call from the caller's side (an MCP client's cancellation, say): the caller is
+   * released at once and the call is abandoned as on a timeout — still counted until its thread
+   * returns, and its later host calls refused.
+   */
+  signal?: AbortSignal;
 }
 
 interface Frame {
@@ -211,8 +217,12 @@ export class NativePlugin implements PluginInstance {
       const reason = unsendableReason(name, value);
       if (reason) return Promise.resolve({ kind: 'invalid_argument', message: reason });
     }
-    return this.call('invoke', options.agentId ?? null, options.timeoutMs ?? this.timeouts.tool, (frame) =>
-      this.library.invoke(this.ctx, type, id, payload, frame),
+    return this.call(
+      'invoke',
+      options.agentId ?? null,
+      options.timeoutMs ?? this.timeouts.tool,
+      (frame) => this.library.invoke(this.ctx, type, id, payload, frame),
+      options.signal,
     );
   }
 
@@ -279,8 +289,10 @@ export class NativePlugin implements PluginInstance {
     agentId: string | null,
     timeoutMs: number,
     start: (frameId: number) => Promise<BridgeCallResult>,
+    signal?: AbortSignal,
   ): Promise<CallOutcome> {
     if (this.state !== 'live') return { kind: 'shut_down' };
+    if (signal?.aborted) return cancelledOutcome;
     const frame = this.openFrame(kind, agentId);
     const running = start(frame.id);
     const settled = running.then(
@@ -289,13 +301,17 @@ export class NativePlugin implements PluginInstance {
     );
     this.inFlight.add(settled);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<CallOutcome>((resolve) => {
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<CallOutcome>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'timeout', timeoutMs }), timeoutMs);
+      onAbort = () => resolve(cancelledOutcome);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const outcome = await Promise.race([settled, timeout]);
+    const outcome = await Promise.race([settled, stopped]);
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     this.inFlight.delete(settled);
-    if (outcome.kind !== 'timeout') {
+    if (outcome.kind !== 'timeout' && outcome !== cancelledOutcome) {
       this.frames.delete(frame.id);
       return outcome;
     }
@@ -395,6 +411,12 @@ export class NativePlugin implements PluginInstance {
       });
   }
 }
+
+/** What a caller that cancelled gets; the plugin's thread is still running the call. */
+const cancelledOutcome: CallOutcome = {
+  kind: 'unavailable',
+  message: 'The call was cancelled by its caller; the plugin keeps running it until it returns, and its later host calls are refused.',
+};
 
 const emptyResult: BridgeCallResult = { pointer: null, text: null, textBytes: 0, tooLarge: false, failed: false };
 

@@ -12,6 +12,8 @@ import { type IpcChannel, RpcPeer } from './rpc.js';
 
 const channel = process as unknown as IpcChannel;
 const chunkCallbacks = new Map<number, (chunk: string) => Promise<void>>();
+/** Invokes the parent may cancel, by the token it sent with them. */
+const cancellable = new Map<number, AbortController>();
 let lastChunkToken = 0;
 let plugin: NativePlugin | undefined;
 
@@ -20,8 +22,20 @@ const rpc = new RpcPeer(channel, async (method, params) => {
   switch (method) {
     case 'load':
       return load(params as LoadRequest);
-    case 'invoke':
-      return loaded().invoke(p.type as string, p.id as string, p.payload as string, p.options as CallOptions);
+    case 'invoke': {
+      const token = p.cancelToken as number | undefined;
+      if (token === undefined) return loaded().invoke(p.type as string, p.id as string, p.payload as string, p.options as CallOptions);
+      const controller = new AbortController();
+      cancellable.set(token, controller);
+      try {
+        return await loaded().invoke(p.type as string, p.id as string, p.payload as string, { ...(p.options as CallOptions), signal: controller.signal });
+      } finally {
+        cancellable.delete(token);
+      }
+    }
+    case 'cancel':
+      cancellable.get(p.cancelToken as number)?.abort();
+      return null;
     case 'handleRoute':
       return loaded().handleRoute(p.requestJson as string, p.options as CallOptions);
     case 'configChanged':

@@ -24,6 +24,8 @@ export interface IsolationOptions {
 
 export type IsolatedPluginOptions = LoadPluginOptions & IsolationOptions;
 
+let lastCancelToken = 0;
+
 /** Variables a plugin process gets; everything else (tokens, keys, proxies) stays with the host. */
 const ENVIRONMENT_ALLOW_LIST = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'CC'];
 
@@ -114,7 +116,15 @@ export class IsolatedPlugin implements PluginInstance {
   }
 
   invoke(type: string, id: string, payload: string, options: CallOptions = {}): Promise<CallOutcome> {
-    return this.outcomeCall('invoke', { type, id, payload, options }, options.timeoutMs ?? this.timeouts.tool);
+    const { signal, ...sendable } = options;
+    if (!signal) return this.outcomeCall('invoke', { type, id, payload, options: sendable }, options.timeoutMs ?? this.timeouts.tool);
+    // The child abandons its own call (as on a timeout) when the caller cancels.
+    const cancelToken = ++lastCancelToken;
+    const cancel = () => void this.rpc?.request('cancel', { cancelToken }).catch(() => undefined);
+    signal.addEventListener('abort', cancel, { once: true });
+    return this.outcomeCall('invoke', { type, id, payload, options: sendable, cancelToken }, options.timeoutMs ?? this.timeouts.tool).finally(() =>
+      signal.removeEventListener('abort', cancel),
+    );
   }
 
   async invokeTool(toolId: string, payload: string, options: CallOptions = {}): Promise<string> {
