@@ -1,4 +1,4 @@
-/** `on_task_event` event types (ABI.md §9). */
+/** `on_task_event` event types (ABI.md §9); the same values as `TASK_EVENT` in `@osr-host/abi-struct`, kept here so this package does not load the native ABI layer. */
 export const TaskEventType = {
   STARTED: 0,
   ACTIVITY: 1,

@@ -160,11 +160,25 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
     });
 
     it('answer not_supported for slots nobody wired, and NULL for NULL required arguments', async () => {
-      const plugin = await load();
+      const reached: string[] = [];
+      const plugin = await load({
+        config_get: () => {
+          reached.push('config_get');
+          return 'value';
+        },
+        db_query: () => {
+          reached.push('db_query');
+          return '{"columns":[],"rows":[]}';
+        },
+        log: () => void reached.push('log'),
+      });
       expect(JSON.parse(result(await plugin.invokeTool('call.dispatch', '{}')) as string)).toEqual({
         error: 'not_supported',
         message: 'dispatch is not available in this host yet',
       });
+      // HOST_API.md §0: NULL for JSON slots, nothing for void slots, and the implementation never sees the call.
+      expect(result(await plugin.invokeTool('null_args', '', { agentId: AGENT }))).toBeNull();
+      expect(reached).toEqual([]);
     });
 
     it('turn a throwing implementation into an error envelope and keep serving', async () => {
