@@ -20,6 +20,7 @@ export default withMermaid(
     title: 'osr-host',
     description: 'Host side of the Osaurus native-plugin system, as small TypeScript libraries and a reference host.',
     cleanUrls: true,
+    head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
     lastUpdated: false,
     srcExclude: ['examples/**', 'scripts/**', 'test/**', 'node_modules/**'],
     themeConfig: {
@@ -65,6 +66,7 @@ export default withMermaid(
         { text: 'Packages', collapsed: false, items: packagePages },
       ],
     },
-    mermaid: { theme: 'neutral' },
+    // SVG text labels: HTML labels are measured before the site's font loads and get clipped.
+    mermaid: { theme: 'neutral', flowchart: { htmlLabels: false }, sequence: { useMaxWidth: true } },
   }),
 );
