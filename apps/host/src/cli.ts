@@ -16,6 +16,7 @@ import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
 import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin, writeFileDurably } from '@osr-host/lifecycle';
+import { HELP_COMMANDS, HOST_COMMANDS, HOST_OPTIONS, type HostCommand } from './cli-grammar.js';
 import { DevLoop } from './dev-loop.js';
 import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
 import { resolveHome, serveStateFiles } from './paths.js';
@@ -125,7 +126,7 @@ async function invoke(positionals: string[], values: Record<string, unknown>): P
 
 async function config(positionals: string[], values: Record<string, unknown>): Promise<never> {
   const [action, pluginId, key, value] = positionals;
-  if (!pluginId || !key || !['get', 'set', 'delete'].includes(action ?? '') || (action === 'set' && value === undefined)) {
+  if (!pluginId || !key || !Object.hasOwn(HOST_COMMANDS.config.subcommands, action ?? '') || (action === 'set' && value === undefined)) {
     throw new UsageError('config needs: get|set|delete <plugin_id> <key> [value].');
   }
   const agentId = agentOption(values) ?? null;
@@ -241,7 +242,8 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
   const registry = values.registry as string | undefined;
   const dev = values.dev === true;
   try {
-    switch (action) {
+    // Typed by the grammar, so every case below is one of its subcommands.
+    switch (action as keyof typeof HOST_COMMANDS.tools.subcommands | undefined) {
       case 'list': {
         const host = new OsrHost(hostOptions(values));
         const { loaded, failures } = await host.loadInstalled();
@@ -538,50 +540,23 @@ export async function main(argv: string[]): Promise<void> {
     const code = await runManifestCli(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     return finish(code);
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      home: { type: 'string' },
-      abi: { type: 'string' },
-      agent: { type: 'string' },
-      port: { type: 'string' },
-      'plugin-id': { type: 'string' },
-      'allow-net': { type: 'string', multiple: true },
-      isolate: { type: 'boolean' },
-      dev: { type: 'boolean' },
-      registry: { type: 'string' },
-      version: { type: 'string' },
-      language: { type: 'string' },
-      dir: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || command === undefined || command === 'help' || command === '--help' || command === '-h') {
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: HOST_OPTIONS });
+  if (values.help || command === undefined || HELP_COMMANDS.includes(command)) {
     return finish(command === undefined ? 2 : 0, USAGE);
   }
-  switch (command) {
-    case 'inspect':
-      return inspect(positionals, values);
-    case 'invoke':
-      return invoke(positionals, values);
-    case 'serve':
-      return serve(values);
-    case 'config':
-      return config(positionals, values);
-    case 'keys':
-      return keys(positionals, values);
-    case 'tasks':
-      return tasks(positionals, values);
-    case 'mcp':
-      return mcp(values);
-    case 'tools':
-      return tools(positionals, values);
-    case 'agents':
-      return agents(positionals, values);
-    default:
-      throw new UsageError(`Unknown command "${command}".`);
-  }
+  const handlers: Record<Exclude<HostCommand, 'insights' | 'manifest'>, (positionals: string[], values: Record<string, unknown>) => Promise<unknown>> = {
+    inspect,
+    invoke,
+    serve: () => serve(values),
+    config,
+    keys,
+    tasks,
+    mcp: () => mcp(values),
+    tools,
+    agents,
+  };
+  if (!Object.hasOwn(handlers, command)) throw new UsageError(`Unknown command "${command}".`);
+  await handlers[command as keyof typeof handlers](positionals, values);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

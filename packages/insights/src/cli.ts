@@ -42,7 +42,8 @@ Options:
   --home DIR  the host home whose store to read
 `;
 
-const OPTIONS = {
+/** The options `osr-host insights` parses (node:util `parseArgs`, strict). */
+export const INSIGHTS_CLI_OPTIONS = {
   plugin: { type: 'string' },
   agent: { type: 'string' },
   path: { type: 'string' },
@@ -59,6 +60,17 @@ const OPTIONS = {
   home: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+type InsightsCliOption = keyof typeof INSIGHTS_CLI_OPTIONS;
+const FILTER_OPTIONS = ['plugin', 'agent', 'path', 'status', 'level', 'since', 'until', 'payload', 'text'] as const satisfies readonly InsightsCliOption[];
+
+/** Each command of `osr-host insights` and the options it reads (`--help` goes with any). */
+export const INSIGHTS_CLI_COMMANDS = {
+  query: [...FILTER_OPTIONS, 'json', 'limit', 'cursor', 'home'],
+  tail: [...FILTER_OPTIONS, 'json', 'limit', 'follow', 'home'],
+  warnings: ['plugin', 'json', 'home'],
+  stats: [...FILTER_OPTIONS, 'json', 'home'],
+} as const satisfies Record<string, readonly InsightsCliOption[]>;
 
 const ANSI = { reset: '\u001b[0m', dim: '\u001b[2m', green: '\u001b[32m', yellow: '\u001b[33m', red: '\u001b[31m', cyan: '\u001b[36m' };
 
@@ -93,9 +105,9 @@ function positive(name: string, text: string | undefined, fallback: number): num
  * activity store. Returns the exit code (0 done, 2 bad usage).
  */
 export async function runInsightsCli(argv: readonly string[], io: CliIo, source: CliStoreSource): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof INSIGHTS_CLI_OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: [...argv], options: INSIGHTS_CLI_OPTIONS, allowPositionals: true });
   } catch (error) {
     io.stderr(`${(error as Error).message}\n\n${INSIGHTS_CLI_USAGE}`);
     return 2;
@@ -106,7 +118,7 @@ export async function runInsightsCli(argv: readonly string[], io: CliIo, source:
     (command === undefined && !values.help ? io.stderr : io.stdout)(INSIGHTS_CLI_USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (!['query', 'tail', 'warnings', 'stats'].includes(command) || positionals.length > 1) {
+  if (!Object.hasOwn(INSIGHTS_CLI_COMMANDS, command) || positionals.length > 1) {
     io.stderr(`Unknown command ${JSON.stringify(positionals.join(' '))}.\n\n${INSIGHTS_CLI_USAGE}`);
     return 2;
   }

@@ -31,7 +31,7 @@ export {
   type WarningEntry,
 } from './store.js';
 export { type AgentOp, hostApiWarnings, type TaskOp, WarningLog, type WarningLogOptions, type WarningSpec, warningPluginId } from './warnings.js';
-export { type CliIo, type CliStoreSource, formatRowLine, INSIGHTS_CLI_USAGE, runInsightsCli } from './cli.js';
+export { type CliIo, type CliStoreSource, formatRowLine, INSIGHTS_CLI_COMMANDS, INSIGHTS_CLI_OPTIONS, INSIGHTS_CLI_USAGE, runInsightsCli } from './cli.js';
 export { createInsightsDashboard, type DashboardOptions, type InsightsDashboard } from './dashboard.js';
 export { type FilterText, parseFilter } from './filters.js';
 export { createOtlpExport, type OtlpExport, type OtlpExportOptions } from './otlp.js';

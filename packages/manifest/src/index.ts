@@ -38,4 +38,4 @@ export {
   parseSemanticVersion,
   type SemanticVersion,
 } from './versions.js';
-export { type ManifestCliIo, runManifestCli } from './manifest-cli.js';
+export { MANIFEST_CLI_OPTIONS, type ManifestCliIo, runManifestCli } from './manifest-cli.js';

@@ -23,9 +23,9 @@ line per problem, with its JSON path, on standard error), 2 bad arguments.
 type CliArguments = { help: true } | { error: string } | { file: string; options: ParseManifestOptions };
 
 function parseCliArguments(argv: string[]): CliArguments {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof cliOptions; allowPositionals: true; strict: true }>>;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof MANIFEST_CLI_OPTIONS; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args: argv, options: cliOptions, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: MANIFEST_CLI_OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -42,7 +42,8 @@ function parseCliArguments(argv: string[]): CliArguments {
   return { file, options };
 }
 
-const cliOptions = {
+/** The options `osr-manifest` and `osr-host manifest` parse (node:util `parseArgs`, strict). */
+export const MANIFEST_CLI_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'plugin-id': { type: 'string' },
   'host-version': { type: 'string' },
