@@ -411,7 +411,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       "Runs one SQL statement on the plugin's own SQLite database, `<home>/Tools/<plugin_id>/data/data.db`, opened on first use (WAL, foreign keys on). A statement that returns rows is stepped once.",
     parameters: {
       sql: 'Exactly one SQL statement. A trailing second statement is `invalid_request` and nothing runs (D11, P31).',
-      params_json: 'Parameters: a JSON array (positional `?`), a JSON object (named; keys may be `:x`, `@x`, `$x` or bare `x`), or NULL / blank for none.',
+      params_json: 'Parameters: a JSON array (element i binds `?i`, or the i-th bare `?`; the two styles cannot be mixed), a JSON object (named; keys may be `:x`, `@x`, `$x` or bare `x`), or NULL / blank for none.',
     },
     details: [
       "Missing or extra parameters are `invalid_request` (P32). JSON null binds NULL, booleans bind 1/0, arrays and objects bind as JSON text.",

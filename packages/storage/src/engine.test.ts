@@ -109,6 +109,15 @@ describe('exec and query', () => {
     expect(query('SELECT v FROM items WHERE id >= :min ORDER BY id', '{":min": 5}').rows).toEqual([['named'], ['bare']]);
   });
 
+  it('binds a JSON array to numbered parameters: element i is ?i, in any order and repeated', () => {
+    exec('INSERT INTO items (id, v) VALUES (?1, ?2)', '[7, "first"]');
+    exec('INSERT INTO items (v, id) VALUES (?2 || ?2, ?1)', '[8, "ab"]');
+    expect(query('SELECT id, v FROM items WHERE id >= ?1 ORDER BY id', '[7]').rows).toEqual([
+      [7, 'first'],
+      [8, 'abab'],
+    ]);
+  });
+
   it('returns integers as exact int64 digits and BLOBs as base64', () => {
     const reply = engine.query('com.example.notes', "SELECT 9223372036854775807, -9223372036854775808, x'00ff10', 0.1", null);
     expect(reply).toBe('{"columns":["9223372036854775807","-9223372036854775808","x\'00ff10\'","0.1"],"rows":[[9223372036854775807,-9223372036854775808,"AP8Q",0.1]]}');
@@ -158,6 +167,20 @@ describe('bad input', () => {
       message: 'Missing named parameter "v"',
     });
     expect(rowCount()).toBe(1);
+  });
+
+  it('numbered parameters with the wrong count, or mixed with bare ?, are invalid_request and run nothing', () => {
+    expect(exec('INSERT INTO items (id, v) VALUES (?1, ?2)', '[1]')).toEqual({
+      error: 'invalid_request',
+      message: 'SQL uses ?1…?2, so params_json must have 2 values; it has 1.',
+    });
+    expect(exec('INSERT INTO items (v) VALUES (?1)', '[1, 2]')).toMatchObject({ error: 'invalid_request' });
+    expect(exec('INSERT INTO items (id, v) VALUES (?1, ?)', '[1, 2]')).toEqual({
+      error: 'invalid_request',
+      message: 'SQL mixes numbered (?1) and bare (?) parameters; use one style.',
+    });
+    expect(exec("INSERT INTO items (v) VALUES ('?1 is text, not a parameter')", '[]')).toMatchObject({ changes: 1 });
+    expect(rowCount()).toBe(2);
   });
 
   it('a trailing statement is invalid_request and the first one does not run either', () => {

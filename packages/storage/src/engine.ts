@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import { type BoundParams, parseParams } from './params.js';
 import { pluginDatabasePath } from './paths.js';
-import { assertAllowedSql } from './sql-guard.js';
+import { assertAllowedSql, highestNumberedParameter } from './sql-guard.js';
 
 /** Settings shared by every plugin database. */
 export interface EngineOptions {
@@ -98,7 +98,7 @@ export class PluginDatabaseEngine {
   ): string {
     try {
       assertAllowedSql(sql);
-      const params = parseParams(paramsJson);
+      const params = numberPositionalParams(sql, parseParams(paramsJson));
       const connection = this.#connection(pluginId);
       return run(this.#prepare(connection, sql), params, connection);
     } catch (error) {
@@ -158,6 +158,20 @@ function configure(db: Database.Database, options: EngineOptions): void {
     const pageSize = Number(db.pragma('page_size', { simple: true }));
     db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
   }
+}
+
+/**
+ * better-sqlite3 binds `?N` only by name, so a JSON array meant for `?1…?N` becomes the
+ * object `{1: …, N: …}`; a count that does not match is refused like any other (P32).
+ */
+function numberPositionalParams(sql: string, params: BoundParams): BoundParams {
+  if (params.kind !== 'positional') return params;
+  const highest = highestNumberedParameter(sql);
+  if (highest === 0) return params;
+  if (params.values.length !== highest) {
+    throw new StorageError('invalid_request', `SQL uses ?1…?${highest}, so params_json must have ${highest} values; it has ${params.values.length}.`);
+  }
+  return { kind: 'named', values: Object.fromEntries(params.values.map((value, index) => [String(index + 1), value])) };
 }
 
 function bind<T>(params: BoundParams, call: (args: unknown[]) => T): T {

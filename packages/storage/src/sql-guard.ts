@@ -3,7 +3,7 @@ import { StorageError } from './errors.js';
 /** One lexical token of SQLite SQL, as far as the guard needs to know. */
 interface Token {
   /** `word`: bare keyword or identifier; `quoted`: "x", `x` or [x]; `string`: 'x'; `punct`: one other character. */
-  readonly kind: 'word' | 'quoted' | 'string' | 'punct';
+  readonly kind: 'word' | 'quoted' | 'string' | 'punct' | 'parameter';
   readonly text: string;
 }
 
@@ -42,7 +42,9 @@ function* tokens(sql: string): Generator<Token> {
       i = quoted.end;
     } else if ((c === ':' || c === '@' || c === '$' || c === '?') && isIdentifierChar(sql.charCodeAt(i + 1))) {
       // A parameter such as :attach is a name for a value, not a keyword.
-      i = skipWord(sql, i + 1);
+      const end = skipWord(sql, i + 1);
+      yield { kind: 'parameter', text: sql.slice(i, end) };
+      i = end;
     } else if (isIdentifierChar(sql.charCodeAt(i))) {
       const end = skipWord(sql, i);
       yield { kind: 'word', text: sql.slice(i, end) };
@@ -107,6 +109,7 @@ export function assertAllowedSql(sql: string): void {
   let atStatementStart = true;
   let inVacuum = false;
   for (const token of tokens(sql)) {
+    if (token.kind === 'parameter') continue;
     const lower = token.text.toLowerCase();
     if (token.kind === 'word') {
       const reason = FORBIDDEN_WORDS.get(lower);
@@ -136,4 +139,22 @@ function endsWithMaxPageCountPragma(recent: Token[]): boolean {
   if (name === undefined || name.kind === 'punct' || name.text.toLowerCase() !== 'max_page_count') return false;
   if (isPragma(recent[last - 1])) return true;
   return recent[last - 1]?.text === '.' && recent[last - 1]?.kind === 'punct' && isPragma(recent[last - 3]);
+}
+
+/**
+ * The highest `?N` in the SQL (0 when it has none), for binding a JSON array by number:
+ * element i is `?i` (D10). A statement mixing `?N` with bare `?` is refused, since a bare `?`
+ * after `?N` silently takes number N+1.
+ */
+export function highestNumberedParameter(sql: string): number {
+  let highest = 0;
+  let anonymous = false;
+  for (const token of tokens(sql)) {
+    if (token.kind === 'parameter' && /^\?\d+$/.test(token.text)) highest = Math.max(highest, Number(token.text.slice(1)));
+    else if (token.kind === 'punct' && token.text === '?') anonymous = true;
+  }
+  if (highest > 0 && anonymous) {
+    throw new StorageError('invalid_request', 'SQL mixes numbered (?1) and bare (?) parameters; use one style.');
+  }
+  return highest;
 }
