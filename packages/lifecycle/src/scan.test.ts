@@ -77,9 +77,13 @@ describe('scanPlugins verification', () => {
     expect(scan.failures.map((f) => f.pluginId)).toEqual(['dev.test.scan']);
   });
 
-  it('reports quarantined plugins, version-less and library-less directories, and two libraries for one id', () => {
+  it('reports quarantined plugins, version-less and library-less directories, and two libraries for one id; skips data-only directories', () => {
     new CrashGuard(toolsRoot(home), 'host-1').quarantine('dev.test.scan');
     mkdirSync(join(toolsRoot(home), 'dev.test.empty', 'not-a-version'), { recursive: true });
+    mkdirSync(join(toolsRoot(home), 'dev.test.empty', 'data'), { recursive: true });
+    // Just a database (a library run from elsewhere keeps its data here): not an install, not a failure.
+    mkdirSync(join(toolsRoot(home), 'dev.test.loose', 'data'), { recursive: true });
+    writeFileSync(join(toolsRoot(home), 'dev.test.loose', 'data', 'data.db'), '');
     mkdirSync(join(toolsRoot(home), 'dev.test.nolib', '1.0.0'), { recursive: true });
     mkdirSync(join(toolsRoot(home), 'dev.test.two', '1.0.0', 'sub'), { recursive: true });
     writeFileSync(join(toolsRoot(home), 'dev.test.two', '1.0.0', 'liba.so'), '');

@@ -71,6 +71,8 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
     }
     const version = activeVersion(join(root, pluginId));
     if (version === null) {
+      // Only a database: the data of a library run from outside Tools/ (or of a removed plugin), not an install.
+      if (holdsOnlyData(join(root, pluginId))) continue;
       fail('no_version', 'No valid version directory found');
       continue;
     }
@@ -91,4 +93,9 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
     else plugins.push({ pluginId, version, directory, library });
   }
   return { plugins, failures, released: review.released, promoted: review.promoted };
+}
+
+function holdsOnlyData(pluginDirectory: string): boolean {
+  const entries = readdirSync(pluginDirectory).filter((name) => !name.startsWith('.'));
+  return entries.length === 1 && entries[0] === 'data';
 }
