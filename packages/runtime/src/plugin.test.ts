@@ -255,6 +255,26 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       expect(result(await plugin.invokeTool('call.log', 'on time'))).toBe('void');
       expect(logs).toContain('on time');
     });
+
+    it('answers a late JSON slot with host_timeout, and a late config_get or get_active_agent_id with NULL, never an envelope read as a value', async () => {
+      let returned = 0;
+      const events = new RuntimeEvents();
+      events.on('abandonedCallReturned', () => void returned++);
+      const plugin = await load(
+        { db_query: () => '{"columns":[],"rows":[]}', config_get: () => 'value', get_active_agent_id: () => 'agent' },
+        { events, timeouts: { tool: 50 } },
+      );
+      const lateAnswer = async (slot: string, payload: string) => {
+        const before = returned;
+        expect(JSON.parse(await plugin.invokeTool(`after_release.${slot}`, payload))).toMatchObject({ kind: 'timeout' });
+        await plugin.invokeTool('release', '');
+        await until(() => returned > before);
+        return result(await plugin.invokeTool('last_late_answer', '')) as string;
+      };
+      expect(JSON.parse(await lateAnswer('db_query', 'SELECT 1'))).toMatchObject({ error: 'host_timeout' });
+      expect(await lateAnswer('config_get', 'key')).toBe('(null)');
+      expect(await lateAnswer('get_active_agent_id', '')).toBe('(null)');
+    });
   });
 
   describe('cancellation by the caller', () => {

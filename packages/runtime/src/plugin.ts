@@ -359,7 +359,7 @@ export class NativePlugin implements PluginInstance {
     const rules = SLOT_RULES[slot];
     const frame = event.frameId === 0 ? undefined : this.frames.get(event.frameId);
     if (frame?.abandoned) {
-      bridge.reply(event.request, rules.returnsString && slot !== 'config_get' ? abandonedCallEnvelope() : null);
+      bridge.reply(event.request, rules.returnsString && !rules.answersPlainString ? abandonedCallEnvelope() : null);
       return;
     }
     if (event.args.slice(0, rules.requiredArgs).some((arg) => arg === null)) {

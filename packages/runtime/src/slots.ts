@@ -10,10 +10,12 @@ export interface SlotRules {
   secretArgs?: number[];
   /** The answer is a secret (config_get). */
   secretResponse?: boolean;
+  /** The answer is a bare string, not JSON, so an error envelope would be read as a value. */
+  answersPlainString?: boolean;
 }
 
 export const SLOT_RULES: Record<Exclude<HostSlotName, 'free_string'>, SlotRules> = {
-  config_get: { returnsString: true, requiredArgs: 1, secretResponse: true },
+  config_get: { returnsString: true, requiredArgs: 1, secretResponse: true, answersPlainString: true },
   config_set: { returnsString: false, requiredArgs: 2, secretArgs: [1] },
   config_delete: { returnsString: false, requiredArgs: 1 },
   db_exec: { returnsString: true, requiredArgs: 1 },
@@ -34,7 +36,7 @@ export const SLOT_RULES: Record<Exclude<HostSlotName, 'free_string'>, SlotRules>
   dispatch_interrupt: { returnsString: false, requiredArgs: 1 },
   dispatch_add_issue: { returnsString: true, requiredArgs: 0 },
   complete_cancel: { returnsString: false, requiredArgs: 1 },
-  get_active_agent_id: { returnsString: true, requiredArgs: 0 },
+  get_active_agent_id: { returnsString: true, requiredArgs: 0, answersPlainString: true },
   log_structured: { returnsString: false, requiredArgs: 1 },
 };
 
