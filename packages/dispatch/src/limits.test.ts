@@ -44,6 +44,16 @@ describe('admission', () => {
     expect(parse(await manager.dispatch(ctx(), '{"prompt":"window moved"}'))['status']).toBe('running');
   });
 
+  it('names a configured rate limit in its refusal', async () => {
+    harness = await Harness.start({ reply: () => ({ kind: 'hang' }) });
+    const manager = harness.manager({ limits: { dispatchesPerWindow: 1, windowMs: 30_000 } });
+    expect(parse(await manager.dispatch(ctx(), '{"prompt":"first"}'))['status']).toBe('running');
+    expect(parse(await manager.dispatch(ctx(), '{"prompt":"second"}'))).toEqual({
+      error: 'rate_limit_exceeded',
+      message: 'Dispatch rate limit (1/30 s) exceeded',
+    });
+  });
+
   it('refuses a sixth active task of one agent and any task past the global limit with task_limit_reached', async () => {
     harness = await Harness.start({ reply: () => ({ kind: 'hang' }) });
     const manager = harness.manager({ limits: { maxActiveTasks: 7 } });

@@ -36,6 +36,12 @@ export const DEFAULT_DISPATCH_LIMITS: DispatchLimits = {
   maxActiveTasksPerAgent: 5,
 };
 
+/** Upstream's text for the default limit, "Dispatch rate limit (10/min) exceeded", with the configured numbers. */
+function rateLimitMessage(limits: DispatchLimits): string {
+  const window = limits.windowMs === 60_000 ? 'min' : `${limits.windowMs / 1000} s`;
+  return `Dispatch rate limit (${limits.dispatchesPerWindow}/${window}) exceeded`;
+}
+
 /** How long finished tasks stay visible to `task_status` before they are finalized. */
 export interface TaskRetention {
   /** Default 15 000 ms, as upstream. */
@@ -204,7 +210,7 @@ export class TaskManager {
     const pinned = this.pinnedTools(ctx.pluginId, raw['tools'], pluginTools);
 
     if (!this.rateLimiter.tryHit(`${ctx.pluginId}|${agentId}`)) {
-      return { response: envelope('rate_limit_exceeded', 'Dispatch rate limit (10/min) exceeded'), ...noEvents };
+      return { response: envelope('rate_limit_exceeded', rateLimitMessage(this.limits)), ...noEvents };
     }
     const active = [...this.tasks.values()].filter((task) => task.active);
     if (
