@@ -253,3 +253,26 @@ describe('process isolation in the host (issue 11)', () => {
     expect(rows.some((row) => row.slot === 'process' && /crashed \(SIGSEGV\)/.test(row.path))).toBe(true);
   });
 });
+
+describe('min_osaurus (P105)', () => {
+  const library = () => uniqueLibraryCopy(compilePlugin(fixtureSources.edgePlugin, { defines: { MIN_OSAURUS: '"2.0.0"' } }), scratch);
+  const homeWithOsaurusVersion = (osaurusVersion: string) => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    mkdirSync(join(home, 'config'), { recursive: true });
+    writeFileSync(join(home, 'config', 'host.json'), JSON.stringify({ osaurusVersion }));
+    return home;
+  };
+
+  it('is skipped with a note while host.json names no Osaurus version', async () => {
+    const loaded = await startHost().loadLibrary(library(), { pluginId: 'edge.min.unset' });
+    expect(loaded.notes).toEqual(["min_osaurus '2.0.0' was not checked: no host version was given."]);
+  });
+
+  it('refuses a plugin that needs a later Osaurus than host.json names, and loads it once the version is met', async () => {
+    await expect(startHost({ home: homeWithOsaurusVersion('1.5.0') }).loadLibrary(library(), { pluginId: 'edge.min.old' })).rejects.toThrow(
+      /requires Osaurus 2\.0\.0 or later; this host is 1\.5\.0/,
+    );
+    const loaded = await startHost({ home: homeWithOsaurusVersion('2.0.0') }).loadLibrary(library(), { pluginId: 'edge.min.new' });
+    expect(loaded.notes).toEqual([]);
+  });
+});

@@ -30,7 +30,7 @@ import {
 import { buildHostApi } from './host-api.js';
 import { pluginIdForLibrary } from './paths.js';
 
-/** The version this host reports to `min_osaurus` checks and in plugins' User-Agent. */
+/** This host's own version: its User-Agent, MCP server info and build stamp. */
 export const HOST_VERSION = '0.1.0';
 /** The build stamp quarantine rows carry (D5): a new host build releases them once. */
 export const HOST_BUILD = `osr-host/${HOST_VERSION}`;
@@ -58,6 +58,11 @@ export interface HostOptions {
 interface HostConfigFile {
   isolate?: boolean | string[];
   defaultAgent?: string;
+  /**
+   * The Osaurus release this host stands in for, checked against manifests' `min_osaurus`
+   * (this host's own version is not an Osaurus version). Unset, the check is skipped with a note.
+   */
+  osaurusVersion?: string;
 }
 
 export interface LoadedPlugin {
@@ -240,7 +245,7 @@ export class OsrHost {
     try {
       const { manifest, notes } = loadManifest(plugin.manifestText, {
         expectedPluginId: options.expectedPluginId,
-        hostVersion: HOST_VERSION,
+        hostVersion: this.readHostConfig().osaurusVersion,
         platform: process.platform,
       });
       entry = { plugin, manifest, notes };
@@ -359,7 +364,7 @@ export class OsrHost {
     };
   }
 
-  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID}`. */
+  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z"}`. */
   private readHostConfig(): HostConfigFile {
     return (readConfigFile(join(this.home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
   }
