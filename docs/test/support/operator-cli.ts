@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repositoryRoot } from './cli-commands.ts';
+
+/** The built CLI, driven as an operator would run it. */
+export const osrHostCli = join(repositoryRoot, 'apps/host/dist/cli.js');
+
+if (!existsSync(osrHostCli)) throw new Error(`${osrHostCli} is missing: build it first (npx nx run osr-host:build).`);
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `osr-host <args>` to the end; `input` is written to its stdin. */
+export function osrHost(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [osrHostCli, ...args], { env: { ...process.env, ...options.env }, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A long-running `osr-host` command (serve, mcp) whose stderr can be awaited. */
+export interface RunningCli {
+  child: ChildProcess;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stderr, now or later. */
+  waitForStderr(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code once the command ends. */
+  exited: Promise<number | null>;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startCli(args: readonly string[]): RunningCli {
+  const child = spawn(process.execPath, [osrHostCli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const listener of [...listeners]) listener();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    waitForStderr: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stderr);
+          if (!match) return;
+          listeners.delete(check);
+          resolve(match);
+        };
+        listeners.add(check);
+        void exited.then((code) => {
+          if (listeners.delete(check)) reject(new Error(`osr-host ${args[0]} exited (${code}) before printing ${pattern}:\n${stderr}`));
+        });
+        check();
+      }),
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** An MCP client speaking newline-delimited JSON-RPC to `osr-host mcp` over its stdin and stdout. */
+export function mcpOverStdio(running: RunningCli): { request(method: string, params?: object): Promise<Record<string, unknown>>; notify(method: string): void } {
+  let nextId = 1;
+  let pending = '';
+  const waiting = new Map<number, (message: Record<string, unknown>) => void>();
+  running.child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      const message = JSON.parse(pending.slice(0, end)) as { id?: number } & Record<string, unknown>;
+      pending = pending.slice(end + 1);
+      if (message.id !== undefined) waiting.get(message.id)?.(message);
+    }
+  });
+  const send = (message: object) => running.child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+  return {
+    request: (method, params) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        waiting.set(id, resolve);
+        send({ id, method, ...(params ? { params } : {}) });
+      }),
+    notify: (method) => send({ method }),
+  };
+}
