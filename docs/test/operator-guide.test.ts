@@ -191,7 +191,7 @@ describe('keys and config', () => {
 });
 
 describe('serve, MCP and Insights', () => {
-  it('serves /health, /mcp with the loopback token or an access key minted before the start, and the one-time Insights link', async () => {
+  it('serves /health, /mcp with the loopback token or an access key (minted and revoked while serving), and the one-time Insights link', async () => {
     const minted = await osrHost(['keys', 'mint', 'ci-runner', '--home', home]);
     const accessKey = minted.stdout.trim();
     expect(accessKey).toMatch(/^osk-v1-/);
@@ -221,7 +221,11 @@ describe('serve, MCP and Insights', () => {
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="osr-host"');
       expect((await initialize({ authorization: `Bearer ${accessKey}`, 'x-osaurus-agent-id': '00000000-0000-0000-0000-000000000001' })).status).toBe(400);
-      const mintedLater = (await osrHost(['keys', 'mint', 'too-late', '--home', home])).stdout.trim();
+      const mintedLater = (await osrHost(['keys', 'mint', 'while-serving', '--home', home])).stdout.trim();
+      expect((await initialize({ authorization: `Bearer ${mintedLater}` })).status).toBe(200);
+      const listed = JSON.parse((await osrHost(['keys', 'list', '--home', home])).stdout) as Array<{ id: string; label: string }>;
+      const laterId = listed.find((info) => info.label === 'while-serving')!.id;
+      await osrHost(['keys', 'revoke', laterId, '--home', home]);
       expect((await initialize({ authorization: `Bearer ${mintedLater}` })).status).toBe(401);
 
       const [loginUrl] = await serve.waitForStderr(/http:\/\/127\.0\.0\.1:\d+\/insights\?token=\S+/);

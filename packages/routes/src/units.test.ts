@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest } from '@osr-host/manifest';
@@ -142,6 +142,23 @@ describe('AccessKeyStore', () => {
     expect(reopened.revoke(id)).toBe(true);
     expect(reopened.revoke(id)).toBe(false);
     expect(new AccessKeyStore(file).verify(key)).toBe(false);
+  });
+
+  it('sees keys minted and revoked by another process at once, and a deleted or broken file grants nothing', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'osr-keys-')), 'keys.json');
+    const server = new AccessKeyStore(file);
+    const cli = new AccessKeyStore(file);
+    const { id, key } = cli.mint('phone');
+    expect(server.verify(key)).toBe(true);
+    const second = cli.mint('tablet');
+    expect(cli.revoke(id)).toBe(true);
+    expect(server.verify(key)).toBe(false);
+    expect(server.verify(second.key)).toBe(true);
+    expect(server.list().map((info) => info.label)).toEqual(['tablet']);
+    writeFileSync(file, '{not json');
+    expect(server.verify(second.key)).toBe(false);
+    rmSync(file);
+    expect(server.verify(second.key)).toBe(false);
   });
 
   it('refuses a corrupt key file with a RoutesError that says what to do', () => {
