@@ -30,16 +30,16 @@ function timingSafeEqualText(a: string, b: string): boolean {
 const USAGE = `osr-host — reference host for Osaurus native plugins
 
 Usage:
-  osr-host serve [--home DIR] [--port N] [--abi N] [--isolate] [--allow-net HOST:PORT]...
+  osr-host serve [--home DIR] [--port N] [--abi N] [--agent UUID] [--isolate] [--dev] [--allow-net HOST:PORT]...
   osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID] [--isolate] [--allow-net HOST:PORT]...
-  osr-host inspect <library> [--abi N]
+  osr-host inspect <library> [--abi N] [--plugin-id ID] [--home DIR]
   osr-host config get|set|delete <plugin_id> <key> [value] [--agent UUID] [--home DIR]
   osr-host keys mint [label] | list | revoke <id> [--home DIR]
   osr-host insights query|tail|warnings|stats [filters] [--home DIR]   (osr-host insights --help)
-  osr-host tasks list [--home DIR]
+  osr-host tasks list | watch [task_id] | cancel <task_id> | answer <task_id> <text…>   (asks the running serve)
   osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
-  osr-host tools list | install <dir|zip|id> [--registry R] | upgrade <id> --registry R | remove <id>
-                 | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] | reload | dev <dir>
+  osr-host tools list | install <dir|zip|id> [--registry R] [--version V] | upgrade <id> --registry R | remove <id>
+                 | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] [--dir DIR] | reload | dev <dir>
                  [--home DIR] [--dev]
   osr-host agents list | add <name> | remove <UUID> | default [UUID]   [--home DIR]
   osr-host manifest validate <file|->
