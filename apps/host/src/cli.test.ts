@@ -206,6 +206,39 @@ describe('osr-host serve', () => {
   });
 });
 
+describe('OpenTelemetry export', () => {
+  it('serve sends Insights rows to the collector OTEL_EXPORTER_OTLP_ENDPOINT names, with OTEL_EXPORTER_OTLP_HEADERS', async () => {
+    const received: Array<{ path: string; key: string | undefined; body: string }> = [];
+    const collector = http.createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      received.push({ path: request.url ?? '', key: request.headers['x-collector-key'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+      const home = freshHome();
+      const directory = join(home, 'Tools', 'test.plugin', '1.0.0');
+      mkdirSync(directory, { recursive: true });
+      copyFileSync(testPlugin(6), join(directory, 'libtest_plugin.so'));
+      const served = await startServe(['--dev', '--home', home], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=k1' });
+      expect(served.stderr()).toContain(`osr-host: insights: exporting to ${endpoint} (OTLP/HTTP)`);
+      const exited = new Promise<number | null>((resolve) => served.child.once('exit', (code) => resolve(code)));
+      served.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // The plugin's destroy logs one line; shutting down flushes it to the collector as a log record.
+      const logs = received.filter((entry) => entry.path === '/v1/logs');
+      expect(logs.length).toBeGreaterThan(0);
+      expect(logs.every((entry) => entry.key === 'k1')).toBe(true);
+      expect(logs.map((entry) => entry.body).join('')).toMatch(/destroyed[\s\S]*test\.plugin|test\.plugin[\s\S]*destroyed/);
+    } finally {
+      collector.closeAllConnections();
+      collector.close();
+    }
+  });
+});
+
 describe('osr-host manifest validate', () => {
   it('exits 0 with the normalised manifest, or 1 with one line per problem', () => {
     const directory = freshHome();

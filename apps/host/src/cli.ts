@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { runTasksCli } from '@osr-host/dispatch';
-import { ActivityStore, createInsightsDashboard, type InsightsDashboard, runInsightsCli } from '@osr-host/insights';
+import { ActivityStore, createInsightsDashboard, type InsightsDashboard, otlpOptionsFromEnv, runInsightsCli } from '@osr-host/insights';
 import { runManifestCli } from '@osr-host/manifest';
 import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, serveStdio, writeLoopbackToken } from '@osr-host/mcp';
 import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
@@ -64,6 +64,14 @@ function agentOption(values: Record<string, unknown>): string | undefined {
   const agent = values.agent as string | undefined;
   if (agent !== undefined && !UUID.test(agent)) throw new UsageError(`--agent takes a UUID, not "${agent}".`);
   return agent?.toUpperCase();
+}
+
+/** Points the host's Insights at an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+async function exportTelemetry(host: OsrHost): Promise<void> {
+  const options = otlpOptionsFromEnv(process.env);
+  if (options === undefined) return;
+  await host.exportToOtlp(options);
+  process.stderr.write(`osr-host: insights: exporting to ${options.endpoint} (OTLP/HTTP)\n`);
 }
 
 function hostOptions(values: Record<string, unknown>) {
@@ -211,6 +219,7 @@ async function mcp(values: Record<string, unknown>): Promise<never> {
   const agentFlag = agentOption(values);
   const host = new OsrHost(hostOptions(values));
   void host.insights;
+  await exportTelemetry(host);
   const { failures } = await host.loadInstalled();
   for (const failure of failures) process.stderr.write(`osr-host: failed to load ${failure.pluginId}: ${failure.message}\n`);
   const tools = createPluginToolServer({
@@ -486,6 +495,7 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   host = new OsrHost({ ...hostOptions(values), pluginRouteOrigin: origin });
   dashboard = createInsightsDashboard(host.insights);
+  await exportTelemetry(host);
   const liveHost = host;
   tools = createPluginToolServer({
     plugins: () => liveHost.loadedPlugins(),

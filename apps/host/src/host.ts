@@ -14,7 +14,15 @@ import { dispatchMigrations, TaskManager } from '@osr-host/dispatch';
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
 import { CrashGuard, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
-import { ActivityStore, insightsMigrations, type NewActivityRow, WarningLog } from '@osr-host/insights';
+import {
+  ActivityStore,
+  createOtlpExport,
+  insightsMigrations,
+  type NewActivityRow,
+  type OtlpExport,
+  type OtlpExportOptions,
+  WarningLog,
+} from '@osr-host/insights';
 import { createNet, type Net } from '@osr-host/net';
 import { type HostCallContext, type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
 import {
@@ -97,6 +105,7 @@ export class OsrHost {
   private hostDatabase: HostDatabase | undefined;
   private agentList: AgentRegistry | undefined;
   private activity: ActivityStore | undefined;
+  private otlp: OtlpExport | undefined;
   private configStore: Promise<ConfigStore> | undefined;
   private taskManager: TaskManager | undefined;
 
@@ -161,7 +170,10 @@ export class OsrHost {
    */
   get insights(): ActivityStore {
     if (!this.activity) {
-      const store = new ActivityStore(this.database, { onError: (error) => this.writeConsole(`osr-host: insights: ${String(error)}`) });
+      const store = new ActivityStore(this.database, {
+        onError: (error) => this.writeConsole(`osr-host: insights: ${String(error)}`),
+        onRowsWritten: (rows) => this.otlp?.exportRows(rows),
+      });
       this.activity = store;
       this.runtime.events.on('hostCall', (record) => store.record(record));
       this.runtime.events.on('pluginCrashed', ({ pluginId, message }) => store.append(processRow(pluginId, message, 500)));
@@ -169,6 +181,11 @@ export class OsrHost {
       this.warnings.attachStore(store);
     }
     return this.activity;
+  }
+
+  /** From now on, also sends every Insights row to an OpenTelemetry collector (spans and log records). */
+  async exportToOtlp(options: OtlpExportOptions): Promise<void> {
+    this.otlp = await createOtlpExport(options);
   }
 
   /**
@@ -341,6 +358,7 @@ export class OsrHost {
     await this.runtime.shutdown();
     await this.storage.closeAll();
     this.activity?.close();
+    await this.otlp?.shutdown();
     this.hostDatabase?.$client.close();
   }
 

@@ -34,4 +34,4 @@ export { type AgentOp, hostApiWarnings, type TaskOp, WarningLog, type WarningLog
 export { type CliIo, type CliStoreSource, formatRowLine, INSIGHTS_CLI_COMMANDS, INSIGHTS_CLI_OPTIONS, INSIGHTS_CLI_USAGE, runInsightsCli } from './cli.js';
 export { createInsightsDashboard, type DashboardOptions, type InsightsDashboard } from './dashboard.js';
 export { type FilterText, parseFilter } from './filters.js';
-export { createOtlpExport, type OtlpExport, type OtlpExportOptions } from './otlp.js';
+export { createOtlpExport, type OtlpExport, type OtlpExportOptions, otlpOptionsFromEnv } from './otlp.js';

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOtlpExport } from './otlp.js';
+import { InsightsError } from './errors.js';
+import { createOtlpExport, otlpOptionsFromEnv } from './otlp.js';
 import { hostCall, tempStore } from './test-support/store.js';
 
 interface Received {
@@ -82,5 +83,23 @@ describe('OpenTelemetry export', () => {
 
   it('refuses an endpoint that is not an http(s) URL', async () => {
     await expect(createOtlpExport({ endpoint: 'localhost:4318' })).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+});
+
+describe('otlpOptionsFromEnv', () => {
+  it('reads the standard OpenTelemetry variables; no endpoint means no export', () => {
+    expect(otlpOptionsFromEnv({})).toBeUndefined();
+    expect(otlpOptionsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: ' ' })).toBeUndefined();
+    expect(
+      otlpOptionsFromEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=k1, authorization=Bearer%20t%3D1',
+        OTEL_SERVICE_NAME: 'osr-host-prod',
+      }),
+    ).toEqual({ endpoint: 'http://127.0.0.1:4318', headers: { 'x-collector-key': 'k1', authorization: 'Bearer t=1' }, serviceName: 'osr-host-prod' });
+  });
+
+  it('refuses a header entry that is not key=value', () => {
+    expect(() => otlpOptionsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toThrow(InsightsError);
   });
 });

@@ -22,6 +22,33 @@ export interface OtlpExport {
   shutdown(): Promise<void>;
 }
 
+/**
+ * Export options from OpenTelemetry's standard variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (none:
+ * undefined, no export), `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,…`, values URL-encoded) and
+ * `OTEL_SERVICE_NAME`, so a host is pointed at a collector the way any OpenTelemetry program is.
+ */
+export function otlpOptionsFromEnv(env: Record<string, string | undefined>): OtlpExportOptions | undefined {
+  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();
+  if (!endpoint) return undefined;
+  const options: OtlpExportOptions = { endpoint };
+  const headerList = env['OTEL_EXPORTER_OTLP_HEADERS']?.trim();
+  if (headerList) {
+    const headers: Record<string, string> = {};
+    for (const pair of headerList.split(',')) {
+      const separator = pair.indexOf('=');
+      const key = pair.slice(0, separator).trim();
+      if (separator <= 0 || key === '') {
+        throw new InsightsError('invalid_argument', `OTEL_EXPORTER_OTLP_HEADERS entry ${JSON.stringify(pair)} is not key=value; separate entries with commas.`);
+      }
+      headers[key] = decodeURIComponent(pair.slice(separator + 1).trim());
+    }
+    options.headers = headers;
+  }
+  const serviceName = env['OTEL_SERVICE_NAME']?.trim();
+  if (serviceName) options.serviceName = serviceName;
+  return options;
+}
+
 /** OpenTelemetry severity numbers for the Insights levels (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17). */
 const SEVERITY: Record<string, number> = { TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, LOG: 9 };
 /** Attribute values are capped so one huge body cannot make an export too large for a collector. */

@@ -20,8 +20,8 @@ export interface RunningCommand {
 const started = new Set<ChildProcess>();
 
 /** Starts a long-running command (serve, tools dev); `stopCommands` in afterEach ends them. */
-export function startCli(args: string[]): RunningCommand {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCommand {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   started.add(child);
   let stderr = '';
   const nthMatch = (pattern: RegExp, n: number) => [...stderr.matchAll(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`))][n - 1];
@@ -51,8 +51,8 @@ export function startCli(args: string[]): RunningCommand {
 }
 
 /** `osr-host serve` on a free port; resolves once it serves. */
-export async function startServe(args: string[]): Promise<RunningCommand & { port: number }> {
-  const running = startCli(['serve', '--port', '0', ...args]);
+export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCommand & { port: number }> {
+  const running = startCli(['serve', '--port', '0', ...args], env);
   const [, port] = await running.waitFor(/serving on http:\/\/127\.0\.0\.1:(\d+)/);
   return { ...running, port: Number(port) };
 }
