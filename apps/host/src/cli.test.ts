@@ -224,9 +224,9 @@ describe('OpenTelemetry export', () => {
       copyFileSync(testPlugin(6), join(directory, 'libtest_plugin.so'));
       const served = await startServe(['--dev', '--home', home], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=k1' });
       expect(served.stderr()).toContain(`osr-host: insights: exporting to ${endpoint} (OTLP/HTTP)`);
-      const exited = new Promise<number | null>((resolve) => served.child.once('exit', (code) => resolve(code)));
+      const exited = new Promise<string>((resolve) => served.child.once('exit', (code, signal) => resolve(`${code ?? signal}`)));
       served.child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await exited, served.stderr()).toBe('0');
       // The plugin's destroy logs one line; shutting down flushes it to the collector as a log record.
       const logs = received.filter((entry) => entry.path === '/v1/logs');
       expect(logs.length).toBeGreaterThan(0);

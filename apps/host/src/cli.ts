@@ -516,9 +516,6 @@ async function serve(values: Record<string, unknown>): Promise<void> {
   const stateFiles = serveStateFiles(home);
   adminToken = writeLoopbackToken(stateFiles.token);
   writeFileDurably(stateFiles.state, `${JSON.stringify({ origin, pid: process.pid })}\n`);
-  say(`serving on ${origin} (Ctrl-C to stop)`);
-  say(`insights: ${dashboard.loginUrl(origin)}`);
-  say(`mcp: ${origin}/mcp (Bearer: an access key from \`osr-host keys mint\`, or the loopback token in ${mcpTokenFile})`);
 
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
@@ -530,8 +527,12 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     await host?.close();
     await finish(0);
   };
+  // Before the ready line: a supervisor may signal as soon as it reads it.
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  say(`serving on ${origin} (Ctrl-C to stop)`);
+  say(`insights: ${dashboard.loginUrl(origin)}`);
+  say(`mcp: ${origin}/mcp (Bearer: an access key from \`osr-host keys mint\`, or the loopback token in ${mcpTokenFile})`);
 }
 
 export async function main(argv: string[]): Promise<void> {
