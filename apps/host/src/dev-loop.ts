@@ -76,9 +76,9 @@ export class DevLoop {
     this.directory = resolve(directory);
   }
 
-  /** Builds once, then watches; resolves when `signal` aborts. */
+  /** Builds once, then on every change; resolves when `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    await this.cycle('start');
+    // Watch before the first build, so a change made while it runs is built right after it.
     this.watcher = watch(this.directory, { recursive: true }, (_event, file) => {
       if (!file || /^(build|target)([/\\]|$)|(^|[/\\])\./.test(file)) return;
       clearTimeout(this.timer);
@@ -87,6 +87,8 @@ export class DevLoop {
         this.running = this.running.then(() => this.cycle(file));
       }, 150);
     });
+    this.running = this.cycle('start');
+    await this.running;
     this.options.say(`watching ${this.directory} (Ctrl-C to stop)`);
     await new Promise<void>((resolveRun) => signal.addEventListener('abort', () => resolveRun(), { once: true }));
     clearTimeout(this.timer);
