@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import { type BoundParams, parseParams } from './params.js';
 import { pluginDatabasePath } from './paths.js';
-import { assertAllowedSql, highestNumberedParameter } from './sql-guard.js';
+import { assertAllowedSql, type ParameterStyle } from './sql-guard.js';
 
 /** Settings shared by every plugin database. */
 export interface EngineOptions {
@@ -97,8 +97,8 @@ export class PluginDatabaseEngine {
     run: (statement: Database.Statement, params: BoundParams, connection: Connection) => string,
   ): string {
     try {
-      assertAllowedSql(sql);
-      const params = numberPositionalParams(sql, parseParams(paramsJson));
+      const style = assertAllowedSql(sql);
+      const params = numberPositionalParams(style, parseParams(paramsJson));
       const connection = this.#connection(pluginId);
       return run(this.#prepare(connection, sql), params, connection);
     } catch (error) {
@@ -161,13 +161,13 @@ function configure(db: Database.Database, options: EngineOptions): void {
 }
 
 /**
- * better-sqlite3 binds `?N` only by name, so a JSON array meant for `?1…?N` becomes the
- * object `{1: …, N: …}`; a count that does not match is refused like any other (P32).
+ * better-sqlite3 binds `?N` only by name, so a JSON array meant for `?1…?N` (element i is `?i`,
+ * D10) becomes the object `{1: …, N: …}`; a count that does not match is refused like any other
+ * (P32), and so is a bare `?` beside `?N`, which would silently take number N+1.
  */
-function numberPositionalParams(sql: string, params: BoundParams): BoundParams {
-  if (params.kind !== 'positional') return params;
-  const highest = highestNumberedParameter(sql);
-  if (highest === 0) return params;
+function numberPositionalParams({ highestNumbered: highest, hasBare }: ParameterStyle, params: BoundParams): BoundParams {
+  if (params.kind !== 'positional' || highest === 0) return params;
+  if (hasBare) throw new StorageError('invalid_request', 'SQL mixes numbered (?1) and bare (?) parameters; use one style.');
   if (params.values.length !== highest) {
     throw new StorageError('invalid_request', `SQL uses ?1…?${highest}, so params_json must have ${highest} values; it has ${params.values.length}.`);
   }

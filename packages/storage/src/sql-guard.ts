@@ -92,15 +92,22 @@ function forbidden(reason: string): StorageError {
   );
 }
 
+/** How a statement writes its parameters: the highest `?N` (0 for none) and whether a bare `?` appears. */
+export interface ParameterStyle {
+  highestNumbered: number;
+  hasBare: boolean;
+}
+
 /**
  * The SQL guard (D11). Throws `invalid_request` for SQL with NUL characters
  * (SQLite would silently stop reading at the NUL), and `forbidden` for ATTACH,
  * DETACH and load_extension however they are written, for VACUUM INTO (it
  * writes a file wherever the plugin says) and for changing max_page_count
  * (that is the host's size cap). "Exactly one statement" is enforced when the
- * statement is prepared.
+ * statement is prepared. In the same pass it reports how the SQL writes its
+ * parameters, for binding a JSON array.
  */
-export function assertAllowedSql(sql: string): void {
+export function assertAllowedSql(sql: string): ParameterStyle {
   if (sql.includes('\u0000')) {
     throw new StorageError('invalid_request', 'SQL text contains a NUL character; remove it or bind the value as a parameter.');
   }
@@ -108,8 +115,13 @@ export function assertAllowedSql(sql: string): void {
   const recent: Token[] = [];
   let atStatementStart = true;
   let inVacuum = false;
+  const style: ParameterStyle = { highestNumbered: 0, hasBare: false };
   for (const token of tokens(sql)) {
-    if (token.kind === 'parameter') continue;
+    if (token.kind === 'parameter') {
+      if (/^\?\d+$/.test(token.text)) style.highestNumbered = Math.max(style.highestNumbered, Number(token.text.slice(1)));
+      continue;
+    }
+    if (token.kind === 'punct' && token.text === '?') style.hasBare = true;
     const lower = token.text.toLowerCase();
     if (token.kind === 'word') {
       const reason = FORBIDDEN_WORDS.get(lower);
@@ -129,6 +141,7 @@ export function assertAllowedSql(sql: string): void {
     recent.push(token);
     if (recent.length > 4) recent.shift();
   }
+  return style;
 }
 
 /** True when the tokens end with `PRAGMA [schema .] max_page_count` (the name may be quoted). */
@@ -139,22 +152,4 @@ function endsWithMaxPageCountPragma(recent: Token[]): boolean {
   if (name === undefined || name.kind === 'punct' || name.text.toLowerCase() !== 'max_page_count') return false;
   if (isPragma(recent[last - 1])) return true;
   return recent[last - 1]?.text === '.' && recent[last - 1]?.kind === 'punct' && isPragma(recent[last - 3]);
-}
-
-/**
- * The highest `?N` in the SQL (0 when it has none), for binding a JSON array by number:
- * element i is `?i` (D10). A statement mixing `?N` with bare `?` is refused, since a bare `?`
- * after `?N` silently takes number N+1.
- */
-export function highestNumberedParameter(sql: string): number {
-  let highest = 0;
-  let anonymous = false;
-  for (const token of tokens(sql)) {
-    if (token.kind === 'parameter' && /^\?\d+$/.test(token.text)) highest = Math.max(highest, Number(token.text.slice(1)));
-    else if (token.kind === 'punct' && token.text === '?') anonymous = true;
-  }
-  if (highest > 0 && anonymous) {
-    throw new StorageError('invalid_request', 'SQL mixes numbered (?1) and bare (?) parameters; use one style.');
-  }
-  return highest;
 }
