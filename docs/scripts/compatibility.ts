@@ -12,7 +12,7 @@ import {
   TASK_EVENT,
 } from '@osr-host/abi-struct';
 import { manifestJsonSchema } from '@osr-host/manifest';
-import { type GeneratedPage, generatedNotice } from './page.ts';
+import { GENERATED_PATHS, type GeneratedPage, generatedNotice } from './page.ts';
 
 /**
  * The compatibility page: what this host shares with the upstream host (derived from the
@@ -21,7 +21,7 @@ import { type GeneratedPage, generatedNotice } from './page.ts';
  */
 
 export const DECISIONS_FILE = fileURLToPath(new URL('../decisions.md', import.meta.url));
-export const PAGE_PATH = 'reference/compatibility.md';
+export const PAGE_PATH = GENERATED_PATHS.compatibilityTable;
 
 const UPSTREAM_MARK = '**Upstream:**';
 const WHY_MARK = '**Why:**';

@@ -33,7 +33,7 @@ import {
   TASK_EVENT_DOCS,
   type TextExample,
 } from './host-api-slots.ts';
-import { type GeneratedPage, generatedNotice } from './page.ts';
+import { GENERATED_PATHS, type GeneratedPage, generatedNotice } from './page.ts';
 
 /**
  * The host API reference page. Layout facts come from @osr-host/abi-struct,
@@ -53,7 +53,7 @@ export async function generateHostApiReference(): Promise<GeneratedPage[]> {
     errorCatalogue(),
     limitsSummary(),
   ].join('\n');
-  return [{ path: 'reference/host-api.md', content }];
+  return [{ path: GENERATED_PATHS.hostApiReference, content }];
 }
 
 // ---- facts derived from the declarations ----

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generatePackagePages, readPackages, repositoryRoot, rewriteLinks, siteLinkTarget, splitTitle } from './packages.ts';
+import { generatePackagePages, readPackages, rewriteLinks, siteLinkTarget, splitTitle } from './packages.ts';
+import { repositoryRoot } from './page.ts';
 import { type ApiEntryPoint, toSiteMarkdown } from './typedoc-markdown.ts';
 
 const repositoryUrl = 'https://github.com/osr-host/osr-host';

@@ -1,10 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { generatedNotice, type GeneratedPage } from './page.ts';
+import { GENERATED_PATHS, generatedNotice, type GeneratedPage, repositoryRoot } from './page.ts';
 import { type ApiEntryPoint, renderApiReferences } from './typedoc-markdown.ts';
-
-export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The export condition under which each package points at its TypeScript sources. */
 const sourceCondition = '@osr-host/source';
@@ -186,6 +183,6 @@ export async function generatePackagePages(): Promise<GeneratedPage[]> {
       ...apiSections,
       ':::',
     ].join('\n\n');
-    return { path: `packages/${info.dir}.md`, content: `${content}\n` };
+    return { path: `${GENERATED_PATHS.packagePages}/${info.dir}.md`, content: `${content}\n` };
   });
 }

@@ -30,15 +30,8 @@ function htmlFiles(dir: string): string[] {
   });
 }
 
-const anchorsByFile = new Map<string, Set<string>>();
 function anchorsOf(file: string): Set<string> {
-  let anchors = anchorsByFile.get(file);
-  if (anchors === undefined) {
-    const html = readFileSync(file, 'utf8');
-    anchors = new Set([...html.matchAll(/\s(?:id|name)="([^"]+)"/g)].map((match) => match[1] as string));
-    anchorsByFile.set(file, anchors);
-  }
-  return anchors;
+  return new Set([...readFileSync(file, 'utf8').matchAll(/\s(?:id|name)="([^"]+)"/g)].map((match) => match[1] as string));
 }
 
 /**
@@ -47,7 +40,7 @@ function anchorsOf(file: string): Set<string> {
  * the sidebar, the nav, the home page's actions and raw HTML in generated pages.
  */
 export function findDeadLinks(distDir: string): DeadLink[] {
-  anchorsByFile.clear();
+  const anchorsByFile = new Map<string, Set<string>>();
   const dead: DeadLink[] = [];
   for (const file of htmlFiles(distDir)) {
     const page = `/${relative(distDir, file).split(sep).join('/')}`;
@@ -62,7 +55,9 @@ export function findDeadLinks(distDir: string): DeadLink[] {
         continue;
       }
       const fragment = decodeURIComponent(url.hash.slice(1));
-      if (fragment !== '' && target.endsWith('.html') && !anchorsOf(target).has(fragment)) {
+      if (fragment === '' || !target.endsWith('.html')) continue;
+      if (!anchorsByFile.has(target)) anchorsByFile.set(target, anchorsOf(target));
+      if (!anchorsByFile.get(target)!.has(fragment)) {
         dead.push({ page, href, reason: 'missing anchor' });
       }
     }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../scripts/page.ts';
 import { type CodeExample, exampleSources, extractExamples, readExamples, typeCheckExamples } from './support/readme-examples.ts';
 
-const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Inside the workspace, so the examples' imports resolve through its node_modules. */
 const scratchParent = join(repositoryRoot, 'docs', 'node_modules', '.cache');
 

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type WatchedProcess, watchProcess } from './watched-process.ts';
 
 export const docsDir = fileURLToPath(new URL('../..', import.meta.url));
 export const repoDir = resolve(docsDir, '..');
@@ -142,35 +143,9 @@ export interface SessionRun {
   fallbackHome: string;
 }
 
-/** A process the session left running, with everything it wrote to stderr so far. */
-interface Background {
-  child: ChildProcess;
-  stderr: () => string;
-}
-
-function startBackground(command: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Background {
-  const child = spawn('bash', ['-c', `exec ${command}`], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { child, stderr: () => stderr };
-}
-
-function hasEnded(job: Background): boolean {
-  return job.child.exitCode !== null || job.child.signalCode !== null;
-}
-
-async function waitFor(job: Background, pattern: RegExp, what: string, timeoutMs = 120_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec(job.stderr());
-    if (match) return match;
-    if (hasEnded(job) || Date.now() > deadline) {
-      throw new Error(`${what} did not print ${pattern} (exit ${job.child.exitCode ?? job.child.signalCode}):\n${job.stderr()}`);
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-  }
+/** A command the session leaves running (serve, tools dev), through bash as a reader's shell would. */
+function startBackground(command: string, options: { cwd: string; env: NodeJS.ProcessEnv }): WatchedProcess {
+  return watchProcess(spawn('bash', ['-c', `exec ${command}`], { ...options, stdio: ['ignore', 'ignore', 'pipe'] }), command);
 }
 
 function run(command: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Omit<CommandResult, 'command'>> {
@@ -191,16 +166,6 @@ function run(command: string, options: { cwd: string; env: NodeJS.ProcessEnv }):
       resolveRun({ code, stdout, stderr });
     });
   });
-}
-
-/** Ctrl-C for a background command: SIGTERM, then SIGKILL if it is still there 10 s later. */
-async function stop(job: Background): Promise<void> {
-  if (hasEnded(job)) return;
-  const exited = new Promise((resolveExit) => job.child.once('exit', resolveExit));
-  job.child.kill('SIGTERM');
-  const killer = setTimeout(() => job.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(killer);
 }
 
 /** `osr-host` on the PATH, as the quickstart's alias makes it: the built CLI under this Node. */
@@ -240,7 +205,7 @@ export async function runSession(session: GuideSession): Promise<SessionRun> {
     CC: 'gcc',
   };
   const results: CommandResult[] = [];
-  const running: Array<{ line: string; job: Background }> = [];
+  const running: Array<{ line: string; job: WatchedProcess }> = [];
   let servedPort: string | undefined;
   try {
     for (const command of session.commands) {
@@ -259,14 +224,14 @@ export async function runSession(session: GuideSession): Promise<SessionRun> {
       if (/^osr-host serve\b/.test(command.line)) {
         const serve = startBackground(`${command.line} --port 0`, { cwd, env });
         running.push({ line: command.line, job: serve });
-        servedPort = (await waitFor(serve, /serving on http:\/\/127\.0\.0\.1:(\d+)/, command.line))[1];
+        servedPort = (await serve.waitForStderr(/serving on http:\/\/127\.0\.0\.1:(\d+)/))[1];
         results.push({ command, code: null, stdout: '', stderr: serve.stderr() });
         continue;
       }
       if (/^osr-host tools dev\b/.test(command.line)) {
         const dev = startBackground(command.line, { cwd, env });
         running.push({ line: command.line, job: dev });
-        await waitFor(dev, /osr-host: watching /, command.line);
+        await dev.waitForStderr(/osr-host: watching /);
         results.push({ command, code: null, stdout: '', stderr: dev.stderr() });
         continue;
       }
@@ -274,7 +239,7 @@ export async function runSession(session: GuideSession): Promise<SessionRun> {
       results.push({ command, ...(await run(line, { cwd, env })) });
     }
   } finally {
-    for (const { job } of [...running].reverse()) await stop(job);
+    for (const { job } of [...running].reverse()) await job.stop();
   }
   return { results, background: new Map(running.map(({ line, job }) => [line, job.stderr()])), directory, fallbackHome };
 }

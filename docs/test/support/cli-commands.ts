@@ -1,28 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CommandForm, type CommandGrammar, HELP_COMMANDS, HOST_COMMANDS } from '../../../apps/host/src/cli-grammar.ts';
-
-export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const docsRoot = join(repositoryRoot, 'docs');
-
-/** Generated pages (they quote no commands of their own) and everything that is not a page. */
-const SKIPPED_UNDER_DOCS = new Set(['node_modules', '.vitepress', 'packages', 'reference/host-api.md', 'reference/compatibility.md']);
+import { handWrittenPages, repositoryRoot } from '../../scripts/page.ts';
 
 /** Every hand-written page that may show `osr-host` commands, relative to the repository root. */
 export function documentationFiles(): string[] {
-  const pages: string[] = [];
-  const visit = (directory: string) => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const path = join(directory, entry.name);
-      if (SKIPPED_UNDER_DOCS.has(relative(docsRoot, path))) continue;
-      if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith('.md')) pages.push(relative(repositoryRoot, path));
-    }
-  };
-  visit(docsRoot);
-  return ['README.md', 'apps/host/README.md', ...pages.sort()];
+  return ['README.md', 'apps/host/README.md', ...handWrittenPages()];
 }
 
 /** One `osr-host` command as a page shows it. */

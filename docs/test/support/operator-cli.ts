@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repositoryRoot } from './cli-commands.ts';
+import { repositoryRoot } from '../../scripts/page.ts';
+import { type WatchedProcess, watchProcess } from './watched-process.ts';
 
 /** The built CLI, driven as an operator would run it. */
 export const osrHostCli = join(repositoryRoot, 'apps/host/dist/cli.js');
@@ -33,49 +34,10 @@ export function osrHost(args: readonly string[], options: { env?: NodeJS.Process
 }
 
 /** A long-running `osr-host` command (serve, mcp) whose stderr can be awaited. */
-export interface RunningCli {
-  child: ChildProcess;
-  stderr(): string;
-  /** Resolves with the first match of `pattern` in stderr, now or later. */
-  waitForStderr(pattern: RegExp): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code once the command ends. */
-  exited: Promise<number | null>;
-  /** Sends `signal` and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type RunningCli = WatchedProcess;
 
 export function startCli(args: readonly string[]): RunningCli {
-  const child = spawn(process.execPath, [osrHostCli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    for (const listener of [...listeners]) listener();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    waitForStderr: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(stderr);
-          if (!match) return;
-          listeners.delete(check);
-          resolve(match);
-        };
-        listeners.add(check);
-        void exited.then((code) => {
-          if (listeners.delete(check)) reject(new Error(`osr-host ${args[0]} exited (${code}) before printing ${pattern}:\n${stderr}`));
-        });
-        check();
-      }),
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return watchProcess(spawn(process.execPath, [osrHostCli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }), `osr-host ${args[0]}`);
 }
 
 /** An MCP client speaking newline-delimited JSON-RPC to `osr-host mcp` over its stdin and stdout. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { handWrittenPages } from '../../scripts/page.ts';
 
 /** A ```ts block of a Markdown file. */
 export interface CodeExample {
@@ -16,20 +17,6 @@ export interface CodeExample {
 /** Info-string word that opts a block out of the check. */
 export const NO_CHECK = 'no-check';
 
-/** Generated pages, which quote sources that are checked where they live. */
-const generatedDocs = ['packages', 'reference/host-api.md', 'reference/compatibility.md'];
-
-function markdownFilesUnder(root: string, directory: string, skip: (path: string) => boolean): string[] {
-  const absolute = join(root, directory);
-  if (!existsSync(absolute)) return [];
-  return readdirSync(absolute, { withFileTypes: true }).flatMap((entry) => {
-    const path = directory ? `${directory}/${entry.name}` : entry.name;
-    if (entry.name.startsWith('.') || entry.name === 'node_modules' || skip(path)) return [];
-    if (entry.isDirectory()) return markdownFilesUnder(root, path, skip);
-    return entry.name.endsWith('.md') ? [path] : [];
-  });
-}
-
 /**
  * The Markdown files whose examples readers copy: every package and app README, the root README
  * and the hand-written docs pages.
@@ -39,8 +26,7 @@ export function exampleSources(repositoryRoot: string): string[] {
     readdirSync(join(repositoryRoot, parent))
       .map((name) => `${parent}/${name}/README.md`)
       .filter((path) => existsSync(join(repositoryRoot, path)));
-  const docs = markdownFilesUnder(repositoryRoot, 'docs', (path) => generatedDocs.some((generated) => path === `docs/${generated}`));
-  return ['README.md', ...readmesIn('packages'), ...readmesIn('apps'), ...docs].sort();
+  return ['README.md', ...readmesIn('packages'), ...readmesIn('apps'), ...handWrittenPages(repositoryRoot)].sort();
 }
 
 /** Every ```ts / ```typescript block of a Markdown file, with the line of its opening fence. */
