@@ -3,10 +3,11 @@
 //   - publint --strict (exports map, files, module formats);
 //   - attw (are the types right for Node's ESM and CJS resolution);
 //   - the fields every package must carry, and every exports/bin target present in the tarball
-//     (publint does not look at the custom `@osr-host/source` condition, which points into src/).
+//     (publint does not look at the custom `@osr-host/source` condition, which points into src/);
+//   - the repository's LICENSE, unchanged, in every tarball.
 // Usage: npm run check:packages [-- <package name>...]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildPackages, packPackages, root } from './packages.mjs';
@@ -21,6 +22,9 @@ function exportTargets(value) {
   return [];
 }
 
+const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
+const sameAsRootLicense = (directory) => existsSync(join(directory, 'LICENSE')) && readFileSync(join(directory, 'LICENSE'), 'utf8') === rootLicense;
+
 const scriptExtension = /\.(c|m)?js$|\.json$/;
 
 function fieldProblems(pkg) {
@@ -34,6 +38,8 @@ function fieldProblems(pkg) {
   if (!manifest.engines?.node) problems.push('missing "engines.node"');
   if (manifest.repository?.directory !== expectedDirectory) problems.push(`"repository.directory" must be "${expectedDirectory}"`);
   const packed = new Set(files);
+  if (!packed.has('LICENSE')) problems.push('LICENSE is not in the tarball: copy the repository\'s LICENSE into the package directory');
+  else if (!sameAsRootLicense(pkg.directory)) problems.push('LICENSE differs from the repository\'s LICENSE: copy it again from the root');
   const targets = [
     ...exportTargets(manifest.exports),
     ...exportTargets(manifest.bin ?? {}),

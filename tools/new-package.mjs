@@ -27,4 +27,6 @@ function fill(dir) {
   }
 }
 fill(target);
+// Every tarball carries the repository's license text; check-packages compares the copies.
+cpSync(join(root, 'LICENSE'), join(target, 'LICENSE'));
 console.log(`created packages/${name}; run npm install to link it, then add a changeset (npx changeset).`);

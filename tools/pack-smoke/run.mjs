@@ -4,6 +4,7 @@
 //   2. install them into a scratch consumer project in the temp directory: outside the workspace,
 //      so nothing resolves through workspace links or the repository's node_modules;
 //   3. per package, require() and import() every JavaScript export (the CJS and ESM builds agree),
+//      check that its built files import only what its package.json declares (types included),
 //      then run checks/<package directory>.mjs there: one short, real use of the package.
 // Third-party dependencies come from the npm cache that `npm ci` filled (--prefer-offline).
 // Usage: npm run smoke:pack [-- --keep]   (--keep leaves the scratch directory for inspection)
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPackages, packPackages } from '../packages.mjs';
+import { undeclaredImports } from './declared-imports.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const keep = process.argv.includes('--keep');
@@ -113,7 +115,8 @@ for (const pkg of packages) {
     console.log(`FAIL ${pkg.name}: no smoke check`);
     continue;
   }
-  const formats = formatsAgree(consumer, pkg);
+  const undeclared = undeclaredImports(consumer, pkg.name);
+  const formats = undeclared.length ? { ok: false, output: undeclared.join('\n') } : formatsAgree(consumer, pkg);
   const smoke = formats.ok ? inConsumer(consumer, process.execPath, [check], 120_000) : { ok: false, output: '' };
   if (formats.ok && smoke.ok) {
     console.log(`ok   ${pkg.name}: ${smoke.output.split('\n').at(-1)}`);
