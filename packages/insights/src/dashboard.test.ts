@@ -53,6 +53,31 @@ describe('Insights dashboard: access', () => {
     expect((await fetch(`${origin}/insights/api/rows`, { headers: { cookie: 'osr_insights_session=guessed' } })).status).toBe(401);
   });
 
+  it('keeps a browser session for days, mints fresh one-time links and shows a browser how to get one', async () => {
+    let clock = Date.parse('2026-12-01T10:00:00Z');
+    const { dashboard, origin } = await serve({ now: () => clock, sessionTtlMs: 3_600_000, linkTtlMs: 60_000 });
+    const cookieLine = (await fetch(dashboard.loginUrl(origin), { redirect: 'manual' })).headers.get('set-cookie')!;
+    expect(cookieLine).toMatch(/Max-Age=3600(;|$)/);
+    const cookie = cookieLine.split(';')[0]!;
+    clock += 3_599_000;
+    expect((await fetch(`${origin}/insights/api/rows`, { headers: { cookie } })).status).toBe(200);
+    clock += 2_000;
+    expect((await fetch(`${origin}/insights/api/rows`, { headers: { cookie } })).status).toBe(401);
+
+    const used = await fetch(dashboard.loginUrl(origin), { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(used.status).toBe(401);
+    expect(used.headers.get('content-type')).toContain('text/html');
+    expect(await used.text()).toContain('<code>osr-host insights link</code>');
+
+    const fresh = dashboard.newLoginUrl(origin);
+    expect(fresh).not.toBe(dashboard.loginUrl(origin));
+    expect((await fetch(fresh, { redirect: 'manual' })).status).toBe(303);
+    expect((await fetch(fresh, { redirect: 'manual' })).status).toBe(401);
+    const stale = dashboard.newLoginUrl(origin);
+    clock += 61_000;
+    expect((await fetch(stale, { redirect: 'manual' })).status).toBe(401);
+  });
+
   it('accepts the host access key as a bearer header or a login token, and refuses a wrong one', async () => {
     const { origin } = await serve({ accessKey: 'osk-test-key' });
     expect((await fetch(`${origin}/insights/api/stats`, { headers: { authorization: 'Bearer osk-test-key' } })).status).toBe(200);

@@ -14,10 +14,14 @@ export interface DashboardOptions {
   /**
    * The host access key. When set, it opens the page from any address (as
    * `?token=<key>` once, or `Authorization: Bearer <key>` on each API call).
-   * When absent, only loopback clients are served, after opening the
-   * one-time `startupToken` link.
+   * When absent, only loopback clients are served, after opening a one-time
+   * link (`loginUrl`, or a fresh one from `newLoginUrl`).
    */
   accessKey?: string;
+  /** How long a browser session lasts after a link opened it (default 7 days); the cookie survives browser restarts. */
+  sessionTtlMs?: number;
+  /** How long a link from `newLoginUrl` stays usable if nobody opens it (default 15 minutes). */
+  linkTtlMs?: number;
   /** How often live views look for new rows (default 500 ms). */
   pollIntervalMs?: number;
   now?: () => number;
@@ -28,13 +32,22 @@ export interface InsightsDashboard {
   handle(request: IncomingMessage, response: ServerResponse): boolean;
   /** The one-time token; print `loginUrl(origin)` when the server starts. */
   readonly startupToken: string;
-  /** `<origin><mount>?token=<startupToken>`. */
+  /** `<origin><mount>?token=<startupToken>`: opens one browser session, once. */
   loginUrl(origin: string): string;
+  /** A new one-time link, for a browser that lost its session after the startup link was used. */
+  newLoginUrl(origin: string): string;
   /** Ends open live streams (call before closing the server). */
   close(): void;
 }
 
 const SESSION_COOKIE = 'osr_insights_session';
+const DAY_MS = 86_400_000;
+
+/** What a browser sees instead of raw JSON when its link was used or its session expired. */
+function signInPage(message: string): string {
+  const escaped = message.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`).replace(/`([^`]+)`/g, '<code>$1</code>');
+  return `<!doctype html><meta charset="utf-8"><title>Insights: sign in</title><h1>Insights needs a new link</h1><p>${escaped}</p>`;
+}
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -114,9 +127,23 @@ export function createInsightsDashboard(store: ActivityStore, options: Dashboard
   const now = options.now ?? Date.now;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const assets = chartAssets(mount);
+  const sessionTtlMs = options.sessionTtlMs ?? 7 * DAY_MS;
+  const linkTtlMs = options.linkTtlMs ?? 15 * 60_000;
   const startupToken = randomBytes(24).toString('base64url');
-  let startupTokenUsed = false;
-  const sessions = new Set<string>();
+  /** Unused one-time tokens and when each stops working. */
+  const links = new Map<string, number>([[startupToken, Number.POSITIVE_INFINITY]]);
+  /** Browser sessions and when each expires. */
+  const sessions = new Map<string, number>();
+  const origin = (base: string) => base.replace(/\/+$/, '');
+
+  /** Takes a one-time token out of `links` if it is valid now; expired ones are dropped on the way. */
+  const redeemLink = (token: string): boolean => {
+    for (const [candidate, expires] of links) {
+      if (expires <= now()) links.delete(candidate);
+      else if (sameSecret(token, candidate)) return links.delete(candidate);
+    }
+    return false;
+  };
   const streams = new Set<() => void>();
 
   const cookieSession = (request: IncomingMessage): string | undefined => {
@@ -130,20 +157,20 @@ export function createInsightsDashboard(store: ActivityStore, options: Dashboard
   const authorized = (request: IncomingMessage, url: URL, response: ServerResponse): 'ok' | 'handled' | 'denied' => {
     if (!options.accessKey && !isLoopback(request.socket.remoteAddress)) return 'denied';
     const session = cookieSession(request);
-    if (session && sessions.has(session)) return 'ok';
+    if (session && (sessions.get(session) ?? 0) > now()) return 'ok';
+    if (session) sessions.delete(session);
     const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (options.accessKey && bearer && sameSecret(bearer, options.accessKey)) return 'ok';
     const token = url.searchParams.get('token');
-    const opensPage = token !== null && ((options.accessKey && sameSecret(token, options.accessKey)) || (!startupTokenUsed && sameSecret(token, startupToken)));
+    const opensPage = token !== null && ((options.accessKey !== undefined && sameSecret(token, options.accessKey)) || redeemLink(token));
     if (!opensPage) return 'denied';
-    if (token === startupToken) startupTokenUsed = true;
     const newSession = randomBytes(24).toString('base64url');
-    sessions.add(newSession);
+    sessions.set(newSession, now() + sessionTtlMs);
     url.searchParams.delete('token');
     response.writeHead(303, {
       ...COMMON_HEADERS,
       location: `${url.pathname}${url.search}`,
-      'set-cookie': `${SESSION_COOKIE}=${newSession}; HttpOnly; SameSite=Strict; Path=${mount}`,
+      'set-cookie': `${SESSION_COOKIE}=${newSession}; HttpOnly; SameSite=Strict; Path=${mount}; Max-Age=${Math.floor(sessionTtlMs / 1000)}`,
     });
     response.end();
     return 'handled';
@@ -214,7 +241,12 @@ export function createInsightsDashboard(store: ActivityStore, options: Dashboard
 
   return {
     startupToken,
-    loginUrl: (origin) => `${origin.replace(/\/+$/, '')}${mount}?token=${startupToken}`,
+    loginUrl: (base) => `${origin(base)}${mount}?token=${startupToken}`,
+    newLoginUrl(base) {
+      const token = randomBytes(24).toString('base64url');
+      links.set(token, now() + linkTtlMs);
+      return `${origin(base)}${mount}?token=${token}`;
+    },
     handle(request, response) {
       const url = new URL(request.url ?? '/', 'http://insights.invalid');
       if (url.pathname !== mount && !url.pathname.startsWith(`${mount}/`)) return false;
@@ -225,12 +257,15 @@ export function createInsightsDashboard(store: ActivityStore, options: Dashboard
       const access = authorized(request, url, response);
       if (access === 'handled') return true;
       if (access === 'denied') {
-        sendJson(response, 401, {
-          error: 'unauthorized',
-          message: options.accessKey
-            ? 'Open Insights with ?token=<host access key>, or send Authorization: Bearer <host access key>.'
-            : 'Open Insights from this machine with the one-time link the host printed at start.',
-        });
+        const message = options.accessKey
+          ? 'Open Insights with ?token=<host access key>, or send Authorization: Bearer <host access key>.'
+          : 'Each Insights link opens one browser session, once. Print a new link for the running host with `osr-host insights link` (add `--home DIR` if it serves another home) and open it on this machine.';
+        if ((request.headers.accept ?? '').includes('text/html')) {
+          response.writeHead(401, { ...COMMON_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'" });
+          response.end(signInPage(message));
+        } else {
+          sendJson(response, 401, { error: 'unauthorized', message });
+        }
         return true;
       }
       try {
