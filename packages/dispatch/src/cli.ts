@@ -1,5 +1,6 @@
 import { DispatchError } from './errors.js';
 import type { TaskManager } from './manager.js';
+import type { TaskRecord } from './session-store.js';
 import { isTerminal, type TaskEvent } from './task-events.js';
 
 /** Where `osr-host tasks` writes, and what stops `watch`. */
@@ -52,6 +53,9 @@ export async function runTasksCli(argv: readonly string[], io: TasksCliIo, manag
   return 2;
 }
 
+const LIST_HEADER = ['TASK', 'STATUS', 'PLUGIN', 'AGENT', 'UPDATED', 'TITLE', 'DETAIL'];
+const UNFINISHED = new Set(['running', 'queued', 'awaiting_clarification']);
+
 function list(io: TasksCliIo, manager: TaskManager): number {
   const live = new Map(manager.list().map((task) => [task.id, task]));
   const rows = manager.history();
@@ -59,17 +63,38 @@ function list(io: TasksCliIo, manager: TaskManager): number {
     io.out('no tasks');
     return 0;
   }
+  io.out(LIST_HEADER.join('\t'));
   for (const row of rows) {
-    const question = live.get(row.taskId)?.question;
-    const status = question ? `${row.status} (${JSON.stringify(question)})` : row.status;
-    io.out([row.taskId, status, row.pluginId, row.agentId, row.updatedAt, row.title].join('\t'));
+    io.out([row.taskId, row.status, row.pluginId, row.agentId, row.updatedAt, row.title, detail(row, live.get(row.taskId)?.question)].join('\t'));
   }
   return 0;
 }
 
-/** Prints events as they are emitted until the signal aborts, or until `taskId` (if given) ends. */
+/** What an operator needs next to a status: the pending question, or why the task ended (its summary). */
+function detail(row: TaskRecord, question: string | null | undefined): string {
+  if (question) return `asks ${JSON.stringify(question)}`;
+  return row.summary && !UNFINISHED.has(row.status) ? oneLine(row.summary) : '';
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * Prints events as they are emitted until the signal aborts, or until `taskId` (if given) ends.
+ * A task that has already ended prints its final state at once; an unknown one is an error.
+ */
 function watch(io: TasksCliIo, manager: TaskManager, taskId: string | undefined): Promise<number> {
   const only = taskId?.toUpperCase();
+  if (only && !manager.list().some((task) => task.id === only && UNFINISHED.has(task.status))) {
+    const ended = manager.historyOf(only);
+    if (!ended) {
+      io.err(`osr-host: no task ${taskId} in this host's history; see \`osr-host tasks list\`.`);
+      return Promise.resolve(1);
+    }
+    if (!UNFINISHED.has(ended.status)) {
+      io.out([ended.updatedAt, ended.taskId, ended.status.toUpperCase(), JSON.stringify({ status: ended.status, summary: ended.summary, title: ended.title })].join('\t'));
+      return Promise.resolve(0);
+    }
+  }
   return new Promise((resolve) => {
     const stop = () => {
       manager.events.off('taskEvent', onEvent);

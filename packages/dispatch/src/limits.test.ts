@@ -230,6 +230,31 @@ describe('finalization and the operator CLI', () => {
     expect(parse(await manager.taskStatus(ctx(), id))).toEqual({ error: 'not_found', message: 'Task not found' });
   });
 
+  it('list has a header and says why a task failed; watch on an ended task prints its final state and exits', async () => {
+    harness = await Harness.start({ reply: () => ({ kind: 'http_error', status: 400, message: 'model refused the prompt' }) });
+    const manager = harness.manager();
+    const lines: string[] = [];
+    const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(`ERR ${line}`) };
+    const id = parse(await manager.dispatch(ctx(), '{"prompt":"doomed"}'))['id'];
+    await queued(manager, id, 'FAILED');
+
+    expect(await runTasksCli(['list'], io, manager)).toBe(0);
+    expect(lines[0]).toBe('TASK\tSTATUS\tPLUGIN\tAGENT\tUPDATED\tTITLE\tDETAIL');
+    const row = lines[1]!.split('\t');
+    expect(row.slice(0, 3)).toEqual([id, 'failed', 'js.plugin']);
+    expect(row[6]).toContain('model refused the prompt');
+
+    lines.length = 0;
+    expect(await runTasksCli(['watch', id.toLowerCase()], io, manager)).toBe(0);
+    expect(lines).toHaveLength(1);
+    const [, watchedId, name, json] = lines[0]!.split('\t');
+    expect([watchedId, name]).toEqual([id, 'FAILED']);
+    expect(JSON.parse(json!)).toMatchObject({ status: 'failed', title: 'doomed', summary: expect.stringContaining('model refused the prompt') });
+
+    expect(await runTasksCli(['watch', '00000000-0000-4000-8000-000000000000'], io, manager)).toBe(1);
+    expect(lines.at(-1)).toMatch(/^ERR osr-host: no task 00000000-0000-4000-8000-000000000000/);
+  });
+
   it('watch prints events until the watched task ends; usage errors exit 2', async () => {
     harness = await Harness.start({ reply: () => ({ kind: 'text', tokens: ['fine'] }) });
     const manager = harness.manager();

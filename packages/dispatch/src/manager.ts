@@ -305,6 +305,12 @@ export class TaskManager {
     return this.store.recentRuns(limit);
   }
 
+  /** One task's recorded run (any host process), or undefined. */
+  historyOf(taskId: string): TaskRecord | undefined {
+    const id = normalizeUuid(taskId);
+    return id === null ? undefined : this.store.run(id);
+  }
+
   /** Operator cancel; false when no active task has that id. */
   cancel(taskId: string): boolean {
     const id = normalizeUuid(taskId);

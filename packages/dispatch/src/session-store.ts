@@ -99,6 +99,15 @@ export class SessionStore {
 
   /** The newest task runs first. */
   recentRuns(limit: number): TaskRecord[] {
+    return this.selectRuns().orderBy(desc(dispatchTasks.run)).limit(limit).all();
+  }
+
+  /** One task's run, whichever host process ran it; undefined when none has that id. */
+  run(taskId: string): TaskRecord | undefined {
+    return this.selectRuns().where(eq(dispatchTasks.taskId, taskId)).get();
+  }
+
+  private selectRuns() {
     return this.db
       .select({
         taskId: dispatchTasks.taskId,
@@ -111,8 +120,6 @@ export class SessionStore {
         updatedAt: dispatchTasks.updatedAt,
       })
       .from(dispatchTasks)
-      .orderBy(desc(dispatchTasks.run))
-      .limit(limit)
-      .all();
+      .$dynamic();
   }
 }
