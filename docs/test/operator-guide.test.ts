@@ -24,6 +24,14 @@ const settingKey = `api_token_${process.pid}`;
 let library: string;
 let publisher: MinisignKeyPair;
 
+const LOADED = { plugin_id: PLUGIN, version: '1.0.0', abi: 6, status: 'loaded', message: null };
+const failed = (message: string) => ({ plugin_id: PLUGIN, version: null, abi: null, status: 'failed', message });
+/** `osr-host tools list --json` of the guide's home. */
+async function toolsList(): Promise<unknown[]> {
+  const listed = await osrHost(['tools', 'list', '--json', '--home', home]);
+  expect(listed.code).toBe(0);
+  return JSON.parse(listed.stdout) as unknown[];
+}
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** What the publisher ships: `<id>-<version>.zip` holding the library and its minisign signature. */
@@ -78,30 +86,32 @@ describe('verify and consent', () => {
       'osr-host: Verifying libhello.so (sha256, signature)',
       'osr-host: Consent granted',
       `osr-host: Installing into ${versionDir}`,
-      `osr-host: Installed ${PLUGIN}@1.0.0`,
     ]);
     const receipt = JSON.parse(readFileSync(join(versionDir, 'receipt.json'), 'utf8'));
     expect(receipt).toMatchObject({ plugin_id: PLUGIN, version: '1.0.0', dylib_filename: 'libhello.so', dylib_sha256: sha256(readFileSync(library)) });
     expect(JSON.parse(readFileSync(join(versionDir, '.user_consent'), 'utf8'))).toMatchObject({ requirements: [] });
     expect(readlinkSync(join(home, 'Tools', PLUGIN, 'current'))).toBe('1.0.0');
-    expect(await osrHost(['tools', 'list', '--home', home])).toMatchObject({ code: 0, stdout: `${PLUGIN}  version=1.0.0  abi=6  loaded\n` });
+    const table = await osrHost(['tools', 'list', '--home', home]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^PLUGIN +VERSION +ABI +STATUS$/), expect.stringMatching(/^dev\.osr\.hello +1\.0\.0 +6 +loaded$/)]);
+    expect(await toolsList()).toEqual([LOADED]);
   });
 
   it('loads nothing without consent; an empty .user_consent approves', async () => {
     rmSync(join(versionDir, '.user_consent'));
-    expect((await osrHost(['tools', 'list', '--home', home])).stdout).toBe(`${PLUGIN}  failed: consent_required: Plugin has not been approved for loading\n`);
+    expect(await toolsList()).toEqual([failed('consent_required: Plugin has not been approved for loading')]);
     writeFileSync(join(versionDir, '.user_consent'), '');
-    expect((await osrHost(['tools', 'list', '--home', home])).stdout).toBe(`${PLUGIN}  version=1.0.0  abi=6  loaded\n`);
+    expect(await toolsList()).toEqual([LOADED]);
   });
 
   it('quarantines a plugin whose load crashed the host, until tools retry', async () => {
     // What a crash while loading leaves behind: the loading marker naming the plugin.
     writeFileSync(join(home, 'Tools', '.currently_loading'), PLUGIN);
-    const quarantined = `${PLUGIN}  failed: Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.\n`;
-    expect((await osrHost(['tools', 'list', '--home', home])).stdout).toBe(quarantined);
+    const quarantined = failed('Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.');
+    expect(await toolsList()).toEqual([quarantined]);
     expect(JSON.parse(readFileSync(join(home, 'Tools', '.quarantine'), 'utf8'))).toEqual([{ id: PLUGIN, version: '1.0.0', build: expect.any(String) }]);
     expect(await osrHost(['tools', 'retry', PLUGIN, '--home', home])).toMatchObject({ code: 0, stdout: `${PLUGIN} will be loaded again.\n` });
-    expect((await osrHost(['tools', 'list', '--home', home])).stdout).toBe(`${PLUGIN}  version=1.0.0  abi=6  loaded\n`);
+    expect(await toolsList()).toEqual([LOADED]);
     writeFileSync(join(home, 'Tools', '.currently_loading'), PLUGIN);
     expect(await osrHost(['tools', 'reset', '--home', home])).toMatchObject({ code: 0, stdout: 'Cleared the loading marker and the quarantine list.\n' });
     expect(existsSync(join(home, 'Tools', '.currently_loading'))).toBe(false);
@@ -148,7 +158,7 @@ describe('verify and consent', () => {
     expect(existsSync(join(registryHome, 'Tools', PLUGIN, '1.0.0'))).toBe(true);
 
     expect((await osrHost(['tools', 'remove', PLUGIN, '--home', registryHome])).stdout).toBe(`Uninstalled ${join(registryHome, 'Tools', PLUGIN)}\n`);
-    expect((await osrHost(['tools', 'list', '--home', registryHome])).stdout).toBe('No plugins installed.\n');
+    expect((await osrHost(['tools', 'list', '--home', registryHome])).stdout).toBe('No plugins installed; see `osr-host tools install --help`.\n');
   });
 });
 
@@ -180,7 +190,7 @@ describe('keys and config', () => {
     const agent = added.stdout.trim();
     expect(agent).toMatch(UUID);
     const [agents, agentValue] = await Promise.all([osrHost(['agents', 'list', '--home', home]), get('--agent', agent)]);
-    expect(agents.stdout).toContain(`${agent}  research`);
+    expect(agents.stdout).toMatch(new RegExp(`^${agent} +research`, 'm'));
     expect(agentValue).toMatchObject({ code: 1, stderr: expect.stringContaining(`No value for ${settingKey} of ${PLUGIN}.`) });
     expect((await osrHost(['config', 'set', PLUGIN, settingKey, 'other-token', '--agent', agent, '--home', home])).code).toBe(0);
     expect((await get('--agent', agent)).stdout).toBe('other-token\n');
@@ -196,7 +206,7 @@ describe('serve, MCP and Insights', () => {
     const accessKey = minted.stdout.trim();
     expect(accessKey).toMatch(/^osk-v1-/);
     expect(minted.stderr).toMatch(/^osr-host: access key [0-9A-F-]{36} minted; it is shown only once\.\n$/);
-    expect(JSON.parse((await osrHost(['keys', 'list', '--home', home])).stdout)).toEqual([expect.objectContaining({ label: 'ci-runner' })]);
+    expect(JSON.parse((await osrHost(['keys', 'list', '--json', '--home', home])).stdout)).toEqual([expect.objectContaining({ label: 'ci-runner' })]);
 
     const serve = startCli(['serve', '--home', home, '--port', '0']);
     try {
@@ -223,7 +233,7 @@ describe('serve, MCP and Insights', () => {
       expect((await initialize({ authorization: `Bearer ${accessKey}`, 'x-osaurus-agent-id': '00000000-0000-0000-0000-000000000001' })).status).toBe(400);
       const mintedLater = (await osrHost(['keys', 'mint', 'while-serving', '--home', home])).stdout.trim();
       expect((await initialize({ authorization: `Bearer ${mintedLater}` })).status).toBe(200);
-      const listed = JSON.parse((await osrHost(['keys', 'list', '--home', home])).stdout) as Array<{ id: string; label: string }>;
+      const listed = JSON.parse((await osrHost(['keys', 'list', '--json', '--home', home])).stdout) as Array<{ id: string; label: string }>;
       const laterId = listed.find((info) => info.label === 'while-serving')!.id;
       await osrHost(['keys', 'revoke', laterId, '--home', home]);
       expect((await initialize({ authorization: `Bearer ${mintedLater}` })).status).toBe(401);
@@ -231,13 +241,17 @@ describe('serve, MCP and Insights', () => {
       const [loginUrl] = await serve.waitForStderr(/http:\/\/127\.0\.0\.1:\d+\/insights\?token=\S+/);
       const denied = await fetch(`${origin}/insights`);
       expect(denied.status).toBe(401);
-      expect(await denied.json()).toMatchObject({ message: 'Open Insights from this machine with the one-time link the host printed at start.' });
+      expect(await denied.json()).toMatchObject({ message: expect.stringContaining('osr-host insights link') });
       const login = await fetch(loginUrl, { redirect: 'manual' });
       expect(login.status).toBe(303);
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
       const stats = await fetch(`${origin}/insights/api/stats`, { headers: { cookie } });
       expect(stats.status).toBe(200);
       expect((await fetch(loginUrl, { redirect: 'manual' })).status).toBe(401);
+      const fresh = await osrHost(['insights', 'link', '--home', home]);
+      expect(fresh.code).toBe(0);
+      expect(fresh.stdout).toMatch(new RegExp(`^${origin}/insights\\?token=\\S+\n$`));
+      expect((await fetch(fresh.stdout.trim(), { redirect: 'manual' })).status).toBe(303);
 
       expect(await osrHost(['tools', 'reload', '--home', home])).toMatchObject({ code: 0, stdout: `{"reloaded":["${PLUGIN}"],"failures":[]}\n` });
     } finally {
@@ -264,7 +278,7 @@ describe('serve, MCP and Insights', () => {
 
   it('runs a plugin isolated with the same answer', async () => {
     const isolated = await osrHost(['invoke', join(versionDir, 'libhello.so'), 'greet', '{"name":"Ada"}', '--isolate', '--home', home]);
-    expect(isolated).toMatchObject({ code: 0, stdout: '{"ok":true,"result":{"greeting":"Hello, Ada!"}}' });
+    expect(isolated).toMatchObject({ code: 0, stdout: '{"ok":true,"result":{"greeting":"Hello, Ada!"}}\n' });
   });
 
   it('reads what the plugin did with osr-host insights', async () => {

@@ -56,10 +56,10 @@ describe('osr-host inspect', () => {
 });
 
 describe('osr-host invoke', () => {
-  it('prints exactly the string the plugin returned, and exits 0 for ok:false too', () => {
+  it('prints exactly the string the plugin returned, ending the line, and exits 0 for ok:false too', () => {
     const home = freshHome();
     const echo = run(['invoke', testPlugin(), 'echo', '{"b":1,"a":[true]}', '--home', home]);
-    expect(echo).toMatchObject({ code: 0, stdout: '{"ok":true,"result":{"b":1,"a":[true]}}' });
+    expect(echo).toMatchObject({ code: 0, stdout: '{"ok":true,"result":{"b":1,"a":[true]}}\n' });
     const unknown = run(['invoke', testPlugin(), 'no_such_tool', '{}', '--home', home]);
     expect(unknown.code).toBe(0);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, message: 'unknown tool' });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import hostPackage from '../package.json' with { type: 'json' };
 import { ABI_PROBE_KEY, AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
 import {
   ConfigDelivery,
@@ -38,8 +39,8 @@ import {
 import { buildHostApi } from './host-api.js';
 import { pluginIdForLibrary } from './paths.js';
 
-/** This host's own version: its User-Agent, MCP server info and build stamp. */
-export const HOST_VERSION = '0.1.0';
+/** This host's own version (its package.json): its User-Agent, MCP server info, `--version` and build stamp. */
+export const HOST_VERSION: string = hostPackage.version;
 /** The build stamp quarantine rows carry (D5): a new host build releases them once. */
 export const HOST_BUILD = `osr-host/${HOST_VERSION}`;
 

@@ -8,8 +8,16 @@ import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { generateMinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as run, startCli, startServe, stopCommands } from './test-support/cli.js';
+import { packageDirectory } from './test-support/package-directory.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** `osr-host tools list --json` of `home`: one row per installed plugin. */
+function toolsList(home: string, ...flags: string[]): unknown[] {
+  const listed = run(['tools', 'list', '--json', '--home', home, ...flags]);
+  expect(listed.code, listed.stderr).toBe(0);
+  return JSON.parse(listed.stdout) as unknown[];
+}
 
 /** Writes a stored (uncompressed) zip with entry names taken as given, hostile ones included. */
 function writeZip(path: string, entries: Record<string, Buffer>): void {
@@ -25,13 +33,6 @@ const QUARANTINED = 'Plugin quarantined after a crash during load — use the Re
 const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-lifecycle-'));
 
 /** A package directory `<id>-<version>/` holding one library, as `tools install` takes it. */
-function packageDirectory(pluginId: string, version: string, library: string): string {
-  const directory = join(mkdtempSync(join(tmpdir(), 'osr-package-')), `${pluginId}-${version}`);
-  mkdirSync(directory);
-  copyFileSync(library, join(directory, 'libplugin.so'));
-  return directory;
-}
-
 describe('install, verify and load (issue 10)', () => {
   it('installs a signed plugin from a trusted publisher, loads it verified, and refuses it once tampered with', () => {
     const home = freshHome();
@@ -49,12 +50,11 @@ describe('install, verify and load (issue 10)', () => {
     const installed = run(['tools', 'install', source, '--home', home]);
     expect(installed.code, installed.stderr).toBe(0);
     expect(installed.stdout).toContain('Installed test.plugin 1.0.6');
-    expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin {2}version=1\.0\.6 {2}abi=6 {2}loaded$/m);
+    expect(toolsList(home)).toEqual([expect.objectContaining({ plugin_id: 'test.plugin', version: '1.0.6', abi: 6, status: 'loaded' })]);
 
     appendFileSync(join(home, 'Tools', 'test.plugin', '1.0.6', 'libplugin.so'), 'tampered');
-    const tampered = run(['tools', 'list', '--home', home]);
-    expect(tampered.stdout).toMatch(/test\.plugin {2}failed: .*checksum/i);
-    expect(run(['tools', 'list', '--home', home, '--dev']).stdout).toMatch(/test\.plugin .* loaded/);
+    expect(toolsList(home)).toEqual([expect.objectContaining({ plugin_id: 'test.plugin', status: 'failed', message: expect.stringMatching(/checksum/i) })]);
+    expect(toolsList(home, '--dev')).toEqual([expect.objectContaining({ plugin_id: 'test.plugin', status: 'loaded' })]);
   });
 
   it('installs from a registry (sha256 and minisign checked) and refuses a zip-slip archive, keeping the installed version', () => {
@@ -79,7 +79,7 @@ describe('install, verify and load (issue 10)', () => {
     writeSpec(createHash('sha256').update(readFileSync(zip)).digest('hex'));
     const installed = run(['tools', 'install', 'test.plugin', '--registry', registry, '--home', home]);
     expect(installed.code, installed.stderr).toBe(0);
-    expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin {2}version=1\.0\.6 {2}abi=6 {2}loaded$/m);
+    expect(toolsList(home)).toEqual([expect.objectContaining({ plugin_id: 'test.plugin', version: '1.0.6', status: 'loaded' })]);
 
     const hostile = join(mkdtempSync(join(tmpdir(), 'osr-zip-')), 'test.plugin-2.0.0.zip');
     writeZip(hostile, { 'libplugin.so': readFileSync(library), '../../../escaped.so': Buffer.from('payload') });
@@ -87,7 +87,7 @@ describe('install, verify and load (issue 10)', () => {
     expect(refused.code).toBe(1);
     expect(existsSync(join(home, 'Tools', 'escaped.so'))).toBe(false);
     expect(existsSync(join(dirname(home), 'escaped.so'))).toBe(false);
-    expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin {2}version=1\.0\.6 .* loaded$/m);
+    expect(toolsList(home)).toEqual([expect.objectContaining({ plugin_id: 'test.plugin', version: '1.0.6', status: 'loaded' })]);
   });
 
   it('quarantines a plugin that crashes the host in init, and `tools reset` lets it try again', () => {
@@ -103,10 +103,12 @@ describe('install, verify and load (issue 10)', () => {
     expect(run(['tools', 'install', healthy, '--home', home, '--dev']).code).toBe(0);
 
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).toBe('SIGSEGV');
-    const after = run(['tools', 'list', '--home', home, '--dev']);
-    expect(after.code).toBe(0);
-    expect(after.stdout).toContain(`dev.crash.init  failed: ${QUARANTINED}`);
-    expect(after.stdout).toMatch(/test\.plugin .* loaded/);
+    expect(toolsList(home, '--dev')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ plugin_id: 'dev.crash.init', status: 'failed', message: QUARANTINED }),
+        expect.objectContaining({ plugin_id: 'test.plugin', status: 'loaded' }),
+      ]),
+    );
 
     expect(run(['tools', 'reset', '--home', home]).code).toBe(0);
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).toBe('SIGSEGV');
@@ -117,7 +119,7 @@ describe('install, verify and load (issue 10)', () => {
     const misaligned = packageDirectory('dev.crash.mirror', '1.0.0', compilePlugin(join(lifecycleFixtures, 'skips_v5_slot.c')));
     expect(run(['tools', 'install', misaligned, '--home', home, '--dev']).code).toBe(0);
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).not.toBeNull();
-    expect(run(['tools', 'list', '--home', home, '--dev']).stdout).toContain(`dev.crash.mirror  failed: ${QUARANTINED}`);
+    expect(toolsList(home, '--dev')).toEqual([expect.objectContaining({ plugin_id: 'dev.crash.mirror', status: 'failed', message: QUARANTINED })]);
   });
 
   it('scaffolds a C plugin that builds, installs in dev mode and answers its tool', () => {
@@ -171,7 +173,7 @@ describe('agents (D8)', () => {
   it('lists, adds, chooses the default for CLI calls, and removes agents; the Default agent stays', () => {
     const home = freshHome();
     const first = run(['agents', 'list', '--home', home]).stdout;
-    expect(first).toContain('00000000-0000-0000-0000-000000000001  Default  (built-in Default agent)');
+    expect(first).toMatch(/^00000000-0000-0000-0000-000000000001 +Default +built-in Default agent$/m);
     const added = run(['agents', 'add', 'Research', '--home', home]).stdout.trim();
     expect(run(['agents', 'default', added, '--home', home]).stdout.trim()).toBe(added);
     const plugin = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });

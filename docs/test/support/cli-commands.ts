@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { type CommandForm, type CommandGrammar, HELP_COMMANDS, HOST_COMMANDS } from '../../../apps/host/src/cli-grammar.ts';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { INSIGHTS_CLI_COMMANDS, INSIGHTS_CLI_OPTIONS } from '@osr-host/insights';
+import { MANIFEST_CLI_OPTIONS } from '@osr-host/manifest';
+import { CommanderError, createProgram } from '../../../apps/host/src/cli/program.ts';
 import { handWrittenPages, repositoryRoot } from '../../scripts/page.ts';
 
 /** Every hand-written page that may show `osr-host` commands, relative to the repository root. */
@@ -170,49 +172,63 @@ export function documentedCommands(): DocumentedCommand[] {
   return documentationFiles().flatMap((file) => commandsInMarkdown(file, readFileSync(join(repositoryRoot, file), 'utf8')));
 }
 
-const grammars: Readonly<Record<string, CommandGrammar>> = HOST_COMMANDS;
-
-function arityProblems(name: string, form: CommandForm, positionals: string[]): string[] {
-  const required = form.arguments.filter((argument) => argument.startsWith('<'));
-  const takesRest = form.arguments.at(-1)?.endsWith('…>') ?? false;
-  if (positionals.length < required.length) return [`${name} needs ${required.slice(positionals.length).join(' ')}`];
-  if (!takesRest && positionals.length > form.arguments.length) return [`${name} takes no argument "${positionals[form.arguments.length]}"`];
-  return [];
+/** How a package-parsed command reads its words: its option table, subcommands, their arguments and options. */
+interface DelegatedForm {
+  arguments: readonly string[];
+  options: readonly string[];
 }
 
 /**
- * What is wrong with `osr-host <argv>` by the CLI's own grammar: an unknown command or
- * subcommand, an option the CLI does not parse or that form does not read, a missing
- * required option, too few or too many arguments. Empty when the command is right.
+ * Commands osr-host hands to a package that parses them itself (commander passes their words
+ * through), checked against that package's own option table.
  */
-export function checkCommand(argv: readonly string[]): string[] {
-  const [command, ...rest] = argv;
-  if (command === undefined) return ['osr-host needs a command'];
-  if (HELP_COMMANDS.includes(command)) return [];
-  if (!Object.hasOwn(grammars, command)) return [`unknown command "${command}" (known: ${Object.keys(grammars).join(', ')})`];
-  const grammar = grammars[command]!;
+const DELEGATED: Record<string, { optionTable: NonNullable<ParseArgsConfig['options']>; subcommands: Record<string, DelegatedForm> }> = {
+  insights: {
+    optionTable: INSIGHTS_CLI_OPTIONS,
+    subcommands: Object.fromEntries(Object.entries(INSIGHTS_CLI_COMMANDS).map(([name, options]) => [name, { arguments: [], options }])),
+  },
+  manifest: { optionTable: MANIFEST_CLI_OPTIONS, subcommands: { validate: { arguments: ['<file|->'], options: ['plugin-id', 'host-version'] } } },
+};
+
+function checkDelegated(command: string, rest: readonly string[]): string[] {
+  const grammar = DELEGATED[command]!;
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: grammar.optionTable, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({ args: [...rest], options: grammar.optionTable, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     return [`osr-host ${command}: ${(error as Error).message.split('. ')[0]}`];
   }
   if (parsed.values.help) return [];
-  let positionals = parsed.positionals;
-  let name = `osr-host ${command}`;
-  let form = grammar.form;
-  if (grammar.subcommands) {
-    const [subcommand, ...others] = positionals;
-    const known = Object.keys(grammar.subcommands).join(', ');
-    if (subcommand === undefined) return [`${name} needs a subcommand (${known})`];
-    if (!Object.hasOwn(grammar.subcommands, subcommand)) return [`unknown subcommand "${command} ${subcommand}" (known: ${known})`];
-    form = grammar.subcommands[subcommand];
-    positionals = others;
-    name = `${name} ${subcommand}`;
-  }
-  if (!form) return [`${name} has no form in the grammar`];
+  const [subcommand, ...positionals] = parsed.positionals;
+  const known = Object.keys(grammar.subcommands).join(', ');
+  if (subcommand === undefined) return [`osr-host ${command} needs a subcommand (${known})`];
+  if (!Object.hasOwn(grammar.subcommands, subcommand)) return [`unknown subcommand "${command} ${subcommand}" (known: ${known})`];
+  const form = grammar.subcommands[subcommand]!;
+  const name = `osr-host ${command} ${subcommand}`;
   const used = new Set((parsed.tokens ?? []).flatMap((token) => (token.kind === 'option' ? [token.name] : [])));
   const problems = [...used].filter((option) => option !== 'help' && !form.options.includes(option)).map((option) => `${name} does not read --${option}`);
-  problems.push(...(form.requiredOptions ?? []).filter((option) => !used.has(option)).map((option) => `${name} needs --${option}`));
-  return [...problems, ...arityProblems(name, form, positionals)];
+  const required = form.arguments.filter((argument) => argument.startsWith('<'));
+  if (positionals.length < required.length) problems.push(`${name} needs ${required.slice(positionals.length).join(' ')}`);
+  else if (positionals.length > form.arguments.length) problems.push(`${name} takes no argument "${positionals[form.arguments.length]}"`);
+  return problems;
+}
+
+/**
+ * What is wrong with `osr-host <argv>` by the CLI's own command line: the same commander program
+ * the CLI runs, built to parse only. An unknown command or option, a missing argument or required
+ * option, too many arguments: commander's own message. Empty when the command is right.
+ */
+export function checkCommand(argv: readonly string[]): string[] {
+  const [command, subcommand] = argv;
+  if (command !== undefined && Object.hasOwn(DELEGATED, command) && !(command === 'insights' && subcommand === 'link')) {
+    return checkDelegated(command, argv.slice(1));
+  }
+  try {
+    createProgram({ check: true }).parse([...argv], { from: 'user' });
+    return [];
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return [];
+    return [error.message.replace(/^error: /, '')];
+  }
 }

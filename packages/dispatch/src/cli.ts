@@ -12,7 +12,7 @@ export interface TasksCliIo {
 }
 
 const USAGE = [
-  'usage: osr-host tasks list',
+  'usage: osr-host tasks list [--json]',
   '       osr-host tasks watch [<task_id>]',
   '       osr-host tasks cancel <task_id>',
   '       osr-host tasks answer <task_id> <text>',
@@ -26,7 +26,8 @@ export async function runTasksCli(argv: readonly string[], io: TasksCliIo, manag
   const [command, taskId, ...rest] = argv;
   switch (command) {
     case 'list':
-      return list(io, manager);
+      if (rest.length > 0 || (taskId !== undefined && taskId !== '--json')) break;
+      return list(io, manager, taskId === '--json');
     case 'watch':
       return watch(io, manager, taskId);
     case 'cancel':
@@ -56,9 +57,13 @@ export async function runTasksCli(argv: readonly string[], io: TasksCliIo, manag
 const LIST_HEADER = ['TASK', 'STATUS', 'PLUGIN', 'AGENT', 'UPDATED', 'TITLE', 'DETAIL'];
 const UNFINISHED = new Set(['running', 'queued', 'awaiting_clarification']);
 
-function list(io: TasksCliIo, manager: TaskManager): number {
+function list(io: TasksCliIo, manager: TaskManager, json: boolean): number {
   const live = new Map(manager.list().map((task) => [task.id, task]));
   const rows = manager.history();
+  if (json) {
+    io.out(JSON.stringify(rows.map((row) => ({ ...row, question: live.get(row.taskId)?.question ?? null })), null, 2));
+    return 0;
+  }
   if (rows.length === 0) {
     io.out('no tasks');
     return 0;

@@ -243,6 +243,10 @@ describe('finalization and the operator CLI', () => {
     const row = lines[1]!.split('\t');
     expect(row.slice(0, 3)).toEqual([id, 'failed', 'js.plugin']);
     expect(row[6]).toContain('model refused the prompt');
+    lines.length = 0;
+    expect(await runTasksCli(['list', '--json'], io, manager)).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toEqual([expect.objectContaining({ taskId: id, status: 'failed', summary: expect.stringContaining('model refused'), question: null })]);
+    expect(await runTasksCli(['list', '--verbose'], io, manager)).toBe(2);
 
     lines.length = 0;
     expect(await runTasksCli(['watch', id.toLowerCase()], io, manager)).toBe(0);

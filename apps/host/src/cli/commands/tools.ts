@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin } from '@osr-host/lifecycle';
+import { type Command, Option } from 'commander';
+import { DevLoop } from '../../dev-loop.js';
+import { describeLoadError, HOST_BUILD, OsrHost } from '../../host.js';
+import { resolveHome } from '../../paths.js';
+import { askRunningServe } from '../admin.js';
+import { type Act, examples } from '../act.js';
+import { colors, EXIT, fail, finish, json, table } from '../io.js';
+import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
+
+interface ToolsOptionValues extends HostOptionValues {
+  registry?: string;
+  version?: string;
+  language?: 'c' | 'rust';
+  dir?: string;
+}
+
+/**
+ * The manifest of a library, read by a child `osr-host inspect` so that a bad library cannot
+ * hurt this process.
+ */
+export function manifestOfLibrary(library: string): Promise<string> {
+  return new Promise((resolveManifest, reject) => {
+    execFile(process.execPath, [process.argv[1]!, 'inspect', library], { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (!error) resolveManifest(JSON.stringify((JSON.parse(stdout) as { manifest: unknown }).manifest));
+      else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed. Fix the plugin's entry and init.`));
+      else reject(new Error(stderr.trim() || error.message));
+    });
+  });
+}
+
+/** Install steps on stderr; the last one is left to the result line on stdout, so the result shows once. */
+const progress = (event: { step: string; message: string }) => {
+  if (event.step !== 'done') process.stderr.write(`osr-host: ${event.message}\n`);
+};
+
+/** Runs one tools action; a library or lifecycle failure exits 1 with its message. */
+const guarded =
+  <A extends unknown[]>(work: (...args: A) => Promise<never>) =>
+  async (...args: A): Promise<never> => {
+    try {
+      return await work(...args);
+    } catch (error) {
+      return fail(describeLoadError(error));
+    }
+  };
+
+async function reloadRunningHost(home: string): Promise<never> {
+  const answer = await askRunningServe(home, 'reload');
+  if (!answer) return fail(`No osr-host serve is running on ${home}; start one with osr-host serve --home ${home}.`);
+  return answer.ok ? finish(EXIT.ok, `${answer.body}\n`) : fail(`Reload failed (${answer.status}): ${answer.body}`);
+}
+
+/** `tools dev <dir>`: rebuild, install (dev) and reload on every source change until Ctrl-C. */
+async function devLoop(directory: string, home: string): Promise<never> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const loop = new DevLoop(directory, {
+    home,
+    headerDirectory: dirname(createRequire(import.meta.url).resolve('@osr-host/abi-struct/include/osaurus_plugin.h')),
+    readManifest: async (library) => JSON.parse(await manifestOfLibrary(library)) as { plugin_id: string; version?: string },
+    reload: async () => {
+      const answer = await askRunningServe(home, 'reload');
+      return answer === null ? null : answer.ok ? answer.body : `failed (${answer.status}): ${answer.body}`;
+    },
+    say: (line) => process.stderr.write(`osr-host: ${line}\n`),
+  });
+  await loop.run(stop.signal);
+  return finish(EXIT.ok);
+}
+
+export function registerToolsCommand(program: Command, act: Act): void {
+  const tools = examples(program.command('tools').description('install, verify, consent, quarantine, scaffolds and the dev loop'), [
+    'osr-host tools create my-plugin --language c',
+    'osr-host tools install ./dev.osr.hello-1.0.0.zip',
+    'osr-host tools list --json',
+  ]);
+  const home = (options: HostOptionValues) => resolveHome(options.home);
+
+  act(
+    withHostRuntime(tools.command('list').description('every installed plugin: loaded, or why not')).addOption(OPTION.json()),
+    guarded(async (_args: unknown, options: ToolsOptionValues) => {
+      const host = new OsrHost(hostOptions(options));
+      const { loaded, failures } = await host.loadInstalled();
+      const rows = [
+        ...loaded.map(({ plugin, manifest }) => ({ plugin_id: plugin.id, version: manifest.version ?? null, abi: plugin.abi, status: 'loaded', message: null })),
+        ...failures.map((failure) => ({ plugin_id: failure.pluginId, version: null, abi: null, status: 'failed', message: failure.message })),
+      ];
+      await host.close();
+      if (options.json) return finish(EXIT.ok, json(rows));
+      if (rows.length === 0) return finish(EXIT.ok, 'No plugins installed; see `osr-host tools install --help`.\n');
+      const status = (row: (typeof rows)[number]) => (row.status === 'loaded' ? colors.green('loaded') : colors.red(`failed: ${row.message}`));
+      return finish(EXIT.ok, table(['PLUGIN', 'VERSION', 'ABI', 'STATUS'], rows.map((row) => [row.plugin_id, row.version ?? '?', row.abi === null ? '-' : String(row.abi), status(row)])));
+    }),
+  );
+
+  act(
+    tools
+      .command('install')
+      .description('install a plugin from a directory or .zip named <plugin_id>-<version>, or by id from a registry')
+      .argument('<dir|zip|id>')
+      .addOption(OPTION.home())
+      .addOption(OPTION.dev())
+      .addOption(new Option('--registry <dir|url>', 'the registry to resolve an id in'))
+      .addOption(new Option('--version <version>', 'the version to install from the registry (default: the newest)')),
+    guarded(async ([source]: readonly unknown[], options: ToolsOptionValues) => {
+      const result = await install(source as string, {
+        home: home(options),
+        dev: options.dev === true,
+        ...(options.registry ? { registry: options.registry } : {}),
+        ...(options.version ? { version: options.version } : {}),
+        readManifest: manifestOfLibrary,
+        onProgress: progress,
+      });
+      return finish(EXIT.ok, `Installed ${result.pluginId} ${result.version} in ${result.directory}\n`);
+    }),
+  );
+
+  act(
+    tools
+      .command('upgrade')
+      .description('install the newest registry version of an installed plugin')
+      .argument('<id>')
+      .addOption(OPTION.home())
+      .addOption(OPTION.dev())
+      .addOption(new Option('--registry <dir|url>', 'the registry to resolve the id in').makeOptionMandatory()),
+    guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => {
+      const result = await upgradePlugin(id as string, { home: home(options), registry: options.registry as string, dev: options.dev === true, readManifest: manifestOfLibrary, onProgress: progress });
+      return finish(EXIT.ok, result ? `Upgraded ${result.pluginId} to ${result.version}\n` : `${id} is up to date.\n`);
+    }),
+  );
+
+  for (const name of ['remove', 'uninstall']) {
+    act(
+      tools.command(name).description('remove an installed plugin (its data stays)').argument('<id>').addOption(OPTION.home()),
+      guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => finish(EXIT.ok, `Uninstalled ${removePlugin(home(options), id as string)}\n`)),
+    );
+  }
+
+  act(
+    tools.command('reset').description('clear the loading marker and the quarantine list').addOption(OPTION.home()),
+    guarded(async (_args: unknown, options: ToolsOptionValues) => {
+      new CrashGuard(toolsRoot(home(options)), HOST_BUILD).reset();
+      return finish(EXIT.ok, 'Cleared the loading marker and the quarantine list.\n');
+    }),
+  );
+
+  act(
+    tools.command('retry').description('let a quarantined plugin load again').argument('<id>').addOption(OPTION.home()),
+    guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) =>
+      new CrashGuard(toolsRoot(home(options)), HOST_BUILD).release(id as string) ? finish(EXIT.ok, `${id} will be loaded again.\n`) : fail(`${id} is not quarantined.`),
+    ),
+  );
+
+  act(
+    tools.command('trust').description("trust a publisher's minisign public key").argument('<key.pub>').addOption(OPTION.home()),
+    guarded(async ([keyFile]: readonly unknown[], options: ToolsOptionValues) => {
+      trustPublisherKey(home(options), readFileSync(keyFile as string, 'utf8'));
+      return finish(EXIT.ok, 'Publisher key trusted.\n');
+    }),
+  );
+
+  act(
+    tools
+      .command('create')
+      .description('scaffold a plugin project in C or Rust that builds as it is')
+      .argument('<name>')
+      .addOption(new Option('--language <language>', 'the language of the scaffold').choices(['c', 'rust']).default('c'))
+      .addOption(new Option('--dir <dir>', 'where to create it (default: ./<name>)')),
+    guarded(async ([name]: readonly unknown[], options: ToolsOptionValues) => {
+      const scaffold = createScaffold(name as string, { language: options.language ?? 'c', directory: resolve(options.dir ?? (name as string)) });
+      return finish(EXIT.ok, `Created ${scaffold.pluginId} in ${scaffold.directory}\nBuild: (cd ${scaffold.directory} && ${scaffold.build.join(' ')})\n`);
+    }),
+  );
+
+  act(
+    tools.command('reload').description('ask the running serve to reload every plugin').addOption(OPTION.home()),
+    guarded(async (_args: unknown, options: ToolsOptionValues) => reloadRunningHost(home(options))),
+  );
+
+  act(
+    tools.command('dev').description('rebuild, install (dev) and reload on every source change until Ctrl-C').argument('<dir>').addOption(OPTION.home()),
+    guarded(async ([directory]: readonly unknown[], options: ToolsOptionValues) => devLoop(directory as string, home(options))),
+  );
+}
