@@ -17,7 +17,7 @@ const edgePlugin = (variant: string) => compilePlugin(fixtureSources.edgePlugin,
 const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-host-home-'));
 
 describe('osr-host inspect', () => {
-  it('prints {plugin_id, abi, manifest} with the effective plugin ABI at each host level', () => {
+  it('prints {plugin_id, abi, host_abi, manifest}: the plugin ABI and the host level in effect', () => {
     for (const [level, abi] of [
       ['6', 4],
       ['3', 4],
@@ -25,7 +25,7 @@ describe('osr-host inspect', () => {
       const { code, stdout } = run(['inspect', testPlugin(abi), '--abi', level]);
       expect(code).toBe(0);
       const report = JSON.parse(stdout);
-      expect(report).toMatchObject({ plugin_id: 'test.plugin', abi, manifest: { plugin_id: 'test.plugin', version: `1.0.${abi}` } });
+      expect(report).toMatchObject({ plugin_id: 'test.plugin', abi, host_abi: Number(level), manifest: { plugin_id: 'test.plugin', version: `1.0.${abi}` } });
     }
     const legacy = JSON.parse(run(['inspect', edgePlugin('V1_ONLY'), '--abi', '1']).stdout);
     expect(legacy).toMatchObject({ plugin_id: 'edge.plugin', abi: 1 });
