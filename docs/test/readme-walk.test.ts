@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../scripts/page.ts';
@@ -33,8 +32,10 @@ function runLine(line: string, cwd: string) {
 }
 
 let started: ChildProcess | undefined;
+let scratch: string | undefined;
 afterAll(() => {
   if (started?.pid) process.kill(-started.pid, 'SIGTERM');
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('the README, walked as written', () => {
@@ -66,7 +67,11 @@ describe('the README, walked as written', () => {
     expect(link).toMatch(new RegExp(`^${origin}/insights\\?token=`));
     expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
 
-    // The author's commands make a project in the working directory: a scratch one here.
-    walk('Plugin authors', mkdtempSync(join(tmpdir(), 'osr-readme-author-')));
+    // The author's commands make a project in the working directory: a scratch one inside the
+    // checkout (git ignores .scratch/), where `npx osr-host` still finds the checkout's own CLI.
+    mkdirSync(join(repositoryRoot, '.scratch'), { recursive: true });
+    scratch = mkdtempSync(join(repositoryRoot, '.scratch', 'readme-author-'));
+    walk('Plugin authors', scratch);
+    expect(outputs.get('npx osr-host invoke')).toContain('"ok":true');
   }, 600_000);
 });
