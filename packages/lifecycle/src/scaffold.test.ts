@@ -49,6 +49,23 @@ describe.each(['c', 'rust'] as ScaffoldLanguage[])('createScaffold(%s)', (langua
     }
   });
 
+  it('keeps the manifest once: an edit of osaurus-plugin.json is what the rebuilt plugin reports', async () => {
+    const directory = join(temporaryDirectory(), 'notes');
+    const scaffold = createScaffold('notes', { language, directory });
+    const manifestFile = join(directory, 'osaurus-plugin.json');
+    const edited = { ...JSON.parse(readFileSync(manifestFile, 'utf8')), description: 'Keeps "quoted" notes \\ with a backslash.' };
+    writeFileSync(manifestFile, `${JSON.stringify(edited, null, 2)}\n`);
+    const [command, ...args] = scaffold.build;
+    execFileSync(command!, args, { cwd: directory, stdio: 'pipe' });
+    const plugin = await NativePlugin.load(join(directory, scaffold.library), { pluginId: scaffold.pluginId });
+    try {
+      expect(JSON.parse(plugin.manifestText)).toEqual(edited);
+    } finally {
+      await plugin.shutdown();
+    }
+    expect(readFileSync(join(directory, 'README.md'), 'utf8')).toContain(`/plugins/${scaffold.pluginId}/health?osr_agent=`);
+  });
+
   it('refuses a non-empty directory and a name that cannot name a library', () => {
     const directory = temporaryDirectory();
     writeFileSync(join(directory, 'keep.txt'), '');

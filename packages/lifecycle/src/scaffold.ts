@@ -64,6 +64,16 @@ osr-host invoke ${library} hello '{"name":"Ada"}'
 osr-host manifest validate osaurus-plugin.json
 \`\`\`
 
+The manifest is \`osaurus-plugin.json\`: the build embeds that file, so edit it there.
+
+With \`osr-host serve --dev\` running (and \`tools dev .\` installing each build), call the route.
+Plugin routes run under an agent, even with \`auth: "none"\`: name one with \`?osr_agent=<UUID>\` or
+the \`X-Osaurus-Agent-Id\` header (\`osr-host agents default\` prints the host's default agent).
+
+\`\`\`sh
+curl "http://127.0.0.1:1337/plugins/${pluginId}/health?osr_agent=$(osr-host agents default)"
+\`\`\`
+
 ## Ship
 
 Zip the library as \`${pluginId}-<version>.zip\`, sign the library with minisign
@@ -72,7 +82,7 @@ install it with \`osr-host tools install ./${pluginId}-0.1.0.zip\`.
 `;
 }
 
-function cPlugin(pluginId: string, name: string): string {
+function cPlugin(name: string): string {
   return `/* ${name}: an Osaurus native plugin. One tool (hello) and one route (GET /health). */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
@@ -92,9 +102,14 @@ static osr_plugin_ctx_t plugin_init(void) {
 
 static void plugin_destroy(osr_plugin_ctx_t ctx) { (void)ctx; }
 
+/* osaurus-plugin.json, made into a C string by the Makefile: the manifest has one copy. */
+static const char MANIFEST[] =
+#include "manifest.inc"
+    ;
+
 static const char* plugin_get_manifest(osr_plugin_ctx_t ctx) {
   (void)ctx;
-  return strdup("${cString(manifestFor(pluginId, name))}");
+  return strdup(MANIFEST);
 }
 
 /* Reads "name":"..." from a flat JSON object. */
@@ -154,9 +169,15 @@ LIBRARY := build/lib${name}.$(EXT)
 
 all: $(LIBRARY)
 
-$(LIBRARY): src/plugin.c include/osaurus_plugin.h
+# The manifest lives once, in osaurus-plugin.json; this makes it a C string literal for get_manifest.
+build/manifest.inc: osaurus-plugin.json
 \tmkdir -p build
-\t$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -Iinclude src/plugin.c -o $@
+\tsed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' -e 's/^/"/' -e 's/$$/\\\\n"/' osaurus-plugin.json > $@
+
+# Written to a new file and renamed into place, so a host that has the library loaded keeps its copy intact.
+$(LIBRARY): src/plugin.c include/osaurus_plugin.h build/manifest.inc
+\t$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -Iinclude -Ibuild src/plugin.c -o $@.tmp
+\tmv -f $@.tmp $@
 
 clean:
 \trm -rf build
@@ -182,7 +203,7 @@ function rustFunction(signature: string): string {
   return `Option<unsafe extern "C" fn(${parameters.join(', ')})${result}>`;
 }
 
-function rustLibrary(pluginId: string, name: string): string {
+function rustLibrary(name: string): string {
   const hostFields = HOST_SLOTS.map((slot) => `    pub ${slot.name}: ${rustFunction(slot.signature)}, // v${slot.since}`).join('\n');
   const pluginFields = PLUGIN_FIELDS.map((field) =>
     field.signature === null ? `    pub ${field.name}: u32,` : `    pub ${field.name}: ${rustFunction(field.signature)},`,
@@ -210,7 +231,8 @@ pub struct OsrPluginApi {
 ${pluginFields}
 }
 
-const MANIFEST: &str = r#"${manifestFor(pluginId, name)}"#;
+/// The manifest lives once, in osaurus-plugin.json.
+const MANIFEST: &str = include_str!("../osaurus-plugin.json");
 
 fn owned(text: String) -> *const c_char {
     CString::new(text).map(|s| s.into_raw() as *const c_char).unwrap_or(std::ptr::null())
@@ -353,12 +375,12 @@ export function createScaffold(name: string, options: ScaffoldOptions): Scaffold
     build = ['make'];
     library = `build/lib${name}.${extension}`;
     files['Makefile'] = makefile(name);
-    files['src/plugin.c'] = cPlugin(pluginId, name);
+    files['src/plugin.c'] = cPlugin(name);
   } else {
     build = ['cargo', 'build', '--release', '--offline'];
     library = `target/release/lib${name}.${extension}`;
     files['Cargo.toml'] = cargoToml(name);
-    files['src/lib.rs'] = rustLibrary(pluginId, name);
+    files['src/lib.rs'] = rustLibrary(name);
   }
   files['README.md'] = readme(name, pluginId, build.join(' '), library);
   for (const [relative, content] of Object.entries(files)) {
