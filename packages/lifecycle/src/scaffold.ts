@@ -38,11 +38,6 @@ function manifestFor(pluginId: string, name: string): string {
   });
 }
 
-/** A JSON text as the body of a C string literal. */
-function cString(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
-}
-
 function readme(name: string, pluginId: string, build: string, library: string): string {
   return `# ${name}
 
