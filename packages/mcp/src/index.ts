@@ -3,6 +3,7 @@ export {
   buildCatalog,
   type CatalogEntry,
   MCP_TOOL_NAME_MAX,
+  mcpToolName,
   PLUGIN_PREFIX_SEPARATOR,
   sanitizeToolName,
   type ServedPlugin,
