@@ -18,6 +18,8 @@ export const HOST_OPTIONS = {
   version: { type: 'string' },
   language: { type: 'string' },
   dir: { type: 'string' },
+  wait: { type: 'boolean' },
+  raw: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionTable;
 
@@ -60,9 +62,9 @@ export const HELP_COMMANDS: readonly string[] = ['help', '--help', '-h'];
  */
 export const HOST_COMMANDS = {
   serve: { optionTable: HOST_OPTIONS, form: form([], [...HOST_RUNTIME, 'port', 'agent']) },
-  invoke: { optionTable: HOST_OPTIONS, form: form(['<library>', '<tool_id>', '[payload-json]'], [...HOST_RUNTIME, 'agent', 'plugin-id']) },
+  invoke: { optionTable: HOST_OPTIONS, form: form(['<library>', '<tool_id>', '[payload-json]'], [...HOST_RUNTIME, 'agent', 'plugin-id', 'wait', 'raw']) },
   inspect: { optionTable: HOST_OPTIONS, form: form(['<library>'], [...HOST_RUNTIME, 'plugin-id']) },
-  mcp: { optionTable: HOST_OPTIONS, form: form([], [...HOST_RUNTIME, 'agent']) },
+  mcp: { optionTable: HOST_OPTIONS, form: form([], [...HOST_RUNTIME, 'agent', 'wait']) },
   config: {
     optionTable: HOST_OPTIONS,
     subcommands: {

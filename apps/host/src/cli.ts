@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,15 @@ import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { runTasksCli } from '@osr-host/dispatch';
 import { ActivityStore, createInsightsDashboard, type InsightsDashboard, otlpOptionsFromEnv, runInsightsCli } from '@osr-host/insights';
 import { runManifestCli } from '@osr-host/manifest';
-import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, serveStdio, writeLoopbackToken } from '@osr-host/mcp';
+import {
+  createMcpHttpHandler,
+  createPluginToolServer,
+  interpretToolReply,
+  type McpHttpHandler,
+  serveStdio,
+  type ToolCallEvent,
+  writeLoopbackToken,
+} from '@osr-host/mcp';
 import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
@@ -19,7 +28,7 @@ import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPubl
 import { HELP_COMMANDS, HOST_COMMANDS, HOST_OPTIONS, type HostCommand } from './cli-grammar.js';
 import { DevLoop } from './dev-loop.js';
 import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
-import { resolveHome, serveStateFiles } from './paths.js';
+import { installedPluginId, pluginIdForLibrary, resolveHome, serveStateFiles } from './paths.js';
 
 function timingSafeEqualText(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -31,13 +40,13 @@ const USAGE = `osr-host — reference host for Osaurus native plugins
 
 Usage:
   osr-host serve [--home DIR] [--port N] [--abi N] [--agent UUID] [--isolate] [--dev] [--allow-net HOST:PORT]...
-  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID] [--isolate] [--allow-net HOST:PORT]...
+  osr-host invoke <library> <tool_id> [payload-json] [--abi N] [--agent UUID] [--home DIR] [--plugin-id ID] [--isolate] [--wait] [--raw] [--allow-net HOST:PORT]...
   osr-host inspect <library> [--abi N] [--plugin-id ID] [--home DIR]
   osr-host config get|set|delete <plugin_id> <key> [value] [--agent UUID] [--home DIR]
   osr-host keys mint [label] | list | revoke <id> [--home DIR]
   osr-host insights query|tail|warnings|stats [filters] [--home DIR]   (osr-host insights --help)
   osr-host tasks list | watch [task_id] | cancel <task_id> | answer <task_id> <text…>   (asks the running serve)
-  osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
+  osr-host mcp [--home DIR] [--agent UUID] [--isolate] [--dev] [--wait]   (every loaded plugin's tools over MCP on stdio)
   osr-host tools list | install <dir|zip|id> [--registry R] [--version V] | upgrade <id> --registry R | remove <id>
                  | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] [--dir DIR] | reload | dev <dir>
                  [--home DIR] [--dev]
@@ -48,11 +57,13 @@ Options:
   --home DIR       plugin home (default $OSR_HOST_HOME, else ~/.osaurus)
   --abi N          host ABI level 1-6 presented to plugins (default 6)
   --agent UUID     agent for the call (default: the host's own ordinary agent)
-  --plugin-id ID   id for a library outside <home>/Tools (default: its file name)
+  --plugin-id ID   id for a library outside <home>/Tools (default: its manifest's plugin_id)
   --port N         port for serve (default 1337)
   --allow-net H:P  let plugins reach this host:port despite the SSRF guard (repeatable)
   --isolate        run each plugin in a child process of its own (a crash or hang costs only that plugin)
   --dev            load and install plugins without receipt, signature and consent checks (development)
+  --wait           invoke: wait for background tasks the tool started; mcp: serve even with no tools
+  --raw            invoke: send a payload that is not JSON as is (test plugins reading raw text)
                    (config without --agent reads and writes the plugin-wide default)
 `;
 
@@ -99,12 +110,23 @@ function finish(code: number, stdout = '', stderr = ''): Promise<never> {
   });
 }
 
+/**
+ * The id a library runs under: `--plugin-id`, else its install directory, else its manifest's
+ * `plugin_id`, read by a child `inspect` in a scratch home so the probe's own init touches
+ * nothing of this home.
+ */
+async function libraryPluginId(library: string, values: Record<string, unknown>): Promise<string> {
+  const chosen = (values['plugin-id'] as string | undefined) ?? installedPluginId(library);
+  if (chosen !== undefined) return chosen;
+  return ((JSON.parse(await manifestOfLibrary(library)) as { plugin_id?: unknown }).plugin_id as string | undefined) ?? pluginIdForLibrary(library);
+}
+
 async function inspect(positionals: string[], values: Record<string, unknown>): Promise<never> {
   const [library] = positionals;
   if (!library) throw new UsageError('inspect needs a library path.');
   const host = new OsrHost(hostOptions(values));
   try {
-    const { plugin, manifest } = await host.loadLibrary(library, { pluginId: values['plugin-id'] as string | undefined });
+    const { plugin, manifest } = await host.loadLibrary(library, { pluginId: await libraryPluginId(library, values) });
     const report = { plugin_id: manifest.plugin_id, abi: plugin.abi, manifest };
     await host.close();
     return finish(0, `${JSON.stringify(report, null, 2)}\n`);
@@ -116,20 +138,71 @@ async function inspect(positionals: string[], values: Record<string, unknown>): 
 async function invoke(positionals: string[], values: Record<string, unknown>): Promise<never> {
   const [library, toolId, payload = '{}'] = positionals;
   if (!library || !toolId) throw new UsageError('invoke needs a library path and a tool id.');
+  if (values.raw !== true) {
+    try {
+      JSON.parse(payload);
+    } catch (error) {
+      throw new UsageError(`The payload must be JSON (${(error as Error).message}): quote it for the shell, e.g. '{"name":"Ada"}', or pass --raw to send it as is.`);
+    }
+  }
   const agentFlag = agentOption(values);
   const host = new OsrHost(hostOptions(values));
   let loaded: Awaited<ReturnType<OsrHost['loadLibrary']>>;
   try {
-    loaded = await host.loadLibrary(library, { pluginId: values['plugin-id'] as string | undefined });
+    loaded = await host.loadLibrary(library, { pluginId: await libraryPluginId(library, values) });
   } catch (error) {
     return finish(1, '', describeLoadError(error));
   }
   void host.insights;
   const agentId = agentFlag ?? host.defaultAgentId();
+  const startedAt = Date.now();
+  const started = performance.now();
   const outcome = await loaded.plugin.invoke('tool', toolId, payload, { agentId });
   const text = toolResult(toolId, outcome);
+  host.recordToolCall({
+    surface: 'invoke',
+    pluginId: loaded.plugin.id,
+    agentId,
+    toolId,
+    startedAt,
+    durationMs: performance.now() - started,
+    errorKind: interpretToolReply(text).errorKind,
+  });
+  await settleBackgroundTasks(host, values.wait === true);
   await host.close();
   return finish(0, text);
+}
+
+/**
+ * A tool may leave background tasks running, which end with this process: wait for them
+ * with `--wait` (until each finished or waits for an answer), and say what is left.
+ */
+async function settleBackgroundTasks(host: OsrHost, wait: boolean): Promise<void> {
+  while (wait && host.unfinishedTasks().some((task) => task.status !== 'awaiting_clarification')) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const left = host.unfinishedTasks();
+  if (left.length === 0) return;
+  const list = left.map((task) => `${task.id} (${task.status}${task.title ? `, ${task.title}` : ''})`).join(', ');
+  process.stderr.write(
+    `osr-host: the tool started background tasks that end when invoke exits: ${list}. ${wait ? 'They wait for an answer, which only a running serve can take' : 'Pass --wait to let them finish'}; under osr-host serve they keep running.\n`,
+  );
+}
+
+/** Records every finished MCP tool call as an Insights row. */
+function recordMcpCalls(host: OsrHost): (event: ToolCallEvent) => void {
+  return (event) => {
+    if (event.type !== 'finished') return;
+    host.recordToolCall({
+      surface: 'mcp',
+      pluginId: event.pluginId,
+      agentId: event.agentId,
+      toolId: event.toolId,
+      startedAt: Date.now() - event.durationMs,
+      durationMs: event.durationMs,
+      errorKind: event.cancelled ? 'cancelled' : event.errorKind,
+    });
+  };
 }
 
 async function config(positionals: string[], values: Record<string, unknown>): Promise<never> {
@@ -226,7 +299,13 @@ async function mcp(values: Record<string, unknown>): Promise<never> {
     plugins: () => host.loadedPlugins(),
     agentId: agentFlag ?? host.defaultAgentId(),
     serverInfo: { name: 'osr-host', version: HOST_VERSION },
+    onCallEvent: recordMcpCalls(host),
   });
+  if (tools.listTools().length === 0 && values.wait !== true) {
+    await host.close();
+    const why = failures.length > 0 ? `${failures.length} plugin(s) failed to load` : `no plugin with tools is installed in ${host.home}`;
+    return finish(1, '', `osr-host: nothing to serve over MCP: ${why}. Install a plugin (osr-host tools install), pass --dev for unsigned development installs, or --wait to serve anyway.`);
+  }
   await (await serveStdio(tools)).closed;
   await tools.close();
   await host.close();
@@ -235,8 +314,12 @@ async function mcp(values: Record<string, unknown>): Promise<never> {
 
 /** The manifest of a library, read by a child `osr-host inspect` so that a bad library cannot hurt this process. */
 function manifestOfLibrary(library: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [fileURLToPath(import.meta.url), 'inspect', library], { timeout: 60_000 }, (error, stdout, stderr) => {
+  // A scratch home and a fixed id: whatever the plugin's init does lands there, and the child needs no probe of its own.
+  const scratchHome = mkdtempSync(join(tmpdir(), 'osr-host-probe-'));
+  const args = [fileURLToPath(import.meta.url), 'inspect', library, '--home', scratchHome, '--plugin-id', pluginIdForLibrary(library)];
+  return new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, args, { timeout: 60_000 }, (error, stdout, stderr) => {
+      rmSync(scratchHome, { recursive: true, force: true });
       if (!error) resolve(JSON.stringify((JSON.parse(stdout) as { manifest: unknown }).manifest));
       else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed. Fix the plugin's entry and init.`));
       else reject(new Error(stderr.trim() || error.message));
@@ -440,6 +523,19 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     baseUrl: () => origin,
     verifyAccessKey: (key) => accessKeys.verify(key),
     home,
+    onServed: (event) =>
+      host?.recordRouteRequest({
+        pluginId: event.pluginId,
+        agentId: event.agentId,
+        method: event.method,
+        path: event.path,
+        status: event.status,
+        startedAt: Date.now() - event.durationMs,
+        durationMs: event.durationMs,
+        kind: event.kind,
+        routeId: event.routeId,
+        error: event.error,
+      }),
   });
   let dashboard: InsightsDashboard | undefined;
   let mcpHandler: McpHttpHandler | undefined;
@@ -501,6 +597,7 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     plugins: () => liveHost.loadedPlugins(),
     agentId: agentOption(values) ?? liveHost.defaultAgentId(),
     serverInfo: { name: 'osr-host', version: HOST_VERSION },
+    onCallEvent: recordMcpCalls(liveHost),
   });
   const mcpTokenFile = join(home, 'run', 'mcp-token');
   mcpHandler = createMcpHttpHandler(tools, {

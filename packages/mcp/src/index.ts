@@ -9,7 +9,7 @@ export {
   type ServedPlugin,
   type ToolTarget,
 } from './catalog.js';
-export { envelopeToCallToolResult } from './tool-result.js';
+export { envelopeToCallToolResult, type InterpretedReply, interpretToolReply } from './tool-result.js';
 export {
   createPluginToolServer,
   type PluginToolServer,
