@@ -10,7 +10,7 @@ import { ActivityStore } from '@osr-host/insights';
 import type { HostCallRecord } from '@osr-host/runtime';
 import { hostDatabasePath } from '@osr-host/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HostOptions, OsrHost } from './host.js';
+import { HOST_VERSION, type HostOptions, OsrHost } from './host.js';
 
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 const DEFAULT_AGENT = '00000000-0000-0000-0000-000000000001';
@@ -139,7 +139,7 @@ describe('http_request and file_read (issue 8)', () => {
         expect(response).toMatchObject({ status: 200, body: '{"pong":true}', headers: { 'content-type': 'application/json' } });
       }
       expect(seen).toHaveLength(2);
-      expect(seen[0]).toMatch(new RegExp(`^GET /ping .*osr-host/0\\.1\\.0 Plugin/${plugin.id}`));
+      expect(seen[0]).toMatch(new RegExp(`^GET /ping .*osr-host/${HOST_VERSION.replaceAll('.', '\\.')} Plugin/${plugin.id}`));
 
       const closed = startHost();
       const blocked = JSON.parse((await slot(await loadTestPlugin(closed), 'call.http_request', request))!);
