@@ -205,8 +205,9 @@ describe('inference slots (issue 5)', () => {
 });
 
 describe('insights under a log flood from a plugin thread (issue 9)', () => {
-  it('throttles the rows and counts what it dropped, losing no count', async () => {
-    const host = startHost();
+  it('throttles the rows and the console lines alike, and counts what it dropped, losing no count', async () => {
+    const console: string[] = [];
+    const host = startHost({}, console);
     void host.insights;
     const plugin = await loadTestPlugin(host);
     const flood = 5_000;
@@ -229,6 +230,8 @@ describe('insights under a log flood from a plugin thread (issue 9)', () => {
     expect(logRows).toBeLessThan(flood);
     // Every log call (the flood, and destroy's own "destroyed" at close) is a row or part of a dropped count.
     expect(logRows + dropped).toBe(flood + 1);
+    // The terminal sees exactly the admitted lines, not the flood.
+    expect(console.filter((line) => line.startsWith(`[Plugin:${plugin.id}]`))).toHaveLength(logRows);
     insights.close();
   });
 });
