@@ -321,7 +321,7 @@ function manifestOfLibrary(library: string): Promise<string> {
     execFile(process.execPath, args, { timeout: 60_000 }, (error, stdout, stderr) => {
       rmSync(scratchHome, { recursive: true, force: true });
       if (!error) resolve(JSON.stringify((JSON.parse(stdout) as { manifest: unknown }).manifest));
-      else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed. Fix the plugin's entry and init.`));
+      else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed or run. Fix the plugin's entry and init.`));
       else reject(new Error(stderr.trim() || error.message));
     });
   });
