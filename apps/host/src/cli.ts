@@ -523,19 +523,7 @@ async function serve(values: Record<string, unknown>): Promise<void> {
     baseUrl: () => origin,
     verifyAccessKey: (key) => accessKeys.verify(key),
     home,
-    onServed: (event) =>
-      host?.recordRouteRequest({
-        pluginId: event.pluginId,
-        agentId: event.agentId,
-        method: event.method,
-        path: event.path,
-        status: event.status,
-        startedAt: Date.now() - event.durationMs,
-        durationMs: event.durationMs,
-        kind: event.kind,
-        routeId: event.routeId,
-        error: event.error,
-      }),
+    onServed: (event) => host?.recordRouteRequest({ ...event, startedAt: Date.now() - event.durationMs }),
   });
   let dashboard: InsightsDashboard | undefined;
   let mcpHandler: McpHttpHandler | undefined;

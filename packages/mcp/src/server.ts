@@ -161,15 +161,17 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
   /** Whether the user lets an `ask` tool run: through elicitation when the client offers it, else the client's own approval stands (P112). */
   async function permitted(server: Server, entry: CatalogEntry, args: unknown, signal: AbortSignal): Promise<boolean> {
     if (!asksFirst(entry) || !server.getClientCapabilities()?.elicitation) return true;
-    const answer = await server.elicitInput(
-      {
-        mode: 'form',
-        message: `Allow ${titleOf(entry)} to run with ${JSON.stringify(args)}?`,
-        requestedSchema: { type: 'object', properties: {} },
-      },
-      { signal },
-    );
-    return answer.action === 'accept';
+    const answer = await server
+      .elicitInput(
+        {
+          mode: 'form',
+          message: `Allow ${titleOf(entry)} to run with ${JSON.stringify(args)}?`,
+          requestedSchema: { type: 'object', properties: {} },
+        },
+        { signal },
+      )
+      .catch(() => null); // no answer (the client failed or went away) is no permission
+    return answer?.action === 'accept';
   }
 
   async function callTool(
