@@ -596,7 +596,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'Runs an OpenAI-style chat completion against the configured model servers and answers the assembled `chat.completion`. With tools, the host runs its tool loop: it executes the calls it can and asks the model again, up to `max_iterations` model calls.',
     parameters: { request_json: 'An OpenAI chat-completions request with the host extensions below.' },
     details: [
-      '`model` (string) and `messages` (objects with a string `role`) are required. `""` or `"default"` selects the configured `defaultModel`, else the first provider\'s first model; `"local"` selects the provider named by `localProvider`; `"foundation"` is `model_unavailable` (D15, P62).',
+      '`messages` (objects with a string `role`) is required; `model` is optional. An absent, `""` or `"default"` model selects the configured `defaultModel`, else the first provider\'s first model; `"local"` selects the provider named by `localProvider`; `"foundation"` is `model_unavailable` (D15, P62).',
       'Forwarded to the server: `temperature`, `max_tokens`, `max_completion_tokens`, `top_p`, `top_k`, `frequency_penalty`, `presence_penalty`, `stop`, `seed`, `response_format`, `tool_choice`, `enable_thinking`, `reasoning_effort`. Other keys are dropped (P57).',
       'Host extensions: `tools` — an array of tool definitions, or `true` for the plugin\'s own manifest tools; `max_iterations`.',
       'The host runs a turn\'s tool calls only when every call names one of the plugin\'s own tools; otherwise the answer comes back with `finish_reason: "tool_calls"` and the calls, for the plugin to run (P59).',
@@ -762,7 +762,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     summary: 'Computes embeddings with a configured embedding model.',
     parameters: { request_json: '`{"model"?: string, "input": string | [string, …]}`; `input` must be a string or a non-empty array of strings.' },
     details: [
-      'An absent, `""` or `"default"` model selects the configured default embedding model, else the first one a provider lists.',
+      'An absent, `""` or `"default"` model selects the configured default embedding model, else the first one a provider lists. A named model is one a provider lists in `embeddingModels`, or one its server lists in `GET /models` (P120).',
       'Token counts are the server\'s, or an estimate (characters / 4) when it reports none.',
       agentContextNote,
     ],

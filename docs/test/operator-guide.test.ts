@@ -267,10 +267,10 @@ describe('serve, MCP and Insights', () => {
     expect(initialized).toMatchObject({ result: { serverInfo: { name: 'osr-host' } } });
     client.notify('notifications/initialized');
     const listed = (await client.request('tools/list')) as { result: { tools: Array<{ name: string; _meta: Record<string, string> }> } };
-    expect(listed.result.tools.map((tool) => tool.name)).toEqual(['greet', 'count', 'whoami', 'remind']);
+    expect(listed.result.tools.map((tool) => tool.name)).toEqual(['greet', 'count', 'whoami', 'remind'].map((tool) => `${PLUGIN}__${tool}`));
     expect(listed.result.tools[0]!._meta).toEqual({ 'osr-host/plugin_id': PLUGIN, 'osr-host/tool_id': 'greet' });
-    const called = await client.request('tools/call', { name: 'greet', arguments: { name: 'Ada' } });
-    expect(called).toMatchObject({ result: { content: [{ type: 'text', text: '{"greeting":"Hello, Ada!"}' }] } });
+    const called = await client.request('tools/call', { name: `${PLUGIN}__greet`, arguments: { name: 'Ada' } });
+    expect(called).toMatchObject({ result: { content: [{ type: 'text', text: '{"ok":true,"result":{"greeting":"Hello, Ada!"}}' }] } });
     mcp.child.stdin!.end();
     expect(await mcp.exited).toBe(0);
     expect(mcp.stderr()).toContain(`[Plugin:${PLUGIN}] [INFO] greeting Ada`);

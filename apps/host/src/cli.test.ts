@@ -67,10 +67,10 @@ describe('osr-host invoke', () => {
 
   it('runs under --agent, else under the host’s own ordinary agent, stable across runs (D8)', () => {
     const home = freshHome();
-    const given = run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--home', home, '--agent', '6f1e4c7a-2b59-4c1d-9a3e-0123456789ab']);
+    const given = run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--raw', '--home', home, '--agent', '6f1e4c7a-2b59-4c1d-9a3e-0123456789ab']);
     expect(JSON.parse(given.stdout).result).toBe('6F1E4C7A-2B59-4C1D-9A3E-0123456789AB');
-    const first = JSON.parse(run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--home', home]).stdout).result;
-    const second = JSON.parse(run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--home', home]).stdout).result;
+    const first = JSON.parse(run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--raw', '--home', home]).stdout).result;
+    const second = JSON.parse(run(['invoke', testPlugin(), 'call.get_active_agent_id', '', '--raw', '--home', home]).stdout).result;
     expect(first).toMatch(UUID);
     expect(first).not.toBe('00000000-0000-0000-0000-000000000001');
     expect(second).toBe(first);
@@ -79,22 +79,22 @@ describe('osr-host invoke', () => {
 
   it('takes --home from OSR_HOST_HOME when the flag is absent', () => {
     const home = freshHome();
-    run(['invoke', testPlugin(), 'call.db_exec', 'CREATE TABLE marks (x)'], { OSR_HOST_HOME: home });
-    run(['invoke', testPlugin(), 'call.db_exec', 'INSERT INTO marks VALUES (7)'], { OSR_HOST_HOME: home });
-    const rows = run(['invoke', testPlugin(), 'call.db_query', 'SELECT x FROM marks', '--home', home]);
+    run(['invoke', testPlugin(), 'call.db_exec', 'CREATE TABLE marks (x)', '--raw'], { OSR_HOST_HOME: home });
+    run(['invoke', testPlugin(), 'call.db_exec', 'INSERT INTO marks VALUES (7)', '--raw'], { OSR_HOST_HOME: home });
+    const rows = run(['invoke', testPlugin(), 'call.db_query', 'SELECT x FROM marks', '--raw', '--home', home]);
     expect(JSON.parse(JSON.parse(rows.stdout).result)).toEqual({ columns: ['x'], rows: [[7]] });
   });
 
   it('answers the reserved slots as upstream, and every other slot from its package', () => {
     const home = freshHome();
-    const call = (tool: string, payload = '') => JSON.parse(run(['invoke', testPlugin(), tool, payload, '--home', home]).stdout).result;
+    const call = (tool: string, payload = '') => JSON.parse(run(['invoke', testPlugin(), tool, payload, '--raw', '--home', home]).stdout).result;
     expect(JSON.parse(call('call.dispatch_add_issue', 'T-1\n{}'))).toEqual({
       error: 'not_supported',
       message: 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.',
     });
     expect(call('call.dispatch_clarify', 'T-1\nyes')).toBe('void');
     expect(JSON.parse(call('call.task_status', 'T-1'))).toMatchObject({ error: 'invalid_task_id' });
-    const logged = run(['invoke', testPlugin(), 'call.log_structured', 'saved\n{"rows":3}', '--home', home]);
+    const logged = run(['invoke', testPlugin(), 'call.log_structured', 'saved\n{"rows":3}', '--raw', '--home', home]);
     expect(logged.stderr).toContain('[Plugin:');
     expect(logged.stderr).toContain('[WARN] saved {"rows":3}');
   });
@@ -122,7 +122,7 @@ describe('osr-host config', () => {
     expect(run(['config', 'set', pluginId, 'token', 'abc', '--agent', agent, '--home', home]).code).toBe(0);
     expect(run(['config', 'get', pluginId, 'token', '--agent', agent, '--home', home]).stdout).toBe('abc\n');
     expect(run(['config', 'get', pluginId, 'token', '--home', home]).code).toBe(1);
-    const read = run(['invoke', testPlugin(), 'call.config_get', 'token', '--plugin-id', pluginId, '--agent', agent, '--home', home]);
+    const read = run(['invoke', testPlugin(), 'call.config_get', 'token', '--plugin-id', pluginId, '--agent', agent, '--raw', '--home', home]);
     expect(JSON.parse(read.stdout).result).toBe('abc');
     expect(run(['config', 'delete', pluginId, 'token', '--agent', agent, '--home', home]).code).toBe(0);
     expect(run(['config', 'get', pluginId, 'token', '--agent', agent, '--home', home]).code).toBe(1);

@@ -5,13 +5,6 @@ import type { Net } from '@osr-host/net';
 import type { HostApi, HostCallContext } from '@osr-host/runtime';
 import type { PluginStorage } from '@osr-host/storage';
 
-/** HOST_API.md §4 level names. */
-export const LOG_LEVEL_NAMES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
-
-export function logLevelName(level: number): string {
-  return LOG_LEVEL_NAMES[level] ?? 'LOG';
-}
-
 export interface HostApiServices {
   storage: PluginStorage;
   /** The config store, opened on first use (opening probes the keychain). */
@@ -22,8 +15,11 @@ export interface HostApiServices {
   tasks: () => TaskManager;
   /** Adds the calling plugin's manifest instructions and tools to an inference call. */
   inferenceContext: (ctx: HostCallContext) => InferenceContext;
-  /** Where console lines go (stderr by default, so stdout stays the command's output). */
-  writeConsole: (line: string) => void;
+  /**
+   * Shows a plugin log line on the console when nothing else does: once Insights records
+   * the call, its store prints the line itself (escaped and rate-limited).
+   */
+  printPluginLog: (pluginId: string, level: number, message: string, payload: string | null) => void;
 }
 
 /**
@@ -31,12 +27,10 @@ export interface HostApiServices {
  * (`free_string` is served by the native bridge itself.)
  */
 export function buildHostApi(services: HostApiServices): HostApi {
-  const consoleLine = (ctx: HostCallContext, level: number, text: string) =>
-    services.writeConsole(`[Plugin:${ctx.pluginId}] [${logLevelName(level)}] ${text}`);
-  const { storage, net, inference, inferenceContext } = services;
+  const { storage, net, inference, inferenceContext, printPluginLog } = services;
   return {
-    log: (ctx, level, message) => consoleLine(ctx, level, message),
-    log_structured: (ctx, level, message, payload) => consoleLine(ctx, level, payload === null ? message : `${message} ${payload}`),
+    log: (ctx, level, message) => printPluginLog(ctx.pluginId, level, message, null),
+    log_structured: (ctx, level, message, payload) => printPluginLog(ctx.pluginId, level, message, payload),
     get_active_agent_id: (ctx) => ctx.agentId,
 
     config_get: async (ctx, key) => (await services.config()).configGet(ctx, key),

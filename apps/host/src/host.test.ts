@@ -10,7 +10,7 @@ import { ActivityStore } from '@osr-host/insights';
 import type { HostCallRecord } from '@osr-host/runtime';
 import { hostDatabasePath } from '@osr-host/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HostOptions, OsrHost } from './host.js';
+import { HOST_VERSION, type HostOptions, OsrHost } from './host.js';
 
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 const DEFAULT_AGENT = '00000000-0000-0000-0000-000000000001';
@@ -139,7 +139,7 @@ describe('http_request and file_read (issue 8)', () => {
         expect(response).toMatchObject({ status: 200, body: '{"pong":true}', headers: { 'content-type': 'application/json' } });
       }
       expect(seen).toHaveLength(2);
-      expect(seen[0]).toMatch(new RegExp(`^GET /ping .*osr-host/0\\.1\\.0 Plugin/${plugin.id}`));
+      expect(seen[0]).toMatch(new RegExp(`^GET /ping .*osr-host/${HOST_VERSION.replaceAll('.', '\\.')} Plugin/${plugin.id}`));
 
       const closed = startHost();
       const blocked = JSON.parse((await slot(await loadTestPlugin(closed), 'call.http_request', request))!);
@@ -205,8 +205,9 @@ describe('inference slots (issue 5)', () => {
 });
 
 describe('insights under a log flood from a plugin thread (issue 9)', () => {
-  it('throttles the rows and counts what it dropped, losing no count', async () => {
-    const host = startHost();
+  it('throttles the rows and the console lines alike, and counts what it dropped, losing no count', async () => {
+    const console: string[] = [];
+    const host = startHost({}, console);
     void host.insights;
     const plugin = await loadTestPlugin(host);
     const flood = 5_000;
@@ -229,6 +230,8 @@ describe('insights under a log flood from a plugin thread (issue 9)', () => {
     expect(logRows).toBeLessThan(flood);
     // Every log call (the flood, and destroy's own "destroyed" at close) is a row or part of a dropped count.
     expect(logRows + dropped).toBe(flood + 1);
+    // The terminal sees exactly the admitted lines, not the flood.
+    expect(console.filter((line) => line.startsWith(`[Plugin:${plugin.id}]`))).toHaveLength(logRows);
     insights.close();
   });
 });

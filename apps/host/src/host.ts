@@ -11,7 +11,7 @@ import {
   openSecretStore,
   type SecretStoreBackend,
 } from '@osr-host/config-keychain';
-import { dispatchMigrations, TaskManager } from '@osr-host/dispatch';
+import { dispatchMigrations, TaskManager, type TaskSnapshot } from '@osr-host/dispatch';
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
 import { CrashGuard, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
@@ -22,6 +22,11 @@ import {
   type NewActivityRow,
   type OtlpExport,
   type OtlpExportOptions,
+  pluginLogLine,
+  type RouteRequestInput,
+  routeRequestRow,
+  type ToolCallInput,
+  toolCallRow,
   WarningLog,
 } from '@osr-host/insights';
 import { createNet, type Net } from '@osr-host/net';
@@ -148,7 +153,9 @@ export class OsrHost {
         inference: this.inference,
         inferenceContext: (ctx) => this.inferenceContext(ctx),
         tasks: () => this.tasks,
-        writeConsole: this.writeConsole,
+        printPluginLog: (pluginId, level, message, payload) => {
+          if (!this.activity) this.writeConsole(pluginLogLine(pluginId, level, message, payload));
+        },
       }),
     });
   }
@@ -172,6 +179,7 @@ export class OsrHost {
   get insights(): ActivityStore {
     if (!this.activity) {
       const store = new ActivityStore(this.database, {
+        consoleLine: this.writeConsole,
         onError: (error) => this.writeConsole(`osr-host: insights: ${String(error)}`),
         onRowsWritten: (rows) => this.otlp?.exportRows(rows),
       });
@@ -182,6 +190,16 @@ export class OsrHost {
       this.warnings.attachStore(store);
     }
     return this.activity;
+  }
+
+  /** Records one tool call of a surface (MCP, `invoke`) as an Insights row. */
+  recordToolCall(call: ToolCallInput): void {
+    this.insights.append(toolCallRow(call));
+  }
+
+  /** Records one request to a plugin's routes or web UI as an Insights row. */
+  recordRouteRequest(request: RouteRequestInput): void {
+    this.insights.append(routeRequestRow(request));
   }
 
   /** From now on, also sends every Insights row to an OpenTelemetry collector (spans and log records). */
@@ -220,6 +238,11 @@ export class OsrHost {
         }),
     );
     return this.configStore;
+  }
+
+  /** Background tasks of this process that have not finished (none when no plugin dispatched any). */
+  unfinishedTasks(): TaskSnapshot[] {
+    return this.taskManager?.list().filter((task) => !['completed', 'failed', 'cancelled'].includes(task.status)) ?? [];
   }
 
   /** Background agent tasks (dispatch), started on first use; sessions persist in the host database. */

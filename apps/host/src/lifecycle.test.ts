@@ -177,7 +177,7 @@ describe('agents (D8)', () => {
     const added = run(['agents', 'add', 'Research', '--home', home]).stdout.trim();
     expect(run(['agents', 'default', added, '--home', home]).stdout.trim()).toBe(added);
     const plugin = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
-    expect(JSON.parse(run(['invoke', plugin, 'call.get_active_agent_id', '', '--home', home]).stdout).result).toBe(added);
+    expect(JSON.parse(run(['invoke', plugin, 'call.get_active_agent_id', '', '--raw', '--home', home]).stdout).result).toBe(added);
     expect(run(['agents', 'remove', '00000000-0000-0000-0000-000000000001', '--home', home]).code).toBe(1);
     expect(run(['agents', 'remove', added, '--home', home]).code).toBe(0);
     expect(run(['agents', 'list', '--home', home]).stdout).not.toContain(added);

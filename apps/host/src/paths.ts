@@ -6,17 +6,20 @@ export function resolveHome(flag?: string): string {
   return resolve(flag ?? process.env.OSR_HOST_HOME ?? join(homedir(), '.osaurus'));
 }
 
+/** The install directory's plugin id for `…/Tools/<id>/<version>/<file>` (ABI.md §4); undefined for a loose library. */
+export function installedPluginId(path: string): string | undefined {
+  const parts = resolve(path).split(sep);
+  const toolsIndex = parts.lastIndexOf('Tools');
+  return toolsIndex >= 0 && parts.length - toolsIndex === 4 ? parts[toolsIndex + 1] : undefined;
+}
+
 /**
- * The plugin id of a library path: the install directory for
- * `…/Tools/<id>/<version>/<file>` (ABI.md §4), otherwise the file name
- * without `lib` and extension (`build/libhello.so` → `hello`).
+ * The plugin id of a library path before its manifest is read: the install
+ * directory for an installed library, otherwise the file name without `lib`
+ * and extension (`build/libhello.so` → `hello`).
  */
 export function pluginIdForLibrary(path: string): string {
-  const absolute = resolve(path);
-  const parts = absolute.split(sep);
-  const toolsIndex = parts.lastIndexOf('Tools');
-  if (toolsIndex >= 0 && parts.length - toolsIndex === 4) return parts[toolsIndex + 1]!;
-  return basename(absolute, extname(absolute)).replace(/^lib/, '');
+  return installedPluginId(path) ?? basename(resolve(path), extname(path)).replace(/^lib/, '');
 }
 
 /** Where a running `serve` says how to reach its admin endpoint: `{ origin }`, next to a token file. */

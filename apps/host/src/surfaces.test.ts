@@ -31,11 +31,11 @@ describe('osr-host mcp (stdio)', () => {
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', '--dev', '--home', exampleHome(), '--agent', AGENT], stderr: 'pipe' }));
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['count', 'greet', 'remind', 'whoami']);
-      const greeting = await client.callTool({ name: 'greet', arguments: { name: 'Ada' } });
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['dev.osr.hello__count', 'dev.osr.hello__greet', 'dev.osr.hello__remind', 'dev.osr.hello__whoami']);
+      const greeting = await client.callTool({ name: 'dev.osr.hello__greet', arguments: { name: 'Ada' } });
       expect(greeting.isError).toBeFalsy();
       expect(JSON.stringify(greeting.content)).toContain('Hello, Ada!');
-      const who = await client.callTool({ name: 'whoami', arguments: {} });
+      const who = await client.callTool({ name: 'dev.osr.hello__whoami', arguments: {} });
       expect(JSON.stringify(who.content)).toContain(AGENT);
     } finally {
       await client.close();
@@ -56,9 +56,9 @@ describe('osr-host serve: /mcp, insights and dispatch', () => {
     const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
     try {
-      const counted = await client.callTool({ name: 'count', arguments: {} });
+      const counted = await client.callTool({ name: 'dev.osr.hello__count', arguments: {} });
       const [first] = counted.content as Array<{ type: string; text: string }>;
-      expect(JSON.parse(first!.text)).toEqual({ columns: ['runs'], rows: [[1]] });
+      expect(JSON.parse(first!.text)).toEqual({ ok: true, result: { columns: ['runs'], rows: [[1]] } });
     } finally {
       await client.close();
     }
@@ -82,10 +82,10 @@ describe('osr-host serve: /mcp, insights and dispatch', () => {
       const token = readFileSync(join(home, 'run', 'mcp-token'), 'utf8').trim();
       const client = new Client({ name: 'osr-host-tests', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
-      const started = await client.callTool({ name: 'remind', arguments: { prompt: 'Book the team dinner', title: 'Team dinner' } });
+      const started = await client.callTool({ name: 'dev.osr.hello__remind', arguments: { prompt: 'Book the team dinner', title: 'Team dinner' } });
       await client.close();
       const [text] = started.content as Array<{ text: string }>;
-      const { id } = JSON.parse(text!.text) as { id: string; status: string };
+      const { id } = (JSON.parse(text!.text) as { result: { id: string; status: string } }).result;
 
       // The task pauses on the model's clarify call: wait until the model server has served that round.
       while (model.responses.length < 1 || !model.responses[0]!.completed) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -105,8 +105,8 @@ describe('osr-host serve: /mcp, insights and dispatch', () => {
   it('records every host call of an invoke for `osr-host insights`', () => {
     const home = mkdtempSync(join(tmpdir(), 'osr-surfaces-'));
     const plugin = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
-    run(['invoke', plugin, 'call.db_query', 'SELECT 1', '--home', home, '--agent', AGENT]);
-    run(['invoke', plugin, 'call.log', 'insights can see this', '--home', home, '--agent', AGENT]);
+    run(['invoke', plugin, 'call.db_query', 'SELECT 1', '--raw', '--home', home, '--agent', AGENT]);
+    run(['invoke', plugin, 'call.log', 'insights can see this', '--raw', '--home', home, '--agent', AGENT]);
     const listed = run(['insights', 'query', '--json', '--home', home]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('/host-api/db/query');

@@ -18,6 +18,15 @@ describe('complete', () => {
     expect(response).not.toHaveProperty('tool_calls_executed');
   });
 
+  it('uses the default model when the request names none, streaming or not (model is optional in the ABI)', async () => {
+    const server = await serve();
+    const { host } = hostFor(server, { providers: [{ name: 'local', baseURL: server.baseURL, models: ['other', 'fake-chat'] }], defaultModel: 'fake-chat' });
+    const request = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(parse(await host.complete(context(), request))).toMatchObject({ object: 'chat.completion', model: 'fake-chat' });
+    expect(parse(await host.completeStream(context(), request, async () => {}))).toMatchObject({ model: 'fake-chat' });
+    expect(server.responses.map((response) => response.request.model)).toEqual(['fake-chat', 'fake-chat']);
+  });
+
   it('authenticates with the provider API key', async () => {
     const server = await serve();
     const { host } = hostFor(server, {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadInferenceConfig } from './config.js';
 import { createInferenceHost } from './host.js';
 import { context, hostFor, parse, serve } from './test-fixture.js';
 
@@ -33,6 +34,14 @@ describe('embed', () => {
     expect(parse(await host.embed(context(), JSON.stringify({ model: 'nope', input: 'x' })))).toMatchObject({ error: 'model_unavailable' });
     await host.embed(context(), JSON.stringify({ input: 'x', agent_id: 'OTHER' }));
     expect(warnings.map((warning) => warning.key)).toContain('com.example.notes|embed|agent_override');
+  });
+
+  it('embeds with a model the server lists in GET /models, for a provider configured only by the environment', async () => {
+    const server = await serve({ models: ['fake-chat', 'nomic-embed'], embeddingDimensions: 4 });
+    const host = createInferenceHost({ ...loadInferenceConfig(undefined, { OSR_HOST_OPENAI_BASE_URL: server.baseURL }), warn: () => {} });
+    const result = parse(await host.embed(context(), JSON.stringify({ model: 'nomic-embed', input: 'alpha' })));
+    expect(result).toMatchObject({ model: 'nomic-embed', data: [{ index: 0, dimensions: 4 }] });
+    expect(parse(await host.embed(context(), JSON.stringify({ model: 'unlisted', input: 'alpha' })))).toMatchObject({ error: 'model_unavailable' });
   });
 
   it('answers embedding_error when the server fails', async () => {

@@ -192,7 +192,7 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
         if (model !== undefined && typeof model !== 'string') {
           throw new InferenceStreamError('invalid_request', `${EMBED_PARSE_FAILURE}: "model" must be a string.`);
         }
-        const resolved = providers.resolveEmbeddingModel(model);
+        const resolved = await providers.resolveEmbeddingModel(model);
         const response = await withDeadline(idleTimeoutMs, (signal) =>
           resolved.client.embeddings.create({ model: resolved.model, input, encoding_format: 'float' }, { signal }),
         ).catch((cause: unknown) => {

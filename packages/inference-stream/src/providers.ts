@@ -73,15 +73,25 @@ export class ProviderSet {
     return { provider: found.config, client: found.client, model: name };
   }
 
-  /** Resolves an `embed` model: absent or default → the configured embedding default. */
-  resolveEmbeddingModel(requested: string | undefined): ResolvedModel {
+  /**
+   * Resolves an `embed` model: absent or default → the configured embedding default. A named
+   * model is served by the provider that lists it in `embeddingModels`, else by the first whose
+   * server lists it in `GET /models` (servers list chat and embedding models alike).
+   */
+  async resolveEmbeddingModel(requested: string | undefined): Promise<ResolvedModel> {
     const name = requested?.trim() ?? '';
     const wanted =
       name === '' || name.toLowerCase() === 'default'
         ? (this.#config.defaultEmbeddingModel ?? this.#states.flatMap((state) => state.config.embeddingModels ?? [])[0])
         : name;
-    if (!wanted) throw unavailable('No embedding model is configured; add "embeddingModels" to a provider.');
-    const state = this.#states.find((candidate) => candidate.config.embeddingModels?.includes(wanted));
+    if (!wanted) throw unavailable('No embedding model is configured; add "embeddingModels" to a provider, or name a model its server lists.');
+    let state = this.#states.find((candidate) => candidate.config.embeddingModels?.includes(wanted));
+    for (const candidate of state ? [] : this.#states) {
+      if ((await this.#serverModels(candidate).catch(() => [] as string[])).includes(wanted)) {
+        state = candidate;
+        break;
+      }
+    }
     if (!state) throw unavailable(`No configured provider serves the embedding model "${wanted}"; call list_models for the names this host can use.`);
     return { provider: state.config, client: state.client, model: wanted };
   }
@@ -127,9 +137,14 @@ export class ProviderSet {
     const configured = state.config.models ?? [];
     if (configured.length > 0) return configured;
     if (state.discovered && !refresh) return state.discovered;
-    const page = await withDeadline(this.#timeoutMs, (signal) => state.client.models.list({ signal }));
-    state.discovered = page.data.map((model) => model.id);
+    state.discovered = await this.#serverModels(state);
     return state.discovered;
+  }
+
+  /** What the provider's server lists in `GET /models`. */
+  async #serverModels(state: ProviderState): Promise<string[]> {
+    const page = await withDeadline(this.#timeoutMs, (signal) => state.client.models.list({ signal }));
+    return page.data.map((model) => model.id);
   }
 }
 

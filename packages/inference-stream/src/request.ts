@@ -87,8 +87,9 @@ export function prepareChatRequest(
   agent: AgentProfile | undefined,
 ): ChatRequest {
   const fail = (reason: string) => new InferenceStreamError('invalid_request', `${CHAT_PARSE_FAILURE}: ${reason}`);
-  const { model, messages } = raw;
-  if (typeof model !== 'string') throw fail('"model" must be a string; use "" for the default model.');
+  const { model = '', messages } = raw;
+  // The ABI header documents `model` as optional: absent means the default model, like "".
+  if (typeof model !== 'string') throw fail('"model" must be a string; leave it out or use "" for the default model.');
   if (!Array.isArray(messages)) throw fail('"messages" must be an array of chat messages.');
   if (!messages.every((message) => isRecord(message) && typeof message['role'] === 'string')) {
     throw fail('every entry of "messages" must be an object with a string "role".');

@@ -19,6 +19,17 @@ function withLookup(invoke: (name: string, args: string) => Promise<string>): In
 }
 
 describe('agentic tool loop', () => {
+  it.each([
+    ['a bare ok object', '{"ok":true,"utc":"2026-01-01T00:00:00Z","epoch":1767225600}'],
+    ['plain text', 'It is midnight.'],
+    ['ok:false without retryable', '{"ok":false,"kind":"invalid_args","message":"url is required"}'],
+  ])('hands the model %s exactly as the tool wrote it (P110)', async (_shape, reply) => {
+    const server = await serve({ reply: toolThenAnswer(1) });
+    const { host } = hostFor(server);
+    await host.complete(withLookup(async () => reply), chat({ tools: true }));
+    expect(server.responses[1]!.request.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_0_lookup', content: reply });
+  });
+
   it('runs the plugin tools the model calls and feeds the results back (stream)', async () => {
     const server = await serve({ reply: toolThenAnswer(1) });
     const { host } = hostFor(server);

@@ -18,6 +18,14 @@ export {
   logLevelStatus,
   toActivityRow,
 } from './record.js';
+export {
+  type RouteRequestInput,
+  routeRequestRow,
+  type ToolCallInput,
+  toolCallRow,
+  type ToolCallSurface,
+  toolCallStatus,
+} from './surface-rows.js';
 export { type ActivityRow, insightsMigrations, insightsRows, insightsWarnings, type NewActivityRow, type WarningRow } from './schema.js';
 export {
   type ActivityFilter,

@@ -25,10 +25,12 @@ function cLayout(headerDirectory: string): string[] {
 }
 
 describe.each(['c', 'rust'] as ScaffoldLanguage[])('createScaffold(%s)', (language) => {
-  it('builds offline, loads, answers its tool and /health, and its manifest validates', async () => {
-    const directory = join(temporaryDirectory(), 'weather');
-    const scaffold = createScaffold('weather', { language, directory });
+  it('builds offline, loads, answers its tool and /health, and its manifest validates, for a hyphenated name', async () => {
+    const directory = join(temporaryDirectory(), 'my-plugin');
+    const scaffold = createScaffold('my-plugin', { language, directory });
     expect(scaffold.files).toContain('README.md');
+    expect(scaffold.pluginId).toBe('dev.example.my-plugin');
+    expect(scaffold.library).toMatch(/\/libmy_plugin\.(so|dylib)$/);
     const [command, ...args] = scaffold.build;
     execFileSync(command!, args, { cwd: directory, stdio: 'pipe' });
 

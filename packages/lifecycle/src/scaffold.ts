@@ -352,9 +352,11 @@ panic = "abort"
  * dependencies and an exact mirror of both tables).
  */
 export function createScaffold(name: string, options: ScaffoldOptions): Scaffold {
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) {
-    throw new LifecycleError('invalid_argument', `Plugin name "${name}" must start with a lower-case letter and use only a-z, 0-9 and _ (it names the library and the Rust crate).`);
+  if (!/^[a-z][a-z0-9_-]*$/.test(name)) {
+    throw new LifecycleError('invalid_argument', `Plugin name "${name}" must start with a lower-case letter and use only a-z, 0-9, - and _ (it names the plugin, the library and the Rust crate).`);
   }
+  // C symbols and Rust crate names take no hyphen: `my-plugin` builds libmy_plugin, its id stays dev.example.my-plugin.
+  const libraryName = name.replaceAll('-', '_');
   const { directory, language } = options;
   if (existsSync(directory) && readdirSync(directory).length > 0) {
     throw new LifecycleError('invalid_argument', `${directory} is not empty; pick a new directory for the plugin.`);
@@ -368,13 +370,13 @@ export function createScaffold(name: string, options: ScaffoldOptions): Scaffold
   let library: string;
   if (language === 'c') {
     build = ['make'];
-    library = `build/lib${name}.${extension}`;
-    files['Makefile'] = makefile(name);
+    library = `build/lib${libraryName}.${extension}`;
+    files['Makefile'] = makefile(libraryName);
     files['src/plugin.c'] = cPlugin(name);
   } else {
     build = ['cargo', 'build', '--release', '--offline'];
-    library = `target/release/lib${name}.${extension}`;
-    files['Cargo.toml'] = cargoToml(name);
+    library = `target/release/lib${libraryName}.${extension}`;
+    files['Cargo.toml'] = cargoToml(libraryName);
     files['src/lib.rs'] = rustLibrary(name);
   }
   files['README.md'] = readme(name, pluginId, build.join(' '), library);

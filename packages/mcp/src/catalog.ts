@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Manifest, ManifestTool } from '@osr-host/manifest';
 
 /** What the MCP server needs of a loaded plugin; `NativePlugin` from `@osr-host/runtime` satisfies it. */
@@ -15,21 +16,24 @@ export interface ToolTarget {
 /** A loaded plugin as the MCP server sees it; the reference host's `LoadedPlugin` has this shape. */
 export interface ServedPlugin {
   plugin: ToolTarget;
-  manifest: Pick<Manifest, 'capabilities'>;
+  manifest: Pick<Manifest, 'capabilities'> & Partial<Pick<Manifest, 'name'>>;
 }
 
 /** One manifest tool under its MCP name. */
 export interface CatalogEntry {
   name: string;
   pluginId: string;
+  /** The plugin's display name from its manifest, when it has one. */
+  pluginName: string | undefined;
   tool: ManifestTool;
   plugin: ToolTarget;
 }
 
 /** MCP tool names: 1–128 characters of A–Z, a–z, 0–9, `_`, `-`, `.`. */
 export const MCP_TOOL_NAME_MAX = 128;
-/** Joins plugin id and tool id when a tool id is offered by several plugins. */
+/** Joins plugin id and tool id in every MCP tool name. */
 export const PLUGIN_PREFIX_SEPARATOR = '__';
+const NAME_HASH_LENGTH = 8;
 
 /** Replaces every character MCP does not allow in tool names with `_`, and keeps at most 128. */
 export function sanitizeToolName(text: string): string {
@@ -38,38 +42,31 @@ export function sanitizeToolName(text: string): string {
 }
 
 /**
- * Names every tool of every plugin for MCP. A tool keeps its id (sanitised)
- * when no other plugin offers the same name; when several do, each of them is
- * called `<plugin_id>__<tool_id>` (both sanitised), so the result does not
- * depend on load order. Names still equal after that (sanitising made two ids
- * alike, or truncation) get `_2`, `_3`, … in plugin-id then manifest order.
+ * The MCP name of one tool: `<plugin_id>__<tool_id>`, a function of those two
+ * ids alone, so installing or removing another plugin never renames a tool.
+ * When that text is not already a valid, unambiguous name (a character MCP
+ * does not allow, over 128 characters, or a plugin id containing `__`), it is
+ * sanitised, shortened, and ends in `_` plus 8 hex digits of a hash of both
+ * ids, which keeps distinct tools apart.
  */
+export function mcpToolName(pluginId: string, toolId: string): string {
+  const plain = `${pluginId}${PLUGIN_PREFIX_SEPARATOR}${toolId}`;
+  if (!pluginId.includes(PLUGIN_PREFIX_SEPARATOR) && toolId !== '' && sanitizeToolName(plain) === plain) return plain;
+  const hash = createHash('sha256').update(`${pluginId}\0${toolId}`).digest('hex').slice(0, NAME_HASH_LENGTH);
+  return `${sanitizeToolName(plain).slice(0, MCP_TOOL_NAME_MAX - NAME_HASH_LENGTH - 1)}_${hash}`;
+}
+
+/** Every tool of every plugin under its MCP name (see `mcpToolName`), in plugin-id then manifest order. */
 export function buildCatalog(plugins: Iterable<ServedPlugin>): CatalogEntry[] {
-  const entries = [...plugins]
+  return [...plugins]
     .sort((a, b) => (a.plugin.id < b.plugin.id ? -1 : a.plugin.id > b.plugin.id ? 1 : 0))
     .flatMap(({ plugin, manifest }) =>
-      (manifest.capabilities?.tools ?? []).map((tool) => ({ name: sanitizeToolName(tool.id), pluginId: plugin.id, tool, plugin })),
+      (manifest.capabilities?.tools ?? []).map((tool) => ({
+        name: mcpToolName(plugin.id, tool.id),
+        pluginId: plugin.id,
+        pluginName: manifest.name,
+        tool,
+        plugin,
+      })),
     );
-  const pluginsByName = new Map<string, Set<string>>();
-  for (const entry of entries) {
-    const owners = pluginsByName.get(entry.name) ?? new Set<string>();
-    owners.add(entry.pluginId);
-    pluginsByName.set(entry.name, owners);
-  }
-  for (const entry of entries) {
-    if ((pluginsByName.get(entry.name)?.size ?? 0) > 1) {
-      entry.name = sanitizeToolName(`${entry.pluginId}${PLUGIN_PREFIX_SEPARATOR}${entry.tool.id}`);
-    }
-  }
-  const taken = new Set<string>();
-  for (const entry of entries) {
-    let name = entry.name;
-    for (let suffix = 2; taken.has(name); suffix++) {
-      const tail = `_${suffix}`;
-      name = entry.name.slice(0, MCP_TOOL_NAME_MAX - tail.length) + tail;
-    }
-    entry.name = name;
-    taken.add(name);
-  }
-  return entries;
 }

@@ -5,7 +5,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import type { NativePlugin } from '@osr-host/runtime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -87,19 +87,21 @@ afterAll(async () => {
 });
 
 describe('MCP over streamable HTTP against C plugins', () => {
-  it('prefixes a tool id two plugins share, and keeps the others bare', async () => {
+  it('names every tool <plugin_id>__<tool_id>, so a tool id two plugins share keeps both apart', async () => {
     const client = await connect({ authorization: `Bearer ${ACCESS_KEY}` });
     const names = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(names).toEqual(['mcp.fixture__echo', 'greet', 'agent', 'reject', 'plain', 'null', 'block', 'release', 'parked', 'odd_name_', 'test.plugin__echo']);
-    expect(texts(await client.callTool({ name: 'test.plugin__echo', arguments: { from: 'test' } }))).toEqual(['{"from":"test"}']);
+    expect(names).toContain('mcp.fixture__echo');
+    expect(names).toContain('test.plugin__echo');
+    expect(names.every((name) => name.startsWith('mcp.fixture__') || name.startsWith('test.plugin__'))).toBe(true);
+    expect(texts(await client.callTool({ name: 'test.plugin__echo', arguments: { from: 'test' } }))).toEqual(['{"ok":true,"result":{"from":"test"}}']);
     expect(texts(await client.callTool({ name: 'mcp.fixture__echo', arguments: { from: 'mcp' } }))).toEqual(['{"from":"mcp"}']);
   });
 
   it('runs calls under the agent the session named, else the configured one', async () => {
     const named = await connect({ authorization: `Bearer ${ACCESS_KEY}`, 'x-osaurus-agent-id': SESSION_AGENT });
     const unnamed = await connect({ authorization: `Bearer ${ACCESS_KEY}` });
-    expect(texts(await named.callTool({ name: 'agent', arguments: {} }))).toEqual([SESSION_AGENT]);
-    expect(texts(await unnamed.callTool({ name: 'agent', arguments: {} }))).toEqual([DEFAULT_AGENT]);
+    expect(texts(await named.callTool({ name: 'mcp.fixture__agent', arguments: {} }))).toEqual([SESSION_AGENT]);
+    expect(texts(await unnamed.callTool({ name: 'mcp.fixture__agent', arguments: {} }))).toEqual([DEFAULT_AGENT]);
   });
 
   it('refuses a session naming an agent the host does not accept', async () => {
@@ -108,18 +110,62 @@ describe('MCP over streamable HTTP against C plugins', () => {
 
   it('maps ok:false to isError', async () => {
     const client = await connect({ authorization: `Bearer ${loopbackToken}` });
-    const refused = await client.callTool({ name: 'reject', arguments: {} });
+    const refused = await client.callTool({ name: 'mcp.fixture__reject', arguments: {} });
     expect(refused.isError).toBe(true);
     expect(texts(refused)[0]).toMatch(/^invalid_args: name must not be empty/);
+  });
+
+  it('passes bare, wrapped and plain replies through unchanged, and ok:false without retryable as isError', async () => {
+    const client = await connect({ authorization: `Bearer ${loopbackToken}` });
+    const clock = await client.callTool({ name: 'mcp.fixture__clock', arguments: {} });
+    expect(texts(clock)).toEqual(['{"ok":true,"utc":"2026-01-01T00:00:00Z","epoch":1767225600}']);
+    expect(clock.structuredContent).toEqual({ ok: true, utc: '2026-01-01T00:00:00Z', epoch: 1767225600 });
+    expect(texts(await client.callTool({ name: 'mcp.fixture__plain', arguments: {} }))).toEqual(['just text']);
+    const refused = await client.callTool({ name: 'mcp.fixture__refuse', arguments: {} });
+    expect(refused.isError).toBe(true);
+    expect(texts(refused)).toEqual(['invalid_args: url is required']);
+  });
+
+  it('refuses arguments that break the schema without calling the plugin, and reports every call with its error kind', async () => {
+    const client = await connect({ authorization: `Bearer ${loopbackToken}` });
+    const eventsBefore = callEvents.length;
+    const refused = await client.callTool({ name: 'mcp.fixture__greet', arguments: { name: ['Ada'] } });
+    expect(texts(refused)).toEqual(['invalid_args: $.name must be string (field: $.name)']);
+    await client.callTool({ name: 'mcp.fixture__refuse', arguments: {} });
+    await client.callTool({ name: 'mcp.fixture__clock', arguments: {} });
+    expect(callEvents.slice(eventsBefore)).toEqual([
+      expect.objectContaining({ type: 'finished', toolId: 'greet', isError: true, errorKind: 'invalid_args', reachedPlugin: false }),
+      expect.objectContaining({ type: 'finished', toolId: 'refuse', isError: true, errorKind: 'invalid_args', reachedPlugin: true }),
+      expect.objectContaining({ type: 'finished', toolId: 'clock', isError: false, errorKind: null, reachedPlugin: true }),
+    ]);
+  });
+
+  it('asks the user through elicitation before an ask tool runs, when the client can be asked', async () => {
+    const answers: Array<'accept' | 'decline'> = ['decline', 'accept'];
+    const questions: string[] = [];
+    const client = new Client({ name: 'http-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      questions.push(String(request.params.message));
+      return { action: answers.shift()!, content: {} };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${loopbackToken}` } } }));
+    clients.push(client);
+    const declined = await client.callTool({ name: 'mcp.fixture__confirm', arguments: { why: 'test' } });
+    expect(declined.isError).toBe(true);
+    expect(texts(declined)[0]).toMatch(/^user_denied: /);
+    expect(texts(await client.callTool({ name: 'mcp.fixture__confirm', arguments: {} }))).toEqual(['confirm']);
+    expect(questions).toEqual(['Allow confirm (MCP fixture) to run with {"why":"test"}?', 'Allow confirm (MCP fixture) to run with {}?']);
+    expect(texts(await client.callTool({ name: 'mcp.fixture__clock', arguments: {} }))[0]).toContain('epoch');
+    expect(questions).toHaveLength(2);
   });
 
   it('sends progress for a slow call when the client asked for it', async () => {
     const client = await connect({ authorization: `Bearer ${ACCESS_KEY}` });
     const messages: string[] = [];
-    const blocked = client.callTool({ name: 'block', arguments: {} }, undefined, {
+    const blocked = client.callTool({ name: 'mcp.fixture__block', arguments: {} }, undefined, {
       onprogress: (notification) => {
         messages.push(notification.message ?? '');
-        if (messages.length === 1) void client.callTool({ name: 'release', arguments: {} });
+        if (messages.length === 1) void client.callTool({ name: 'mcp.fixture__release', arguments: {} });
       },
     });
     expect(texts(await blocked)).toEqual(['released']);
@@ -129,8 +175,8 @@ describe('MCP over streamable HTTP against C plugins', () => {
   it('releases a cancelled caller at once, accounts for the native call until it returns, and keeps serving', async () => {
     const client = await connect({ authorization: `Bearer ${ACCESS_KEY}` });
     const cancel = new AbortController();
-    const blocked = client.callTool({ name: 'block', arguments: {} }, undefined, { signal: cancel.signal });
-    await vi.waitFor(async () => expect(texts(await client.callTool({ name: 'parked', arguments: {} }))).toEqual(['1']), patiently);
+    const blocked = client.callTool({ name: 'mcp.fixture__block', arguments: {} }, undefined, { signal: cancel.signal });
+    await vi.waitFor(async () => expect(texts(await client.callTool({ name: 'mcp.fixture__parked', arguments: {} }))).toEqual(['1']), patiently);
     const eventsBefore = callEvents.length;
     const responsesWhileBlocked = openMcpResponses;
     cancel.abort('not needed any more');
@@ -142,11 +188,11 @@ describe('MCP over streamable HTTP against C plugins', () => {
     // accounts for the native work itself, as for a timeout, until the plugin's thread returns.
     await vi.waitFor(() => expect(toolServer.stats()).toEqual({ running: 0, cancelledStillRunning: 0 }), patiently);
     expect(mcpPlugin().plugin.stats()).toEqual({ inFlight: 1, abandoned: 1 });
-    expect(callEvents.slice(eventsBefore)).toContainEqual({ type: 'cancelled', name: 'block', pluginId: 'mcp.fixture', toolId: 'block', agentId: DEFAULT_AGENT });
+    expect(callEvents.slice(eventsBefore)).toContainEqual({ type: 'cancelled', name: 'mcp.fixture__block', pluginId: 'mcp.fixture', toolId: 'block', agentId: DEFAULT_AGENT });
     expect(callEvents.slice(eventsBefore)).toContainEqual(expect.objectContaining({ type: 'finished', toolId: 'block', cancelled: true }));
-    expect(texts(await client.callTool({ name: 'greet', arguments: { name: 'next' } }))).toEqual(['Hello, next!']);
+    expect(texts(await client.callTool({ name: 'mcp.fixture__greet', arguments: { name: 'next' } }))).toEqual(['Hello, next!']);
 
-    expect(texts(await client.callTool({ name: 'release', arguments: {} }))).toEqual(['1']);
+    expect(texts(await client.callTool({ name: 'mcp.fixture__release', arguments: {} }))).toEqual(['1']);
     await vi.waitFor(() => expect(mcpPlugin().plugin.stats()).toEqual({ inFlight: 0, abandoned: 0 }), patiently);
   });
 
@@ -159,7 +205,7 @@ describe('MCP over streamable HTTP against C plugins', () => {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       changes++;
     });
-    expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('extra');
+    expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('mcp.fixture__extra');
 
     const previous = mcpPlugin();
     const upgraded = await loadServedPlugin(buildToolsPlugin({ withExtraTool: true }), 'mcp.fixture', scratch);
@@ -168,8 +214,8 @@ describe('MCP over streamable HTTP against C plugins', () => {
     await toolServer.notifyToolsChanged();
 
     await vi.waitFor(() => expect(changes).toBe(1), patiently);
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('extra');
-    expect(texts(await client.callTool({ name: 'extra', arguments: {} }))).toEqual(['extra']);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('mcp.fixture__extra');
+    expect(texts(await client.callTool({ name: 'mcp.fixture__extra', arguments: {} }))).toEqual(['extra']);
   });
 });
 

@@ -3,12 +3,13 @@ export {
   buildCatalog,
   type CatalogEntry,
   MCP_TOOL_NAME_MAX,
+  mcpToolName,
   PLUGIN_PREFIX_SEPARATOR,
   sanitizeToolName,
   type ServedPlugin,
   type ToolTarget,
 } from './catalog.js';
-export { envelopeToCallToolResult } from './tool-result.js';
+export { envelopeToCallToolResult, type InterpretedReply, interpretToolReply } from './tool-result.js';
 export {
   createPluginToolServer,
   type PluginToolServer,

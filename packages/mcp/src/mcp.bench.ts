@@ -40,6 +40,6 @@ describe('tool call: direct invokeTool vs MCP over streamable HTTP', () => {
     await served.plugin.invokeTool('greet', '{"name":"Ada"}', { agentId: AGENT });
   });
   bench('MCP tools/call over streamable HTTP (greet)', async () => {
-    await client.callTool({ name: 'greet', arguments: { name: 'Ada' } });
+    await client.callTool({ name: 'mcp.fixture__greet', arguments: { name: 'Ada' } });
   });
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -8,15 +9,17 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { effectivePermissionPolicy, type ManifestTool } from '@osr-host/manifest';
+import { checkArguments } from './arguments.js';
 import { buildCatalog, type CatalogEntry, type ServedPlugin } from './catalog.js';
-import { envelopeToCallToolResult } from './tool-result.js';
+import { type InterpretedReply, interpretToolReply, toolFailure } from './tool-result.js';
 
 export interface PluginToolServerOptions {
   /** The plugins to serve. Read at every `tools/list` and `tools/call`, so it can be a live view of the host's set. */
   plugins: () => Iterable<ServedPlugin>;
   /** The agent calls run under when a session names none (D8: the host's first ordinary agent); null for none. */
   agentId: string | null;
-  /** Shown to clients at initialize (default `osr-host` / `0.0.0`). */
+  /** Shown to clients at initialize (default `osr-host` and this package's version). */
   serverInfo?: { name: string; version: string };
   /** Gap between progress notifications of a running call, in milliseconds (default 1000). */
   progressIntervalMs?: number;
@@ -34,6 +37,10 @@ export type ToolCallEvent =
       toolId: string;
       agentId: string | null;
       isError: boolean;
+      /** The failure's kind (`invalid_args`, `user_denied`, the plugin's own `kind`, …); null for a success. */
+      errorKind: string | null;
+      /** The plugin ran it: false when the host refused the call first (arguments, permission). */
+      reachedPlugin: boolean;
       /** The client had cancelled it; its result went nowhere. */
       cancelled: boolean;
       durationMs: number;
@@ -71,23 +78,54 @@ export interface PluginToolServer {
 }
 
 const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-/** MCP requires an object schema; a manifest without one (or with another type) takes any object. */
-function inputSchemaOf(parameters: unknown): Tool['inputSchema'] {
-  if (parameters !== null && typeof parameters === 'object' && !Array.isArray(parameters)) {
-    const schema = parameters as Record<string, unknown>;
-    if (schema.type === undefined || schema.type === 'object') return { ...schema, type: 'object' };
+const inputSchemas = new WeakMap<ManifestTool, Tool['inputSchema']>();
+
+/**
+ * MCP requires an object schema; a manifest without one (or with another type) takes any object.
+ * One object per manifest tool, so its compiled validator is reused across calls.
+ */
+function inputSchemaOf(tool: ManifestTool): Tool['inputSchema'] {
+  let schema = inputSchemas.get(tool);
+  if (!schema) {
+    const parameters = tool.parameters as Record<string, unknown> | null | undefined;
+    const isObjectSchema = parameters !== null && typeof parameters === 'object' && !Array.isArray(parameters) && (parameters.type === undefined || parameters.type === 'object');
+    schema = isObjectSchema ? { ...parameters, type: 'object' } : { type: 'object' };
+    inputSchemas.set(tool, schema);
   }
-  return { type: 'object' };
+  return schema;
+}
+
+/** `<tool id> (<plugin name>)`: the manifest has no tool title, so the ids a user knows stand in. */
+function titleOf(entry: CatalogEntry): string {
+  return `${entry.tool.id} (${entry.pluginName ?? entry.pluginId})`;
+}
+
+/** A tool that talks to the network says so: `openWorldHint`, from the manifest's `requirements`. */
+function annotationsOf(entry: CatalogEntry): Tool['annotations'] {
+  const openWorld = entry.tool.requirements?.includes('network') === true;
+  return { title: titleOf(entry), ...(openWorld ? { openWorldHint: true } : {}) };
 }
 
 function toolOf(entry: CatalogEntry): Tool {
   return {
     name: entry.name,
+    title: titleOf(entry),
     description: entry.tool.description,
-    inputSchema: inputSchemaOf(entry.tool.parameters),
+    inputSchema: inputSchemaOf(entry.tool),
+    annotations: annotationsOf(entry),
     _meta: { 'osr-host/plugin_id': entry.pluginId, 'osr-host/tool_id': entry.tool.id },
   };
+}
+
+/** Tools whose manifest asks for confirmation in so many words (P112); `deny` tools are not served at all. */
+function asksFirst(entry: CatalogEntry): boolean {
+  return entry.tool.permission_policy !== undefined && effectivePermissionPolicy(entry.tool) === 'ask';
+}
+
+function served(entry: CatalogEntry): boolean {
+  return effectivePermissionPolicy(entry.tool) !== 'deny';
 }
 
 /**
@@ -98,10 +136,43 @@ function toolOf(entry: CatalogEntry): Tool {
  */
 export function createPluginToolServer(options: PluginToolServerOptions): PluginToolServer {
   const sessions = new Set<Server>();
-  const serverInfo = options.serverInfo ?? { name: 'osr-host', version: '0.0.0' };
+  const serverInfo = options.serverInfo ?? { name: 'osr-host', version: PACKAGE_VERSION };
   const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const counts: ToolCallStats = { running: 0, cancelledStillRunning: 0 };
-  const catalog = () => buildCatalog(options.plugins());
+  const catalog = () => buildCatalog(options.plugins()).filter(served);
+
+  /** A call the host answers itself, before any plugin code runs. */
+  function refused(entry: CatalogEntry, agentId: string | null, answer: InterpretedReply): CallToolResult {
+    options.onCallEvent?.({
+      type: 'finished',
+      name: entry.name,
+      pluginId: entry.pluginId,
+      toolId: entry.tool.id,
+      agentId,
+      isError: true,
+      errorKind: answer.errorKind,
+      reachedPlugin: false,
+      cancelled: false,
+      durationMs: 0,
+    });
+    return answer.result;
+  }
+
+  /** Whether the user lets an `ask` tool run: through elicitation when the client offers it, else the client's own approval stands (P112). */
+  async function permitted(server: Server, entry: CatalogEntry, args: unknown, signal: AbortSignal): Promise<boolean> {
+    if (!asksFirst(entry) || !server.getClientCapabilities()?.elicitation) return true;
+    const answer = await server
+      .elicitInput(
+        {
+          mode: 'form',
+          message: `Allow ${titleOf(entry)} to run with ${JSON.stringify(args)}?`,
+          requestedSchema: { type: 'object', properties: {} },
+        },
+        { signal },
+      )
+      .catch(() => null); // no answer (the client failed or went away) is no permission
+    return answer?.action === 'accept';
+  }
 
   async function callTool(
     entry: CatalogEntry,
@@ -116,15 +187,19 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
     counts.running++;
     const work = entry.plugin
       .invokeTool(entry.tool.id, payloadJson, { agentId, signal })
-      .then(envelopeToCallToolResult, (error: unknown) =>
-        envelopeToCallToolResult(
-          JSON.stringify({ ok: false, kind: 'execution_error', message: `The host failed to run the tool: ${(error as Error)?.message ?? String(error)}` }),
-        ),
-      )
-      .then((result) => {
+      .then(interpretToolReply, (error: unknown) => toolFailure('execution_error', `The host failed to run the tool: ${(error as Error)?.message ?? String(error)}`))
+      .then(({ result, errorKind }) => {
         if (cancelled) counts.cancelledStillRunning--;
         else counts.running--;
-        options.onCallEvent?.({ type: 'finished', ...identity, isError: result.isError === true, cancelled, durationMs: performance.now() - started });
+        options.onCallEvent?.({
+          type: 'finished',
+          ...identity,
+          isError: result.isError === true,
+          errorKind,
+          reachedPlugin: true,
+          cancelled,
+          durationMs: performance.now() - started,
+        });
         return result;
       });
 
@@ -173,9 +248,17 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
                 .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: progress++, message } })
                 .catch(() => {}); // a client gone mid-call is noticed through the abort signal
             };
-      return callTool(entry, JSON.stringify(request.params.arguments ?? {}), agentId, extra.signal, reportProgress).then((result) => {
-        if (extra.signal.aborted) sessionOptions.onCallCancelled?.(extra.requestId);
-        return result;
+      const args = request.params.arguments ?? {};
+      const problem = checkArguments(inputSchemaOf(entry.tool), args);
+      if (problem) {
+        return refused(entry, agentId, toolFailure('invalid_args', `${problem.field} ${problem.message}`, [`field: ${problem.field}`]));
+      }
+      return permitted(server, entry, args, extra.signal).then((allowed) => {
+        if (!allowed) return refused(entry, agentId, toolFailure('user_denied', `The user did not allow ${titleOf(entry)} to run.`));
+        return callTool(entry, JSON.stringify(args), agentId, extra.signal, reportProgress).then((result) => {
+          if (extra.signal.aborted) sessionOptions.onCallCancelled?.(extra.requestId);
+          return result;
+        });
       });
     });
     sessions.add(server);

@@ -1,11 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
-type Envelope = Record<string, unknown>;
+type JsonObject = Record<string, unknown>;
 
-function parseObject(text: string): Envelope | null {
+function parseObject(text: string): JsonObject | null {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Envelope) : null;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : null;
   } catch {
     return null;
   }
@@ -20,37 +20,54 @@ const LEGACY_FAILURE_PREFIXES: [prefix: string, kind: string][] = [
   ['[TIMEOUT]', 'timeout'],
 ];
 
-function failure(kind: string, message: string, details: string[] = []): CallToolResult {
+/** An MCP tool result with the failure kind it reports (null for a success), for Insights. */
+export interface InterpretedReply {
+  result: CallToolResult;
+  errorKind: string | null;
+}
+
+/** An MCP error result: `<kind>: <message>`, plus details in parentheses. */
+export function toolFailure(kind: string, message: string, details: string[] = []): InterpretedReply {
   const text = details.length > 0 ? `${kind}: ${message} (${details.join('; ')})` : `${kind}: ${message}`;
-  return { isError: true, content: [{ type: 'text', text }] };
+  return { result: { isError: true, content: [{ type: 'text', text }] }, errorKind: kind };
+}
+
+function withStructured(failure: InterpretedReply, reply: JsonObject): InterpretedReply {
+  return { ...failure, result: { ...failure.result, structuredContent: reply } };
 }
 
 /**
- * Maps a tool-result envelope (HOST_API.md §12) to an MCP tool result.
- * `ok:true` → the result as text (a string as is, anything else as JSON),
- * each warning as one more text item. `ok:false` → `isError: true` with
- * `<kind>: <message>`, plus `field`, `expected` and `retryable` when present.
- * Text that is not an envelope is a success shown as is, as upstream wraps it;
- * the legacy `[REJECTED]` / `[TIMEOUT]` prefixes and `{"error":…,"retryable":…}` bodies are failures.
+ * Maps a tool's reply to an MCP tool result. The reply is the plugin's: it is
+ * passed through unchanged as text, plus `structuredContent` when it is a JSON
+ * object (`{"ok":true,…}` included, whatever its other keys). Only a failure
+ * is rewritten: `{"ok":false,…}` (HOST_API.md §12) becomes `isError: true`
+ * with `<kind>: <message>` and `field`, `expected` and `retryable` when
+ * present, as do the legacy `[REJECTED]` / `[TIMEOUT]` prefixes and
+ * `{"error":…,"retryable":…}` bodies.
  */
-export function envelopeToCallToolResult(envelopeText: string): CallToolResult {
-  const envelope = parseObject(envelopeText);
-  if (envelope?.ok === true) {
-    const warnings = Array.isArray(envelope.warnings) ? envelope.warnings.map((warning) => `warning: ${asText(warning)}`) : [];
-    return { content: [asText(envelope.result), ...warnings].map((text) => ({ type: 'text' as const, text })) };
-  }
-  if (envelope?.ok === false) {
+export function interpretToolReply(replyText: string): InterpretedReply {
+  const reply = parseObject(replyText);
+  if (reply?.ok === false) {
     const details: string[] = [];
-    if (envelope.field !== undefined) details.push(`field: ${asText(envelope.field)}`);
-    if (envelope.expected !== undefined) details.push(`expected: ${asText(envelope.expected)}`);
-    if (envelope.retryable === true) details.push('retryable');
-    const kind = typeof envelope.kind === 'string' ? envelope.kind : typeof envelope.error === 'string' ? envelope.error : 'execution_error';
-    return failure(kind, asText(envelope.message ?? 'The tool failed without a message.'), details);
+    if (reply.field !== undefined) details.push(`field: ${asText(reply.field)}`);
+    if (reply.expected !== undefined) details.push(`expected: ${asText(reply.expected)}`);
+    if (reply.retryable === true) details.push('retryable');
+    const kind = typeof reply.kind === 'string' ? reply.kind : typeof reply.error === 'string' ? reply.error : 'execution_error';
+    return withStructured(toolFailure(kind, asText(reply.message ?? 'The tool failed without a message.'), details), reply);
   }
-  if (envelope && typeof envelope.error === 'string' && 'retryable' in envelope) return failure(envelope.error, asText(envelope.message ?? envelope.error));
-  const trimmed = envelopeText.trimStart();
-  for (const [prefix, kind] of LEGACY_FAILURE_PREFIXES) {
-    if (trimmed.startsWith(prefix)) return failure(kind, trimmed.slice(prefix.length).trim());
+  if (reply && reply.ok === undefined && typeof reply.error === 'string' && 'retryable' in reply) {
+    return withStructured(toolFailure(reply.error, asText(reply.message ?? reply.error)), reply);
   }
-  return { content: [{ type: 'text', text: envelopeText }] };
+  if (!reply) {
+    const trimmed = replyText.trimStart();
+    for (const [prefix, kind] of LEGACY_FAILURE_PREFIXES) {
+      if (trimmed.startsWith(prefix)) return toolFailure(kind, trimmed.slice(prefix.length).trim());
+    }
+  }
+  return { result: { content: [{ type: 'text', text: replyText }], ...(reply ? { structuredContent: reply } : {}) }, errorKind: null };
+}
+
+/** `interpretToolReply`'s MCP result alone. */
+export function envelopeToCallToolResult(replyText: string): CallToolResult {
+  return interpretToolReply(replyText).result;
 }

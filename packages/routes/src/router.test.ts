@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { connect } from 'node:net';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -172,15 +173,33 @@ describe('request JSON', () => {
 });
 
 describe('response JSON', () => {
-  it('sends the status, CORS then plugin headers, the body, Content-Length and Connection: close', async () => {
+  it('sends the status, CORS then plugin headers, the body and Content-Length', async () => {
     const response = await rawRequest(running.surface.url, '/plugins/routes.fixture/teapot', { headers: { 'X-Osaurus-Agent-Id': AGENT } });
     expect(response.status).toBe(418);
     expect(response.body.toString()).toBe('short and stout');
     const names = response.rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase());
     expect(names.indexOf('access-control-allow-origin')).toBeLessThan(names.indexOf('x-teapot'));
     expect(names.indexOf('x-teapot')).toBeLessThan(names.indexOf('content-length'));
-    expect(names.indexOf('content-length')).toBeLessThan(names.indexOf('connection'));
-    expect(response.headers).toMatchObject({ 'x-teapot': 'short', 'content-length': '15', connection: 'close' });
+    expect(response.headers).toMatchObject({ 'x-teapot': 'short', 'content-length': '15' });
+  });
+
+  it('answers several requests on one kept-alive connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const reused: boolean[] = [];
+    try {
+      for (let index = 0; index < 3; index++) {
+        await new Promise<void>((resolve, reject) => {
+          const request = http.get(`${running.surface.url}/plugins/routes.fixture/teapot`, { agent, headers: { 'X-Osaurus-Agent-Id': AGENT } }, (response) => {
+            reused.push(request.reusedSocket);
+            response.resume().on('end', resolve).on('error', reject);
+          });
+          request.on('error', reject);
+        });
+      }
+    } finally {
+      agent.destroy();
+    }
+    expect(reused).toEqual([false, true, true]);
   });
 
   it('decodes base64 bodies to bytes; 204 carries no body', async () => {
@@ -210,12 +229,18 @@ describe('response JSON', () => {
     expect((await running.get('/plugins/routes.small/echo')).status).toBe(200);
   });
 
-  it('passes HEAD through only to routes that list it, without a body', async () => {
+  it('answers HEAD without a body: as HEAD to a route that lists it, as GET to a GET route', async () => {
     const head = await rawRequest(running.surface.url, '/plugins/routes.fixture/echo', { method: 'HEAD', headers: { 'X-Osaurus-Agent-Id': AGENT } });
     expect(head.status).toBe(200);
     expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
     expect(head.body.length).toBe(0);
-    expect((await running.get('/plugins/routes.fixture/teapot', { method: 'HEAD' })).status).toBe(404);
+    const teapot = await rawRequest(running.surface.url, '/plugins/routes.fixture/teapot', { method: 'HEAD', headers: { 'X-Osaurus-Agent-Id': AGENT } });
+    expect([teapot.status, teapot.headers['x-teapot'], teapot.headers['content-length'], teapot.body.length]).toEqual([418, 'short', '15', 0]);
+    expect(events.at(-1)).toMatchObject({ kind: 'route', routeId: 'teapot', method: 'HEAD', status: 418 });
+    const asGet = await rawRequest(running.surface.url, '/plugins/routes.fixture/items/9', { method: 'HEAD', headers: { 'X-Osaurus-Agent-Id': AGENT } });
+    expect([asGet.status, asGet.body.length]).toEqual([200, 0]);
+    expect(Number(asGet.headers['content-length'])).toBeGreaterThan(0);
+    expect((await running.get('/plugins/routes.fixture/webhook', { method: 'HEAD' })).status).toBe(404);
   });
 });
 

@@ -228,7 +228,8 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     exchange.event.status = status;
     if (response.headersSent || response.destroyed) return;
     const framing: [string, string][] = status === 204 || status === 304 ? [] : [['Content-Length', String(body.length)]];
-    response.writeHead(status, [...CORS_HEADERS, ...headers, ...framing, ['Connection', 'close']].flat());
+    response.writeHead(status, [...CORS_HEADERS, ...headers, ...framing].flat());
+    // Node sends no body for HEAD and keeps Content-Length as a GET would have it.
     response.end(body);
   }
 
@@ -237,7 +238,8 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     send(exchange, status, [['Content-Type', 'application/json; charset=utf-8']], errorBody(message));
   }
 
-  async function serveRoute(exchange: Exchange, plugin: MountedPlugin, route: ManifestRoute, params: Record<string, string>, rawQuery: string) {
+  /** `method` is what the plugin is told: `GET` for a HEAD request answered by a GET route. */
+  async function serveRoute(exchange: Exchange, plugin: MountedPlugin, route: ManifestRoute, params: Record<string, string>, rawQuery: string, method: string) {
     const { request, event } = exchange;
     event.kind = 'route';
     event.routeId = route.id;
@@ -254,7 +256,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     const requestJson = routeRequestJson({
       ...encodeRequestBody(body),
       headers: lowerCasedHeaders(request.rawHeaders),
-      method: request.method ?? 'GET',
+      method,
       osaurus: { agent_address: options.agents?.address?.(agentId) ?? '', base_url: base, plugin_url: `${base}/plugins/${event.pluginId}` },
       path: event.path,
       path_params: params,
@@ -323,7 +325,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
       return send(exchange, 200, headers, Buffer.from(injectOsaurusContext(await readFile(resolved.path), context)));
     }
     event.status = 200;
-    response.writeHead(200, [...CORS_HEADERS, ...headers, ['Content-Length', String(resolved.size)], ['Connection', 'close']].flat());
+    response.writeHead(200, [...CORS_HEADERS, ...headers, ['Content-Length', String(resolved.size)]].flat());
     if (request.method === 'HEAD') return void response.end();
     const stream = createReadStream(resolved.path);
     stream.on('error', () => response.destroy());
@@ -347,9 +349,13 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     event.agentId = agentId;
     if (!plugin) return fail(exchange, 404, `Plugin not found: ${url.pluginId}`);
     if (web && inWebMount) return serveWeb(exchange, plugin, web, url.rawQuery);
-    const match = matchRoute(plugin.manifest.capabilities.routes ?? [], request.method ?? 'GET', url.subpath);
+    const routes = plugin.manifest.capabilities.routes ?? [];
+    const method = (request.method ?? 'GET').toUpperCase();
+    const exact = matchRoute(routes, method, url.subpath);
+    // HEAD on a GET route goes through the GET pipeline; Node drops the body (P115).
+    const match = exact ?? (method === 'HEAD' ? matchRoute(routes, 'GET', url.subpath) : null);
     if (!match) return fail(exchange, 404, 'No matching route');
-    return serveRoute(exchange, plugin, match.route, match.params, url.rawQuery);
+    return serveRoute(exchange, plugin, match.route, match.params, url.rawQuery, exact ? (request.method ?? 'GET') : 'GET');
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): boolean {

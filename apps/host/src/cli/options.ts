@@ -45,7 +45,7 @@ export const OPTION = {
   allowNet: () => new Option('--allow-net <host:port>', 'let plugins reach this address despite the SSRF guard (repeatable)').argParser(collect),
   isolate: () => new Option('--isolate', 'run each plugin in a child process of its own (a crash or hang costs only that plugin)'),
   dev: () => new Option('--dev', 'load plugins without receipt, signature and consent checks (development installs)'),
-  pluginId: () => new Option('--plugin-id <id>', 'plugin id for a library outside <home>/Tools'),
+  pluginId: () => new Option('--plugin-id <id>', "plugin id for a library outside <home>/Tools (default: its manifest's plugin_id)"),
   port: () => new Option('--port <n>', 'port to listen on, on 127.0.0.1 (0 picks a free one)').default(1337).argParser(parsePort),
   json: () => new Option('--json', 'print JSON instead of a table'),
 } as const;

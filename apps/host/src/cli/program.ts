@@ -10,7 +10,7 @@ import { registerPluginLibraryCommands } from './commands/plugin-library.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTasksCommand } from './commands/tasks.js';
 import { registerToolsCommand } from './commands/tools.js';
-import { colorEnabled, errorColors, EXIT, finish } from './io.js';
+import { colorEnabled, errorColors, EXIT, finish, UsageError } from './io.js';
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 done; 1 the command ran and failed (the message says why and what to do);
@@ -69,6 +69,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
       const shown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
       return finish(shown && error.exitCode === 0 ? EXIT.ok : EXIT.usage);
     }
+    if (error instanceof UsageError) return finish(EXIT.usage, '', `${errorColors.red('osr-host:')} ${error.message}`);
     return finish(EXIT.failed, '', `${errorColors.red('osr-host:')} ${describeLoadError(error)}`);
   }
 }

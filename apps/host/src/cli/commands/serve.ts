@@ -16,6 +16,7 @@ import { landingPage } from '../landing-page.js';
 import { type HostOptionValues, hostOptions, OPTION, UUID, withHostRuntime } from '../options.js';
 import { exportTelemetry } from '../telemetry.js';
 import { accessKeysFile } from './keys.js';
+import { recordMcpCalls } from './mcp.js';
 
 export function registerServeCommand(program: Command, act: Act): void {
   act(
@@ -49,6 +50,19 @@ async function serve(options: HostOptionValues): Promise<void> {
     baseUrl: () => origin,
     verifyAccessKey: (key) => accessKeys.verify(key),
     home,
+    onServed: (event) =>
+      host?.recordRouteRequest({
+        pluginId: event.pluginId,
+        agentId: event.agentId,
+        method: event.method,
+        path: event.path,
+        status: event.status,
+        startedAt: Date.now() - event.durationMs,
+        durationMs: event.durationMs,
+        kind: event.kind,
+        routeId: event.routeId,
+        error: event.error,
+      }),
   });
   let dashboard: InsightsDashboard | undefined;
   let mcpHandler: McpHttpHandler | undefined;
@@ -107,6 +121,7 @@ async function serve(options: HostOptionValues): Promise<void> {
     plugins: () => liveHost.loadedPlugins(),
     agentId: options.agent ?? liveHost.defaultAgentId(),
     serverInfo: { name: 'osr-host', version: HOST_VERSION },
+    onCallEvent: recordMcpCalls(liveHost),
   });
   mcpHandler = createMcpHttpHandler(tools, {
     verifyAccessKey: (key) => accessKeys.verify(key),

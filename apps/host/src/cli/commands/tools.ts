@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { DevLoop } from '../../dev-loop.js';
 import { describeLoadError, HOST_BUILD, OsrHost } from '../../host.js';
 import { resolveHome } from '../../paths.js';
 import { askRunningServe } from '../admin.js';
+import { manifestOfLibrary } from '../manifest-probe.js';
 import { type Act, examples } from '../act.js';
 import { colors, EXIT, fail, finish, json, table } from '../io.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
@@ -17,20 +17,6 @@ interface ToolsOptionValues extends HostOptionValues {
   version?: string;
   language?: 'c' | 'rust';
   dir?: string;
-}
-
-/**
- * The manifest of a library, read by a child `osr-host inspect` so that a bad library cannot
- * hurt this process.
- */
-export function manifestOfLibrary(library: string): Promise<string> {
-  return new Promise((resolveManifest, reject) => {
-    execFile(process.execPath, [process.argv[1]!, 'inspect', library], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (!error) resolveManifest(JSON.stringify((JSON.parse(stdout) as { manifest: unknown }).manifest));
-      else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed. Fix the plugin's entry and init.`));
-      else reject(new Error(stderr.trim() || error.message));
-    });
-  });
 }
 
 /** Install steps on stderr; the last one is left to the result line on stdout, so the result shows once. */
