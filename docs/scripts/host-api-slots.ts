@@ -119,7 +119,7 @@ export const LIMITS = {
     source: { package: 'dispatch', constant: 'DEFAULT_DISPATCH_LIMITS.dispatchesPerWindow, .windowMs' },
   },
   active_tasks: {
-    name: 'Active background tasks',
+    name: 'Running background tasks (more wait in a FIFO queue)',
     value: `${DEFAULT_DISPATCH_LIMITS.maxActiveTasks} in the host, ${DEFAULT_DISPATCH_LIMITS.maxActiveTasksPerAgent} per agent`,
     source: { package: 'dispatch', constant: 'DEFAULT_DISPATCH_LIMITS.maxActiveTasks, .maxActiveTasksPerAgent' },
   },
@@ -253,7 +253,6 @@ export const ERROR_CODES = {
     meaning: 'The (plugin, agent) bucket is full. Only http_request adds `retry_after_ms`.',
     extraKeys: ['retry_after_ms'],
   },
-  task_limit_reached: { meaning: 'Too many active background tasks, in the host or for this agent.' },
   invalid_task_id: { meaning: 'The task id is not a UUID.' },
   not_found: { meaning: 'No such task of this plugin (task_status), or no such file in the artifacts directory (file_read).' },
   not_supported: { meaning: 'The slot is reserved, or the host using the runtime did not wire it.' },
@@ -501,7 +500,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       "Starts a background agent task for the calling frame's agent and answers at once. The task runs the prompt as a chat session, in rounds of the host's tool loop, and reports through on_task_event.",
     parameters: { request_json: 'The task request (below).' },
     details: [
-      'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit; the active-task limits.',
+      'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit. Past the running-task limits the task is not refused: it waits in a FIFO queue (still answered `status: "running"`) and STARTED goes out when it gets a slot (P130).',
       "`id` (optional UUID) becomes the task id when it is free, else a fresh upper-case UUID is minted (D17, P65). The task id is also the session id.",
       '`title` defaults to the prompt\'s first line (80 characters at most). `session_id` is the plugin\'s own key: a later dispatch with the same key continues the same chat session, unless a task of this plugin is still active on it.',
       '`tools` pins tool names on top of the agent\'s selection. Names outside the allowed set (the plugin\'s own manifest tools and `clarify`) are dropped with a one-shot warning `<plugin>|dispatch|tool_scope|<name>`; a non-array is ignored.',
@@ -531,23 +530,24 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
       { title: 'Rate limited (no retry_after_ms)', json: { error: 'rate_limit_exceeded', message: 'Dispatch rate limit (10/min) exceeded' } },
-      { title: 'Too many active tasks', json: { error: 'task_limit_reached', message: 'Maximum concurrent background tasks reached' } },
     ],
-    errors: ['invalid_request', 'built_in_agent_not_exposable', 'rate_limit_exceeded', 'task_limit_reached'],
+    errors: ['invalid_request', 'built_in_agent_not_exposable', 'rate_limit_exceeded'],
     limits: ['dispatch_prompt', 'dispatch_rate', 'active_tasks', 'task_rounds', 'max_iterations'],
     implementedBy: { package: 'dispatch', symbol: 'TaskManager.dispatch' },
-    decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69'],
+    decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69', 'P130'],
   },
   task_status: {
     summary: 'Answers the state of one of the plugin\'s own tasks. Task ids are matched in any letter case.',
     parameters: { task_id: 'The id dispatch answered.' },
     details: [
       'A running task, or one awaiting a clarification, reports `status: "running"` with `current_step` and `activity` when there are some.',
+      'A task waiting for a running slot (see limits; a task awaiting a clarification gives its slot up) reports `status: "queued"` with `current_step: "Queued"`.',
       'Completed and failed tasks add `success`, `summary` and `session_id`; cancelled ones report only `status: "cancelled"`. `draft` (the last send_draft, when it is a JSON object) and `output` (the last assistant text) appear in every state.',
       'Tasks are records of this host process; once finalized (see limits) the answer is `not_found`.',
     ],
     responses: [
       { title: 'Running', json: runningTask },
+      { title: 'Queued', json: { current_step: 'Queued', id: TASK_ID, status: 'queued', title: TASK_TITLE } },
       {
         title: 'Completed',
         json: {
@@ -897,7 +897,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D13', 'P48'],
   },
   list_active_tasks: {
-    summary: 'Lists the plugin\'s tasks that are running or awaiting a clarification, each as task_status describes it.',
+    summary: 'Lists the plugin\'s tasks that are queued, running or awaiting a clarification, each as task_status describes it.',
     parameters: {},
     responses: [{ title: 'Success', json: { tasks: [runningTask] } }],
     errors: [],

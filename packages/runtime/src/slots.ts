@@ -65,7 +65,6 @@ const INSIGHTS_ERROR_STATUS: Record<string, number> = {
   not_found: 404,
   rate_limit_exceeded: 429,
   plugin_busy: 429,
-  task_limit_reached: 429,
   not_supported: 501,
 };
 
