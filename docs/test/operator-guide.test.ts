@@ -69,7 +69,7 @@ describe('verify and consent', () => {
     expect(existsSync(join(home, 'config', 'trusted-keys', `${publisher.publicKey.id}.pub`))).toBe(true);
 
     const zip = join(scratch, `${PLUGIN}-1.0.0.zip`);
-    const installed = await osrHost(['tools', 'install', zip, '--home', home]);
+    const installed = await osrHost(['tools', 'install', zip, '--home', home, '--consent']);
     expect(installed).toMatchObject({ code: 0, stdout: `Installed ${PLUGIN} 1.0.0 in ${versionDir}\n` });
     expect(installed.stderr.trim().split('\n')).toEqual([
       `osr-host: Resolving ${zip}`,

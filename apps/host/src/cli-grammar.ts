@@ -18,6 +18,7 @@ export const HOST_OPTIONS = {
   version: { type: 'string' },
   language: { type: 'string' },
   dir: { type: 'string' },
+  consent: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionTable;
 
@@ -93,7 +94,8 @@ export const HOST_COMMANDS = {
     optionTable: HOST_OPTIONS,
     subcommands: {
       list: form([], HOST_RUNTIME),
-      install: form(['<dir|zip|id>'], ['home', 'dev', 'registry', 'version']),
+      install: form(['<dir|zip|id>'], ['home', 'dev', 'registry', 'version', 'consent']),
+      consent: form(['<id>'], ['home']),
       upgrade: form(['<id>'], ['home', 'dev', 'registry'], ['registry']),
       remove: form(['<id>'], ['home']),
       uninstall: form(['<id>'], ['home']),

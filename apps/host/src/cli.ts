@@ -15,7 +15,7 @@ import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, serv
 import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
-import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin, writeFileDurably } from '@osr-host/lifecycle';
+import { CrashGuard, consentToInstalled, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin, writeFileDurably } from '@osr-host/lifecycle';
 import { HELP_COMMANDS, HOST_COMMANDS, HOST_OPTIONS, type HostCommand } from './cli-grammar.js';
 import { DevLoop } from './dev-loop.js';
 import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
@@ -38,7 +38,7 @@ Usage:
   osr-host insights query|tail|warnings|stats [filters] [--home DIR]   (osr-host insights --help)
   osr-host tasks list | watch [task_id] | cancel <task_id> | answer <task_id> <text…>   (asks the running serve)
   osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
-  osr-host tools list | install <dir|zip|id> [--registry R] [--version V] | upgrade <id> --registry R | remove <id>
+  osr-host tools list | install <dir|zip|id> [--registry R] [--version V] [--consent] | consent <id> | upgrade <id> --registry R | remove <id>
                  | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] [--dir DIR] | reload | dev <dir>
                  [--home DIR] [--dev]
   osr-host agents list | add <name> | remove <UUID> | default [UUID]   [--home DIR]
@@ -53,6 +53,7 @@ Options:
   --allow-net H:P  let plugins reach this host:port despite the SSRF guard (repeatable)
   --isolate        run each plugin in a child process of its own (a crash or hang costs only that plugin)
   --dev            load and install plugins without receipt, signature and consent checks (development)
+  --consent        with tools install: approve a sideloaded plugin now (else it loads after tools consent <id>)
                    (config without --agent reads and writes the plugin-wide default)
 `;
 
@@ -270,6 +271,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
           dev,
           ...(registry ? { registry } : {}),
           ...(values.version ? { version: values.version as string } : {}),
+          consent: values.consent === true,
           readManifest: manifestOfLibrary,
           onProgress: progress,
         });
@@ -280,6 +282,10 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         const result = await upgradePlugin(argument, { home, registry, dev, readManifest: manifestOfLibrary, onProgress: progress });
         return finish(0, result ? `Upgraded ${result.pluginId} to ${result.version}\n` : `${argument} is up to date.\n`);
       }
+      case 'consent':
+        if (!argument) throw new UsageError('tools consent needs a plugin id.');
+        await consentToInstalled(home, argument, manifestOfLibrary);
+        return finish(0, `Consent recorded for ${argument}; it loads from the next start or reload.\n`);
       case 'remove':
       case 'uninstall':
         if (!argument) throw new UsageError(`tools ${action} needs a plugin id.`);
@@ -307,7 +313,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         if (!argument) throw new UsageError('tools dev needs the plugin source directory.');
         return devLoop(argument, home);
       default:
-        throw new UsageError('tools needs: list | install | upgrade | remove | reset | retry | trust | create | reload | dev.');
+        throw new UsageError('tools needs: list | install | consent | upgrade | remove | reset | retry | trust | create | reload | dev.');
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;

@@ -8,29 +8,12 @@ import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { generateMinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as run, startCli, startServe, stopCommands } from './test-support/cli.js';
+import { freshHome, packageDirectory, writeZip } from './test-support/packages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Writes a stored (uncompressed) zip with entry names taken as given, hostile ones included. */
-function writeZip(path: string, entries: Record<string, Buffer>): void {
-  const script = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nfor name,hexdata in json.load(sys.stdin).items(): z.writestr(name, bytes.fromhex(hexdata))\nz.close()';
-  const input = JSON.stringify(Object.fromEntries(Object.entries(entries).map(([name, data]) => [name, data.toString('hex')])));
-  const written = spawnSync('python3', ['-c', script, path], { input, encoding: 'utf8' });
-  if (written.status !== 0) throw new Error(`writing ${path} failed: ${written.stderr}`);
-}
 const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
 const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
-
-
-const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-lifecycle-'));
-
-/** A package directory `<id>-<version>/` holding one library, as `tools install` takes it. */
-function packageDirectory(pluginId: string, version: string, library: string): string {
-  const directory = join(mkdtempSync(join(tmpdir(), 'osr-package-')), `${pluginId}-${version}`);
-  mkdirSync(directory);
-  copyFileSync(library, join(directory, 'libplugin.so'));
-  return directory;
-}
 
 describe('install, verify and load (issue 10)', () => {
   it('installs a signed plugin from a trusted publisher, loads it verified, and refuses it once tampered with', () => {
@@ -46,7 +29,7 @@ describe('install, verify and load (issue 10)', () => {
     expect(untrusted.stderr).toMatch(/signature/i);
 
     expect(run(['tools', 'trust', keyFile, '--home', home]).code).toBe(0);
-    const installed = run(['tools', 'install', source, '--home', home]);
+    const installed = run(['tools', 'install', source, '--home', home, '--consent']);
     expect(installed.code, installed.stderr).toBe(0);
     expect(installed.stdout).toContain('Installed test.plugin 1.0.6');
     expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin {2}version=1\.0\.6 {2}abi=6 {2}loaded$/m);

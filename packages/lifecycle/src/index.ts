@@ -2,6 +2,7 @@ export { extractZip, type FileWriter, MAX_ARCHIVE_BYTES, MAX_EXTRACTED_BYTES } f
 export {
   CONSENT_FILE,
   type ConsentRecord,
+  consentToInstalled,
   declaredRequirements,
   grantConsent,
   readConsent,
@@ -46,6 +47,7 @@ export {
   type RegistryArtifact,
   type RegistryInstallOptions,
   type RegistryVersion,
+  pinnedAuthorKey,
   readRegistry,
   resolveArtifact,
   upgradePlugin,

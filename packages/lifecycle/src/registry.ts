@@ -5,11 +5,11 @@ import { MAX_ARCHIVE_BYTES } from './archive.js';
 import { writeFileDurably } from './durable-file.js';
 import { LifecycleError } from './errors.js';
 import { type InstallOptions, type InstallResult, installFromPath, installPayload } from './install.js';
-import { activeVersion, compareVersions, isStrictSemver, pluginDirectory, toolsRoot } from './layout.js';
-import { parseMinisignPublicKey, verifyMinisign } from './minisign.js';
-import { hostPlatform, sha256Hex } from './receipt.js';
+import { activeVersion, compareVersions, installedVersions, isStrictSemver, pluginDirectory, toolsRoot } from './layout.js';
+import { type MinisignPublicKey, parseMinisignPublicKey, verifyMinisign } from './minisign.js';
+import { decodeReceipt, hostPlatform, sha256Hex } from './receipt.js';
 import { StagingArea } from './staging.js';
-import { readTrustedKeys, trustPublisherKey } from './verify.js';
+import { RECEIPT_FILE, readTrustedKeys, trustPublisherKey } from './verify.js';
 
 /** One downloadable build of a version (LIFECYCLE.md §8). */
 export interface RegistryArtifact {
@@ -111,6 +111,36 @@ async function fetchArtifact(url: string, base: string): Promise<Buffer> {
   }
 }
 
+/**
+ * The author key a plugin was installed with from a registry: the newest
+ * installed version's receipt that records one. Null when none does (never
+ * installed, or only sideloaded).
+ */
+export function pinnedAuthorKey(home: string, pluginId: string): MinisignPublicKey | null {
+  const pluginDir = pluginDirectory(home, pluginId);
+  for (const version of installedVersions(pluginDir).reverse()) {
+    const receiptPath = join(pluginDir, version, RECEIPT_FILE);
+    const keyText = existsSync(receiptPath) ? decodeReceipt(readFileSync(receiptPath, 'utf8'))?.public_keys?.minisign : undefined;
+    if (keyText === undefined) continue;
+    try {
+      return parseMinisignPublicKey(keyText);
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+/** Fails closed when the registry now names another author key than the one `pluginId` was installed with. */
+function checkAuthorKeyPin(home: string, pluginId: string, offered: MinisignPublicKey): void {
+  const pinned = pinnedAuthorKey(home, pluginId);
+  if (pinned === null || (pinned.id === offered.id && pinned.key.equals(offered.key))) return;
+  throw new LifecycleError(
+    'author_key_changed',
+    `Author key changed for ${pluginId}: it was installed with key ${pinned.id}, the registry now names key ${offered.id}. Nothing was installed and the key was not trusted. If the author really rotated the key, run osr-host tools remove ${pluginId} and install it again.`,
+  );
+}
+
 export interface RegistryInstallOptions extends InstallOptions {
   /** The registry location: a directory, a `file://` URL or a JSON index file. */
   registry: string;
@@ -145,6 +175,11 @@ export async function installFromRegistry(pluginId: string, options: RegistryIns
   let publisherKey: ReturnType<typeof parseMinisignPublicKey>;
   try {
     publisherKey = parseMinisignPublicKey(keyText);
+  } catch (error) {
+    throw new LifecycleError('signature_invalid', 'Signature verification failed', { cause: error });
+  }
+  checkAuthorKeyPin(options.home, pluginId, publisherKey);
+  try {
     verifyMinisign(bytes, artifact.minisign.signature, [publisherKey]);
   } catch (error) {
     throw new LifecycleError('signature_invalid', 'Signature verification failed', { cause: error });
