@@ -264,6 +264,14 @@ export const ERROR_CODES = {
     meaning: 'The tool loop used every iteration without a final answer.',
     extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'usage'],
   },
+  output_token_limit: {
+    meaning: 'The model output hit its token limit (`max_tokens`) before the answer was complete; the stream ends with `finish_reason: "length"` (P133).',
+    extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'shared_artifacts', 'usage'],
+  },
+  empty_tool_task_completion: {
+    meaning: 'Tools ran, then the model ended the task with no text; the stream ends with `finish_reason: "empty_response"` (P133).',
+    extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'shared_artifacts', 'usage'],
+  },
   cancelled: {
     meaning: 'The stream was cancelled with complete_cancel.',
     extraKeys: ['id', 'stream_id', 'model', 'partial_content', 'tool_calls_executed', 'usage'],
@@ -636,6 +644,18 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
       {
+        title: 'Tools ran, then no final text',
+        json: {
+          error: 'empty_tool_task_completion',
+          message: 'The model ended the task after 1 tool call(s) without a final answer; ask again or try another model.',
+          model: 'qwen2.5-7b-instruct',
+          partial_content: '',
+          tool_calls_executed: [{ name: 'search_inbox', tool_call_id: 'call_1' }],
+          shared_artifacts: [],
+          usage: chatUsage,
+        },
+      },
+      {
         title: 'Iterations used up',
         json: {
           error: 'max_iterations_reached',
@@ -655,10 +675,10 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
     ],
-    errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached'],
+    errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached', 'output_token_limit', 'empty_tool_task_completion'],
     limits: ['inference_in_flight', 'max_iterations', 'inference_idle_timeout', 'inference_tool_timeout'],
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.complete' },
-    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62'],
+    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P133'],
   },
   complete_stream: {
     summary:
@@ -669,7 +689,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       user_data: 'Passed back to `on_chunk` unchanged; the host never reads it.',
     },
     details: [
-      'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `tool_calls`, `max_iterations` or `cancelled`.',
+      'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `empty_response`, `tool_calls`, `max_iterations` or `cancelled`. `length` and `empty_response` answer the `output_token_limit` and `empty_tool_task_completion` errors instead of the aggregate (P133).',
       'The usage chunk always comes before the terminator, also on cancel and on `max_iterations` (P60).',
       'Time spent inside `on_chunk` does not count against the idle timeout (P58). `on_chunk` may call complete_cancel.',
       'A NULL `on_chunk` discards the chunks, with a one-shot warning `<plugin>|complete_stream|null_chunk`; the aggregate still comes back.',
@@ -737,11 +757,20 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
     ],
-    errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached', 'cancelled'],
+    errors: [
+      'invalid_request',
+      'model_unavailable',
+      'inference_error',
+      'plugin_busy',
+      'max_iterations_reached',
+      'output_token_limit',
+      'empty_tool_task_completion',
+      'cancelled',
+    ],
     limits: ['inference_in_flight', 'max_iterations', 'inference_idle_timeout', 'inference_tool_timeout'],
     nullNotes: '`on_chunk` may be NULL (chunks are discarded); `user_data` may be anything.',
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.completeStream' },
-    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62'],
+    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P133'],
   },
   complete_cancel: {
     summary:

@@ -218,8 +218,41 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
   };
 }
 
+/**
+ * The error a run that ended without a usable answer returns, from complete
+ * and complete_stream alike: the output hit the token limit, or the model
+ * ended a tool task with no text. Undefined for any other ending.
+ */
+function unfinishedEnvelope(result: ChatResult, resolved: ResolvedModel): Envelope | undefined {
+  const common = {
+    model: resolved.model,
+    partial_content: result.streamedContent,
+    tool_calls_executed: result.toolCallsExecuted,
+    // This host has no share_artifact tool, so no run shares an artifact.
+    shared_artifacts: [],
+    usage: result.usage,
+  };
+  if (result.finishReason === 'length') {
+    return {
+      error: 'output_token_limit',
+      message: 'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.',
+      ...common,
+    };
+  }
+  if (result.finishReason === 'empty_response') {
+    return {
+      error: 'empty_tool_task_completion',
+      message: `The model ended the task after ${result.toolCallsExecuted.length} tool call(s) without a final answer; ask again or try another model.`,
+      ...common,
+    };
+  }
+  return undefined;
+}
+
 /** `complete` returns an OpenAI chat.completion; an exhausted loop returns `max_iterations_reached`. */
 function completeEnvelope(result: ChatResult, resolved: ResolvedModel, maxIterations: number): Envelope {
+  const unfinished = unfinishedEnvelope(result, resolved);
+  if (unfinished) return unfinished;
   const executed = result.toolCallsExecuted.length > 0 ? { tool_calls_executed: result.toolCallsExecuted } : {};
   if (result.finishReason === 'max_iterations') {
     return {
@@ -269,6 +302,8 @@ function streamEnvelope(
       ...common,
     };
   }
+  const unfinished = unfinishedEnvelope(result, resolved);
+  if (unfinished) return { id: run.id, ...unfinished };
   const handedBack = result.finishReason === 'tool_calls' ? (result.lastTurn?.toolCalls ?? []) : [];
   return {
     id: run.id,
