@@ -155,21 +155,26 @@ describe('agentic tool loop', () => {
   /** The model calls `lookup` once, then ends with `final`. */
   const lookupThen = (final: ScriptedReply) => (request: ReceivedChatRequest): ScriptedReply =>
     request.messages.some((message) => message['role'] === 'tool') ? final : { kind: 'tool_calls', tokens: ['Looking. '], calls: [{ name: 'lookup', arguments: '{}' }] };
-  const executed = [{ name: 'lookup', tool_call_id: 'call_0_lookup' }];
+  /** The error envelope of a run that ran `lookup` once and ended unfinished. */
+  const unfinished = (error: string, message: string, partialContent: string) => ({
+    error,
+    message,
+    model: 'fake-chat',
+    partial_content: partialContent,
+    tool_calls_executed: [{ name: 'lookup', tool_call_id: 'call_0_lookup' }],
+    shared_artifacts: [],
+    usage: expect.objectContaining({ completion_tokens: expect.any(Number) }),
+  });
 
   it('answers empty_tool_task_completion when the model ends a tool task with no text, and ends the stream with empty_response', async () => {
     const server = await serve({ reply: lookupThen({ kind: 'text', tokens: ['  '] }) });
     const { host } = hostFor(server);
     const ctx = withLookup(async () => '{"ok":true,"result":1}');
-    const expected = {
-      error: 'empty_tool_task_completion',
-      message: 'The model ended the task after 1 tool call(s) without a final answer; ask again or try another model.',
-      model: 'fake-chat',
-      partial_content: 'Looking.   ',
-      tool_calls_executed: executed,
-      shared_artifacts: [],
-      usage: expect.objectContaining({ completion_tokens: expect.any(Number) }),
-    };
+    const expected = unfinished(
+      'empty_tool_task_completion',
+      'The model ended the task after 1 tool call(s) without a final answer; ask again or try another model.',
+      'Looking.   ',
+    );
     expect(parse(await host.complete(ctx, chat({ tools: true })))).toEqual(expected);
     const { chunks, onChunk } = recorder();
     const streamed = parse(await host.completeStream(ctx, chat({ tools: true }), onChunk));
@@ -184,15 +189,11 @@ describe('agentic tool loop', () => {
     const server = await serve({ reply: lookupThen({ kind: 'text', tokens: ['The answer is'], finishReason: 'length' }) });
     const { host } = hostFor(server);
     const ctx = withLookup(async () => '{"ok":true,"result":1}');
-    const expected = {
-      error: 'output_token_limit',
-      message: 'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.',
-      model: 'fake-chat',
-      partial_content: 'Looking. The answer is',
-      tool_calls_executed: executed,
-      shared_artifacts: [],
-      usage: expect.objectContaining({ completion_tokens: expect.any(Number) }),
-    };
+    const expected = unfinished(
+      'output_token_limit',
+      'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.',
+      'Looking. The answer is',
+    );
     expect(parse(await host.complete(ctx, chat({ tools: true, max_tokens: 20 })))).toEqual(expected);
     const { chunks, onChunk } = recorder();
     expect(parse(await host.completeStream(ctx, chat({ tools: true, max_tokens: 20 }), onChunk))).toEqual({ id: chunks[0]!.id, ...expected });
