@@ -15,7 +15,22 @@ import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, serv
 import { DEFAULT_AGENT_ID, hostDatabasePath } from '@osr-host/storage';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { toolResult } from '@osr-host/runtime';
-import { CrashGuard, consentToInstalled, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin, writeFileDurably } from '@osr-host/lifecycle';
+import {
+  CrashGuard,
+  consentToInstalled,
+  createScaffold,
+  diagnoseInstalled,
+  formatHealthReport,
+  install,
+  readTrustedKeys,
+  removePlugin,
+  rollbackPlugin,
+  toolsRoot,
+  trustPublisherKey,
+  upgradePlugin,
+  verifyInstalled,
+  writeFileDurably,
+} from '@osr-host/lifecycle';
 import { HELP_COMMANDS, HOST_COMMANDS, HOST_OPTIONS, type HostCommand } from './cli-grammar.js';
 import { DevLoop } from './dev-loop.js';
 import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
@@ -39,6 +54,7 @@ Usage:
   osr-host tasks list | watch [task_id] | cancel <task_id> | answer <task_id> <text…>   (asks the running serve)
   osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
   osr-host tools list | install <dir|zip|id> [--registry R] [--version V] [--consent] | consent <id> | upgrade <id> --registry R | remove <id>
+                 | verify [id] | doctor [id] | rollback <id>
                  | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] [--dir DIR] | reload | dev <dir>
                  [--home DIR] [--dev]
   osr-host agents list | add <name> | remove <UUID> | default [UUID]   [--home DIR]
@@ -286,6 +302,19 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         if (!argument) throw new UsageError('tools consent needs a plugin id.');
         await consentToInstalled(home, argument, manifestOfLibrary);
         return finish(0, `Consent recorded for ${argument}; it loads from the next start or reload.\n`);
+      case 'verify': {
+        const rows = verifyInstalled(home, argument);
+        return finish(rows.some((row) => row.problems.length > 0) ? 1 : 0, formatHealthReport(rows, false));
+      }
+      case 'doctor': {
+        const rows = diagnoseInstalled(home, { trustedKeys: readTrustedKeys(home), hostBuild: HOST_BUILD }, argument);
+        return finish(rows.some((row) => row.problems.length > 0) ? 1 : 0, formatHealthReport(rows, true));
+      }
+      case 'rollback': {
+        if (!argument) throw new UsageError('tools rollback needs a plugin id.');
+        const { from, to } = rollbackPlugin(home, argument);
+        return finish(0, `Rolled ${argument} back from ${from} to ${to}; run osr-host tools reload if a serve is running.\n`);
+      }
       case 'remove':
       case 'uninstall':
         if (!argument) throw new UsageError(`tools ${action} needs a plugin id.`);
@@ -313,7 +342,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         if (!argument) throw new UsageError('tools dev needs the plugin source directory.');
         return devLoop(argument, home);
       default:
-        throw new UsageError('tools needs: list | install | consent | upgrade | remove | reset | retry | trust | create | reload | dev.');
+        throw new UsageError('tools needs: list | install | consent | verify | doctor | rollback | upgrade | remove | reset | retry | trust | create | reload | dev.');
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;

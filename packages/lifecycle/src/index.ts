@@ -11,6 +11,15 @@ export {
 } from './consent.js';
 export { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, QUARANTINE_MESSAGE, type QuarantineReview, type QuarantineRow } from './crash-guard.js';
 export { writeFileDurably } from './durable-file.js';
+export {
+  type DiagnoseOptions,
+  diagnoseInstalled,
+  formatHealthReport,
+  type PluginHealth,
+  type PluginProblem,
+  type PluginProblemCode,
+  verifyInstalled,
+} from './health.js';
 export { LifecycleError, type LifecycleErrorCode } from './errors.js';
 export {
   type ConsentOutcome,
@@ -52,6 +61,7 @@ export {
   resolveArtifact,
   upgradePlugin,
 } from './registry.js';
+export { rollbackPlugin } from './rollback.js';
 export { createScaffold, type Scaffold, type ScaffoldLanguage, type ScaffoldOptions } from './scaffold.js';
 export { type ScanFailure, type ScanFailureReason, type ScannedPlugin, type ScanOptions, type ScanResult, scanPlugins } from './scan.js';
 export { recoverAbandonedInstalls, STAGING_DIRECTORY } from './staging.js';

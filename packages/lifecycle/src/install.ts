@@ -136,7 +136,7 @@ function decodeManifest(text: string | object, pluginId: string): Manifest {
 }
 
 /** Points `<pluginDir>/current` at `version` atomically (a temp link renamed over the old one). */
-function pointCurrentAt(pluginDir: string, version: string): void {
+export function pointCurrentAt(pluginDir: string, version: string): void {
   const temporary = join(pluginDir, `.current.${process.pid}.tmp`);
   rmSync(temporary, { force: true });
   symlinkSync(version, temporary);
