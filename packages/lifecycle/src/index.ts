@@ -1,4 +1,13 @@
-export { extractZip, type FileWriter, MAX_ARCHIVE_BYTES, MAX_EXTRACTED_BYTES } from './archive.js';
+export {
+  extractZip,
+  type FileWriter,
+  MAX_ARCHIVE_BYTES,
+  MAX_ARCHIVE_FILES,
+  MAX_ENTRY_DEPTH,
+  MAX_ENTRY_NAME_BYTES,
+  MAX_EXPANSION_RATIO,
+  MAX_EXTRACTED_BYTES,
+} from './archive.js';
 export {
   CONSENT_FILE,
   type ConsentRecord,

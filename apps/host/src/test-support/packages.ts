@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type MinisignKeyPair, minisignSign, sha256File } from '@osr-host/lifecycle';
 
-/** Writes a stored (uncompressed) zip with entry names taken as given, hostile ones included. */
-export function writeZip(path: string, entries: Record<string, Buffer>): void {
-  const script = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nfor name,hexdata in json.load(sys.stdin).items(): z.writestr(name, bytes.fromhex(hexdata))\nz.close()';
+/** Writes a zip (stored unless `deflate`) with entry names taken as given, hostile ones included. */
+export function writeZip(path: string, entries: Record<string, Buffer>, deflate = false): void {
+  const script = `import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w",zipfile.${deflate ? 'ZIP_DEFLATED' : 'ZIP_STORED'})\nfor name,hexdata in json.load(sys.stdin).items(): z.writestr(name, bytes.fromhex(hexdata))\nz.close()`;
   const input = JSON.stringify(Object.fromEntries(Object.entries(entries).map(([name, data]) => [name, data.toString('hex')])));
-  const written = spawnSync('python3', ['-c', script, path], { input, encoding: 'utf8' });
+  const written = spawnSync('python3', ['-c', script, path], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (written.status !== 0) throw new Error(`writing ${path} failed: ${written.stderr}`);
 }
 
