@@ -248,6 +248,9 @@ export const ERROR_CODES = {
   database_busy: { meaning: 'Another connection held the lock for longer than the lock wait.', extraKeys: ['sqlite_code'] },
   database_unavailable: { meaning: "The plugin's database file could not be opened; a later call tries again." },
   shutting_down: { meaning: "The plugin's storage is being closed (unload or host shutdown); the statement did not run." },
+  'Plugin is shutting down': {
+    meaning: 'The call came while the plugin was being torn down (from its destroy, or a thread of its own after that); the statement did not run. Upstream\'s exact answer, with no `message` (P135).',
+  },
   built_in_agent_not_exposable: { meaning: 'The call has no agent, or runs under the built-in Default agent, which cannot dispatch (D8).' },
   rate_limit_exceeded: {
     meaning: 'The (plugin, agent) bucket is full. Only http_request adds `retry_after_ms`.',
@@ -449,6 +452,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'database_busy',
       'database_unavailable',
       'shutting_down',
+      'Plugin is shutting down',
       'invalid_argument',
     ],
     limits: ['db_size', 'db_busy_timeout'],
@@ -483,6 +487,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'database_busy',
       'database_unavailable',
       'shutting_down',
+      'Plugin is shutting down',
       'invalid_argument',
     ],
     limits: ['db_size', 'db_busy_timeout'],
