@@ -818,7 +818,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     errors: ['invalid_request', 'model_unavailable', 'embedding_error', 'plugin_busy'],
     limits: ['inference_in_flight', 'inference_idle_timeout'],
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.embed' },
-    decisions: ['D15', 'P61'],
+    decisions: ['D15', 'P61', 'P136'],
   },
   list_models: {
     summary:
@@ -827,6 +827,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     details: [
       'A provider that cannot be reached contributes only its configured lists; the call itself never fails (P61).',
       'Entries carry no `dimensions` and no `context_window`.',
+      'The operator may hide models: `exposedModels` in `<home>/config/host.json` lists the ids plugins see (P136).',
     ],
     responses: [
       {

@@ -204,6 +204,29 @@ describe('inference slots (issue 5)', () => {
   });
 });
 
+describe('list_models', () => {
+  it('shows plugins only the models the operator exposes in host.json', async () => {
+    const server = await startFakeOpenAIServer({ models: ['tiny', 'huge'], reply: () => ({ kind: 'text', tokens: ['ok'] }) });
+    try {
+      const home = mkdtempSync(join(scratch, 'home-'));
+      mkdirSync(join(home, 'config'), { recursive: true });
+      writeFileSync(
+        join(home, 'config', 'inference.json'),
+        JSON.stringify({ providers: [{ name: 'local', baseURL: server.baseURL, models: ['tiny', 'huge'], embeddingModels: ['embedder'] }] }),
+      );
+      const ids = async () => {
+        const answer = JSON.parse((await slot(await loadTestPlugin(startHost({ home })), 'call.list_models', ''))!) as { models: Array<{ id: string }> };
+        return answer.models.map((model) => model.id);
+      };
+      expect(await ids()).toEqual(['tiny', 'huge', 'embedder']);
+      writeFileSync(join(home, 'config', 'host.json'), JSON.stringify({ exposedModels: ['tiny', 'embedder', 'not-served'] }));
+      expect(await ids()).toEqual(['tiny', 'embedder']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('insights under a log flood from a plugin thread (issue 9)', () => {
   it('throttles the rows and counts what it dropped, losing no count', async () => {
     const host = startHost();

@@ -71,6 +71,8 @@ interface HostConfigFile {
    * (this host's own version is not an Osaurus version). Unset, the check is skipped with a note.
    */
   osaurusVersion?: string;
+  /** Model ids `list_models` shows plugins; unset, every configured model. */
+  exposedModels?: string[];
 }
 
 export interface LoadedPlugin {
@@ -125,7 +127,12 @@ export class OsrHost {
       hostProduct: `osr-host/${HOST_VERSION}`,
       ...(options.pluginRouteOrigin ? { pluginRouteOrigin: options.pluginRouteOrigin } : {}),
     });
-    this.inference = createInferenceHost({ ...loadInferenceConfig(this.readInferenceConfig(), process.env), warn });
+    const { exposedModels } = this.readHostConfig();
+    this.inference = createInferenceHost({
+      ...loadInferenceConfig(this.readInferenceConfig(), process.env),
+      ...(exposedModels !== undefined ? { exposedModels } : {}),
+      warn,
+    });
     this.delivery = new ConfigDelivery({
       warn,
       deliver: async (pluginId, agentId, key, value) => {
@@ -382,7 +389,7 @@ export class OsrHost {
     };
   }
 
-  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z"}`. */
+  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z", "exposedModels": [ids]}`. */
   private readHostConfig(): HostConfigFile {
     return (readConfigFile(join(this.home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
   }

@@ -24,6 +24,8 @@ export interface InferenceHostOptions extends InferenceConfig {
   idleTimeoutMs?: number;
   /** Longest a host tool may run inside the tool loop. Default 120 000 ms (HOST_API.md §11). */
   toolTimeoutMs?: number;
+  /** The operator's choice of model ids `list_models` shows plugins; absent → every configured model. */
+  exposedModels?: readonly string[];
 }
 
 /**
@@ -54,6 +56,7 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   const toolTimeoutMs = options.toolTimeoutMs ?? 120_000;
   const providers = new ProviderSet(options, idleTimeoutMs);
+  const exposed = exposedModelSet(options.exposedModels);
   const inflight = new Map<string, number>();
   /** pluginId → stream_id → the runs registered under it (a plugin may reuse an id). */
   const streams = new Map<string, Map<string, Set<ChatRun>>>();
@@ -213,7 +216,8 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
     },
 
     async listModels() {
-      return JSON.stringify({ models: await providers.listModels() });
+      const models = await providers.listModels();
+      return JSON.stringify({ models: exposed ? models.filter((model) => exposed.has(model.id)) : models });
     },
   };
 }
@@ -247,6 +251,14 @@ function unfinishedEnvelope(result: ChatResult, resolved: ResolvedModel): Envelo
     };
   }
   return undefined;
+}
+
+function exposedModelSet(exposedModels: unknown): ReadonlySet<string> | undefined {
+  if (exposedModels === undefined) return undefined;
+  if (!Array.isArray(exposedModels) || exposedModels.some((id) => typeof id !== 'string' || id.trim() === '')) {
+    throw new InferenceStreamError('invalid_config', '"exposedModels" must be an array of model ids; list the models plugins may see, or remove it to show every model.');
+  }
+  return new Set(exposedModels.map((id: string) => id.trim()));
 }
 
 /** `complete` returns an OpenAI chat.completion; an exhausted loop returns `max_iterations_reached`. */
