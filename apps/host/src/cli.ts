@@ -423,7 +423,9 @@ async function agents(positionals: string[], values: Record<string, unknown>): P
     } else if (action === 'add' && argument) {
       output = host.agents.create(argument).id;
     } else if (action === 'remove' && argument) {
-      if (!host.agents.remove(argument)) return finish(1, '', `No agent ${argument}.`);
+      // The agent's routed plugins are told its tunnel is gone before its secrets go, so they must be loaded.
+      await host.loadInstalled();
+      if (!(await host.removeAgent(argument))) return finish(1, '', `No agent ${argument}.`);
       output = `Removed ${argument.toUpperCase()}`;
     } else if (action === 'default') {
       if (argument) host.setDefaultAgent(argument);

@@ -100,6 +100,30 @@ describe('config slots on the keychain (issue 4)', () => {
   });
 });
 
+describe('removing an agent', () => {
+  it('first delivers tunnel_url = "" to its plugins with routes, awaited, and only then deletes its secrets', async () => {
+    const host = startHost();
+    const agent = host.agents.create('Leaving').id;
+    const routed = await host.loadLibrary(uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6, WITH_ROUTES: true } }), scratch));
+    await host.setConfig(routed.plugin.id, agent, 'api_key', 'sk-leaving');
+    expect(await slot(routed.plugin, 'last_config', '', agent)).toBe('api_key=sk-leaving');
+    const config = await host.config();
+    const deleteAllForAgent = config.deleteAllForAgent.bind(config);
+    const seenWhenDeleting: unknown[] = [];
+    config.deleteAllForAgent = async (agentId, pluginIds) => {
+      seenWhenDeleting.push(await slot(routed.plugin, 'last_config', '', agent), await config.get({ pluginId: routed.plugin.id, agentId }, 'api_key'));
+      return deleteAllForAgent(agentId, pluginIds);
+    };
+
+    expect(await host.removeAgent(agent)).toBe(true);
+    expect(seenWhenDeleting).toEqual(['tunnel_url=', 'sk-leaving']);
+    expect(await config.get({ pluginId: routed.plugin.id, agentId: agent }, 'api_key')).toBeNull();
+    expect(host.agents.get(agent)).toBeUndefined();
+    expect(await host.removeAgent(agent)).toBe(false);
+    await expect(host.removeAgent(DEFAULT_AGENT)).rejects.toThrow('The built-in Default agent cannot be removed.');
+  });
+});
+
 describe('db slots (issue 4)', () => {
   it('keeps every row when several plugin threads write at once', async () => {
     const host = startHost();

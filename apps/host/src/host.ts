@@ -12,7 +12,7 @@ import {
 } from '@osr-host/config-keychain';
 import { dispatchMigrations, TaskManager } from '@osr-host/dispatch';
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
-import { CrashGuard, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
+import { CrashGuard, installedPluginIds, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
 import {
   ActivityStore,
@@ -209,6 +209,28 @@ export class OsrHost {
     const agent = this.agents.get(agentId);
     if (!agent || agent.id === DEFAULT_AGENT_ID) throw new Error(`${agentId} is not an ordinary agent of this host; see osr-host agents list.`);
     this.writeHostConfig({ ...this.readHostConfig(), defaultAgent: agent.id });
+  }
+
+  /**
+   * Removes an ordinary agent as upstream does: first each loaded plugin that
+   * declares routes handles `tunnel_url = ""` for it (awaited, past dedup),
+   * then the agent's secrets are deleted from every plugin, then the agent.
+   * False when there is no such agent.
+   */
+  async removeAgent(agentId: string): Promise<boolean> {
+    const agent = this.agents.get(agentId);
+    if (!agent) return false;
+    // The built-in Default agent cannot be removed: the registry refuses it before anything is told or deleted.
+    if (agent.id === DEFAULT_AGENT_ID) return this.agents.remove(agent.id);
+    for (const { plugin, manifest } of this.loaded.values()) {
+      if (!manifest.capabilities?.routes?.length) continue;
+      await this.delivery.notifyAndWait(plugin.id, agent.id, [['tunnel_url', '']], { force: true }).catch((error: unknown) =>
+        this.warnings.warn(`${plugin.id}|on_config_changed|agent_removed`, `Telling ${plugin.id} that agent ${agent.id} is gone failed: ${String(error)}`),
+      );
+    }
+    const config = await this.config();
+    await config.deleteAllForAgent(agent.id, new Set([...installedPluginIds(this.home), ...this.loaded.keys()]));
+    return this.agents.remove(agent.id);
   }
 
   /** Config on the OS keychain (or its encrypted-file fallback), opened on first use. */

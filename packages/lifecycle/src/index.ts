@@ -45,7 +45,7 @@ export {
   parsePackageName,
   removePlugin,
 } from './install.js';
-export { activeVersion, findLibraries, installedVersions, libraryExtension, pluginDirectory, toolsRoot, trustedKeysDirectory } from './layout.js';
+export { activeVersion, findLibraries, installedPluginIds, installedVersions, libraryExtension, pluginDirectory, toolsRoot, trustedKeysDirectory } from './layout.js';
 export {
   generateMinisignKeyPair,
   type MinisignKeyPair,
