@@ -33,7 +33,7 @@ import {
 } from '@osr-host/lifecycle';
 import { HELP_COMMANDS, HOST_COMMANDS, HOST_OPTIONS, type HostCommand } from './cli-grammar.js';
 import { DevLoop } from './dev-loop.js';
-import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost } from './host.js';
+import { describeLoadError, HOST_BUILD, HOST_VERSION, type LoadFailure, type LoadedPlugin, OsrHost, readHostConfig } from './host.js';
 import { resolveHome, serveStateFiles } from './paths.js';
 
 function timingSafeEqualText(a: string, b: string): boolean {
@@ -267,6 +267,8 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
   const progress = (event: { message: string }) => process.stderr.write(`osr-host: ${event.message}\n`);
   const registry = values.registry as string | undefined;
   const dev = values.dev === true;
+  const { osaurusVersion } = readHostConfig(home);
+  const checkedAgainst = osaurusVersion === undefined ? {} : { osaurusVersion };
   try {
     // Typed by the grammar, so every case below is one of its subcommands.
     switch (action as keyof typeof HOST_COMMANDS.tools.subcommands | undefined) {
@@ -286,6 +288,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
           home,
           dev,
           ...(registry ? { registry } : {}),
+          ...checkedAgainst,
           ...(values.version ? { version: values.version as string } : {}),
           consent: values.consent === true,
           readManifest: manifestOfLibrary,
@@ -295,7 +298,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
       }
       case 'upgrade': {
         if (!argument || !registry) throw new UsageError('tools upgrade needs a plugin id and --registry.');
-        const result = await upgradePlugin(argument, { home, registry, dev, readManifest: manifestOfLibrary, onProgress: progress });
+        const result = await upgradePlugin(argument, { home, registry, dev, ...checkedAgainst, readManifest: manifestOfLibrary, onProgress: progress });
         return finish(0, result ? `Upgraded ${result.pluginId} to ${result.version}\n` : `${argument} is up to date.\n`);
       }
       case 'consent':

@@ -63,7 +63,7 @@ export interface HostOptions {
   writeConsole?: (line: string) => void;
 }
 
-interface HostConfigFile {
+export interface HostConfigFile {
   isolate?: boolean | string[];
   defaultAgent?: string;
   /**
@@ -411,9 +411,8 @@ export class OsrHost {
     };
   }
 
-  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z", "exposedModels": [ids]}`. */
   private readHostConfig(): HostConfigFile {
-    return (readConfigFile(join(this.home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
+    return readHostConfig(this.home);
   }
 
   private writeHostConfig(config: HostConfigFile): void {
@@ -425,6 +424,11 @@ export class OsrHost {
   private readInferenceConfig(): unknown {
     return readConfigFile(join(this.home, 'config', 'inference.json'));
   }
+}
+
+/** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z", "exposedModels": [ids]}`. */
+export function readHostConfig(home: string): HostConfigFile {
+  return (readConfigFile(join(home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
 }
 
 /** A JSON config file under `<home>/config`, or undefined when there is none. */

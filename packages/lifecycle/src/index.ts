@@ -65,6 +65,7 @@ export {
   type RegistryArtifact,
   type RegistryInstallOptions,
   type RegistryVersion,
+  type ResolveOptions,
   pinnedAuthorKey,
   readRegistry,
   resolveArtifact,

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { release as kernelRelease } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_ARCHIVE_BYTES } from './archive.js';
@@ -19,13 +20,29 @@ export interface RegistryArtifact {
   sha256: string;
   minisign?: { signature: string; key_id?: string };
   size?: number;
+  /** The lowest macOS release the build runs on; only a macOS host checks it. */
+  min_macos?: string;
+  /** The lowest Linux kernel release the build runs on; only a Linux host checks it. */
+  min_linux?: string;
 }
 
 export interface RegistryVersion {
   version: string;
   release_date?: string;
   notes?: string;
+  /** `osaurus_min_version`: the lowest Osaurus release the version works with. */
+  requires?: { osaurus_min_version?: string };
   artifacts: RegistryArtifact[];
+}
+
+/** What a registry version is checked against besides os/arch. */
+export interface ResolveOptions {
+  /** The version to prefer when it qualifies. */
+  version?: string;
+  /** The Osaurus release this host stands in for; unset, `requires.osaurus_min_version` is not checked. */
+  osaurusVersion?: string;
+  /** This host's OS release (macOS product version or Linux kernel release); default: the running system's. */
+  platformVersion?: string;
 }
 
 /** A plugin spec: `plugins/**\/*.json` in a registry. */
@@ -82,16 +99,46 @@ export function readRegistry(location: string): PluginSpec[] {
   return specs;
 }
 
-/** The version to install: `preferred` if it has an artifact for this host, else the highest that has one. */
-export function resolveArtifact(spec: PluginSpec, preferred?: string): { version: string; artifact: RegistryArtifact } {
+/** `x.y.z` from the front of an OS release string (`6.8.0-45-generic` → `6.8.0`, `14.2` → `14.2.0`); undefined when none. */
+function releaseTriple(text: string): string | undefined {
+  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text.trim());
+  return match ? `${match[1]}.${match[2] ?? 0}.${match[3] ?? 0}` : undefined;
+}
+
+/** True when `have` is at least `needed`, both read as release triples; an unreadable `needed` never qualifies. */
+function atLeast(have: string, needed: string): boolean {
+  const [a, b] = [releaseTriple(have), releaseTriple(needed)];
+  return a !== undefined && b !== undefined && compareVersions(a, b) >= 0;
+}
+
+/**
+ * The version to install: `options.version` if it qualifies, else the
+ * highest that does. A version qualifies when its `requires.osaurus_min_version`
+ * is not above `options.osaurusVersion` and it has an artifact for this
+ * os/arch whose platform minimum (`min_macos` / `min_linux`) this system meets.
+ */
+export function resolveArtifact(spec: PluginSpec, options: ResolveOptions = {}): { version: string; artifact: RegistryArtifact } {
   const { os, arch } = hostPlatform();
+  const platformVersion = options.platformVersion ?? kernelRelease();
+  const platformMinimum = (artifact: RegistryArtifact) => (os === 'macos' ? artifact.min_macos : os === 'linux' ? artifact.min_linux : undefined);
+  const runsHere = (artifact: RegistryArtifact) => {
+    const minimum = platformMinimum(artifact);
+    return artifact.os === os && artifact.arch === arch && (minimum === undefined || atLeast(platformVersion, minimum));
+  };
+  const worksWithHost = (entry: RegistryVersion) => {
+    const needed = entry.requires?.osaurus_min_version;
+    return needed === undefined || options.osaurusVersion === undefined || atLeast(options.osaurusVersion, needed);
+  };
   const candidates = spec.versions
-    .filter((entry) => isStrictSemver(entry.version))
-    .map((entry) => ({ version: entry.version, artifact: entry.artifacts.find((a) => a.os === os && a.arch === arch) }))
+    .filter((entry) => isStrictSemver(entry.version) && worksWithHost(entry))
+    .map((entry) => ({ version: entry.version, artifact: entry.artifacts.find(runsHere) }))
     .filter((entry): entry is { version: string; artifact: RegistryArtifact } => entry.artifact !== undefined)
     .sort((a, b) => compareVersions(b.version, a.version));
-  const chosen = candidates.find((entry) => entry.version === preferred) ?? candidates[0];
-  if (!chosen) throw new LifecycleError('not_found', `Resolution failed: ${spec.plugin_id} has no build for ${os}/${arch}`);
+  const chosen = candidates.find((entry) => entry.version === options.version) ?? candidates[0];
+  if (!chosen) {
+    const osaurus = options.osaurusVersion === undefined ? '' : ` and Osaurus ${options.osaurusVersion}`;
+    throw new LifecycleError('not_found', `Resolution failed: ${spec.plugin_id} has no build for ${os}/${arch} ${platformVersion}${osaurus}`);
+  }
   return chosen;
 }
 
@@ -144,6 +191,8 @@ function checkAuthorKeyPin(home: string, pluginId: string, offered: MinisignPubl
 export interface RegistryInstallOptions extends InstallOptions {
   /** The registry location: a directory, a `file://` URL or a JSON index file. */
   registry: string;
+  /** Checked against `requires.osaurus_min_version`; unset, that check is skipped. */
+  osaurusVersion?: string;
 }
 
 /**
@@ -157,7 +206,7 @@ export async function installFromRegistry(pluginId: string, options: RegistryIns
   progress('resolve', `Resolving ${pluginId} in ${options.registry}`);
   const spec = readRegistry(options.registry).find((candidate) => candidate.plugin_id === pluginId);
   if (!spec) throw new LifecycleError('not_found', `Spec not found: ${pluginId}`);
-  const { version, artifact } = resolveArtifact(spec, options.version);
+  const { version, artifact } = resolveArtifact(spec, resolveOptions(options));
 
   progress('fetch', `Fetching ${artifact.url}`);
   const bytes = await fetchArtifact(artifact.url, spec.source);
@@ -202,8 +251,15 @@ export async function installFromRegistry(pluginId: string, options: RegistryIns
   }
 }
 
+function resolveOptions(options: Pick<RegistryInstallOptions, 'version' | 'osaurusVersion'>): ResolveOptions {
+  return {
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.osaurusVersion !== undefined ? { osaurusVersion: options.osaurusVersion } : {}),
+  };
+}
+
 /** `tools install <src>`: a path (`/`, `./`, `../`, or an existing file) is a sideload; anything else a registry id. */
-export function install(source: string, options: InstallOptions & { registry?: string }): Promise<InstallResult> {
+export function install(source: string, options: InstallOptions & { registry?: string; osaurusVersion?: string }): Promise<InstallResult> {
   if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || existsSync(source)) return installFromPath(source, options);
   if (!options.registry) throw new LifecycleError('registry_unavailable', `Spec not found: ${source} (registry unavailable)`);
   return installFromRegistry(source, { ...options, registry: options.registry });
@@ -215,7 +271,7 @@ export async function upgradePlugin(pluginId: string, options: RegistryInstallOp
   if (installed === null) throw new LifecycleError('not_found', `${pluginId} is not installed; install it first.`);
   const spec = readRegistry(options.registry).find((candidate) => candidate.plugin_id === pluginId);
   if (!spec) throw new LifecycleError('not_found', `Spec not found: ${pluginId}`);
-  const { version } = resolveArtifact(spec);
+  const { version } = resolveArtifact(spec, options.osaurusVersion === undefined ? {} : { osaurusVersion: options.osaurusVersion });
   if (compareVersions(version, installed) <= 0) return null;
   return installFromRegistry(pluginId, { ...options, version });
 }
