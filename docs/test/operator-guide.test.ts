@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateMinisignKeyPair, hostPlatform, type MinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from '../../packages/lifecycle/src/test-support/zip-writer.ts';
+import { buildZip } from '../../packages/lifecycle/src/zip-writer.ts';
 import { repositoryRoot } from '../scripts/page.ts';
 import { mcpOverStdio, osrHost, startCli } from './support/operator-cli.ts';
 

@@ -22,9 +22,12 @@ import {
   diagnoseInstalled,
   formatHealthReport,
   install,
+  outdatedPlugins,
+  packageProject,
   readTrustedKeys,
   removePlugin,
   rollbackPlugin,
+  searchRegistry,
   toolsRoot,
   trustPublisherKey,
   upgradePlugin,
@@ -53,8 +56,8 @@ Usage:
   osr-host insights query|tail|warnings|stats [filters] [--home DIR]   (osr-host insights --help)
   osr-host tasks list | watch [task_id] | cancel <task_id> | answer <task_id> <text…>   (asks the running serve)
   osr-host mcp [--home DIR] [--agent UUID] [--isolate]   (every loaded plugin's tools over MCP on stdio)
-  osr-host tools list | install <dir|zip|id> [--registry R] [--version V] [--consent] | consent <id> | upgrade <id> --registry R | remove <id>
-                 | verify [id] | doctor [id] | rollback <id>
+  osr-host tools list | install <dir|zip|url|id> [--registry R] [--version V] [--consent] | consent <id> | upgrade <id> --registry R | remove <id>
+                 | verify [id] | doctor [id] | rollback <id> | package [dir] [--dir OUT] | outdated --registry R | search [query] --registry R
                  | reset | retry <id> | trust <key.pub> | create <name> [--language c|rust] [--dir DIR] | reload | dev <dir>
                  [--home DIR] [--dev]
   osr-host agents list | add <name> | remove <UUID> | default [UUID]   [--home DIR]
@@ -283,7 +286,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         return finish(0, lines.length ? `${lines.join('\n')}\n` : 'No plugins installed.\n');
       }
       case 'install': {
-        if (!argument) throw new UsageError('tools install needs a plugin directory, a .zip or a registry id.');
+        if (!argument) throw new UsageError('tools install needs a plugin directory, a project directory, a .zip, an https:// URL or a registry id.');
         const result = await install(argument, {
           home,
           dev,
@@ -318,6 +321,20 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         const { from, to } = rollbackPlugin(home, argument);
         return finish(0, `Rolled ${argument} back from ${from} to ${to}; run osr-host tools reload if a serve is running.\n`);
       }
+      case 'package': {
+        const { path, project } = packageProject(resolve(argument ?? '.'), resolve((values.dir as string | undefined) ?? '.'));
+        return finish(0, `Packaged ${project.pluginId} ${project.version} as ${path}\n`);
+      }
+      case 'outdated': {
+        if (!registry) throw new UsageError('tools outdated needs --registry.');
+        const rows = outdatedPlugins(home, registry, checkedAgainst);
+        return finish(0, rows.length ? rows.map((row) => `${row.pluginId}  ${row.installed} -> ${row.available}\n`).join('') : 'Every installed plugin is up to date.\n');
+      }
+      case 'search': {
+        if (!registry) throw new UsageError('tools search needs --registry.');
+        const rows = searchRegistry(registry, argument);
+        return finish(0, rows.length ? rows.map((row) => `${row.pluginId}  ${row.latest ?? '-'}  ${row.description ?? row.name ?? ''}`.trimEnd() + '\n').join('') : 'No plugin matches.\n');
+      }
       case 'remove':
       case 'uninstall':
         if (!argument) throw new UsageError(`tools ${action} needs a plugin id.`);
@@ -345,7 +362,7 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
         if (!argument) throw new UsageError('tools dev needs the plugin source directory.');
         return devLoop(argument, home);
       default:
-        throw new UsageError('tools needs: list | install | consent | verify | doctor | rollback | upgrade | remove | reset | retry | trust | create | reload | dev.');
+        throw new UsageError('tools needs: list | install | consent | verify | doctor | rollback | package | outdated | search | upgrade | remove | reset | retry | trust | create | reload | dev.');
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;

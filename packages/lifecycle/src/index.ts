@@ -61,6 +61,7 @@ export { decodeReceipt, hostPlatform, type PluginReceipt, sha256File } from './r
 export {
   install,
   installFromRegistry,
+  installFromUrl,
   type PluginSpec,
   type RegistryArtifact,
   type RegistryInstallOptions,
@@ -71,6 +72,8 @@ export {
   resolveArtifact,
   upgradePlugin,
 } from './registry.js';
+export { installFromProject, isPluginProject, PROJECT_FILE, type PluginProject, packageProject, readProject } from './project.js';
+export { type OutdatedPlugin, outdatedPlugins, type RegistryMatch, searchRegistry } from './registry-queries.js';
 export { rollbackPlugin } from './rollback.js';
 export { createScaffold, type Scaffold, type ScaffoldLanguage, type ScaffoldOptions } from './scaffold.js';
 export { type ScanFailure, type ScanFailureReason, type ScannedPlugin, type ScanOptions, type ScanResult, scanPlugins } from './scan.js';

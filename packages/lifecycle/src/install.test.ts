@@ -24,7 +24,7 @@ import {
 } from './index.js';
 import { hostPlatform, sha256Hex } from './receipt.js';
 import { manifestWith, packageDirectory, pluginLibrary, publisherKey, temporaryDirectory } from './test-support/plugins.js';
-import { buildZip, type ZipEntry } from './test-support/zip-writer.js';
+import { buildZip, type ZipEntry } from './zip-writer.js';
 
 const key = publisherKey();
 const trustedKeys = [key.publicKey];

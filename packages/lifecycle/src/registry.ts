@@ -1,13 +1,14 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { release as kernelRelease } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { release as kernelRelease, tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_ARCHIVE_BYTES } from './archive.js';
 import { writeFileDurably } from './durable-file.js';
 import { LifecycleError } from './errors.js';
-import { type InstallOptions, type InstallResult, installFromPath, installPayload } from './install.js';
+import { type InstallOptions, type InstallResult, installFromPath, installPayload, parsePackageName } from './install.js';
 import { activeVersion, compareVersions, installedVersions, isStrictSemver, pluginDirectory, toolsRoot } from './layout.js';
 import { type MinisignPublicKey, parseMinisignPublicKey, verifyMinisign } from './minisign.js';
+import { installFromProject, isPluginProject } from './project.js';
 import { decodeReceipt, hostPlatform, sha256Hex } from './receipt.js';
 import { StagingArea } from './staging.js';
 import { RECEIPT_FILE, readTrustedKeys, trustPublisherKey } from './verify.js';
@@ -149,7 +150,9 @@ async function fetchArtifact(url: string, base: string): Promise<Buffer> {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const declared = Number(response.headers.get('content-length') ?? 0);
       if (declared > MAX_ARCHIVE_BYTES) throw new Error(`the archive is ${declared} bytes, over the ${MAX_ARCHIVE_BYTES}-byte limit`);
-      return Buffer.from(await response.arrayBuffer());
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (bytes.length > MAX_ARCHIVE_BYTES) throw new Error(`the archive is ${bytes.length} bytes, over the ${MAX_ARCHIVE_BYTES}-byte limit`);
+      return bytes;
     }
     const path = url.startsWith('file:') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(dirname(base), url);
     return readFileSync(path);
@@ -258,8 +261,39 @@ function resolveOptions(options: Pick<RegistryInstallOptions, 'version' | 'osaur
   };
 }
 
-/** `tools install <src>`: a path (`/`, `./`, `../`, or an existing file) is a sideload; anything else a registry id. */
+/**
+ * `tools install https://…/<plugin_id>-<version>.zip`: downloads the archive
+ * (at most 256 MiB) and installs it as a sideload named after the URL's last
+ * path segment. TLS is verified against the system's CAs (and
+ * `NODE_EXTRA_CA_CERTS`).
+ */
+export async function installFromUrl(url: string, options: InstallOptions): Promise<InstallResult> {
+  options.onProgress?.({ step: 'fetch', message: `Fetching ${url}` });
+  const name = basename(decodeURIComponent(new URL(url).pathname));
+  const named = options.pluginId && options.version ? null : parsePackageName(name);
+  const bytes = await fetchArtifact(url, url);
+  const scratch = mkdtempSync(join(tmpdir(), 'osr-download-'));
+  try {
+    const archive = join(scratch, named ? `${named.pluginId}-${named.version}.zip` : 'download.zip');
+    writeFileSync(archive, bytes);
+    return await installFromPath(archive, options);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `tools install <src>`: an `https://` URL is a downloaded archive; a
+ * directory holding `osaurus-plugin.json` with a version is a project (`.`);
+ * another path (`/`, `./`, `../`, or an existing file) is a sideload;
+ * anything else a registry id.
+ */
 export function install(source: string, options: InstallOptions & { registry?: string; osaurusVersion?: string }): Promise<InstallResult> {
+  if (/^https:\/\//i.test(source)) return installFromUrl(source, options);
+  if (/^http:\/\//i.test(source)) {
+    throw new LifecycleError('download_failed', `Download failed: ${source} is not https; plugins are downloaded over https only.`);
+  }
+  if (existsSync(source) && statSync(source).isDirectory() && isPluginProject(source)) return installFromProject(source, options);
   if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || existsSync(source)) return installFromPath(source, options);
   if (!options.registry) throw new LifecycleError('registry_unavailable', `Spec not found: ${source} (registry unavailable)`);
   return installFromRegistry(source, { ...options, registry: options.registry });
