@@ -119,7 +119,7 @@ export const LIMITS = {
     source: { package: 'dispatch', constant: 'DEFAULT_DISPATCH_LIMITS.dispatchesPerWindow, .windowMs' },
   },
   active_tasks: {
-    name: 'Active background tasks',
+    name: 'Running background tasks (more wait in a FIFO queue)',
     value: `${DEFAULT_DISPATCH_LIMITS.maxActiveTasks} in the host, ${DEFAULT_DISPATCH_LIMITS.maxActiveTasksPerAgent} per agent`,
     source: { package: 'dispatch', constant: 'DEFAULT_DISPATCH_LIMITS.maxActiveTasks, .maxActiveTasksPerAgent' },
   },
@@ -248,12 +248,14 @@ export const ERROR_CODES = {
   database_busy: { meaning: 'Another connection held the lock for longer than the lock wait.', extraKeys: ['sqlite_code'] },
   database_unavailable: { meaning: "The plugin's database file could not be opened; a later call tries again." },
   shutting_down: { meaning: "The plugin's storage is being closed (unload or host shutdown); the statement did not run." },
+  'Plugin is shutting down': {
+    meaning: 'The call came while the plugin was being torn down (from its destroy, or a thread of its own after that); the statement did not run. Upstream\'s exact answer, with no `message` (P135).',
+  },
   built_in_agent_not_exposable: { meaning: 'The call has no agent, or runs under the built-in Default agent, which cannot dispatch (D8).' },
   rate_limit_exceeded: {
     meaning: 'The (plugin, agent) bucket is full. Only http_request adds `retry_after_ms`.',
     extraKeys: ['retry_after_ms'],
   },
-  task_limit_reached: { meaning: 'Too many active background tasks, in the host or for this agent.' },
   invalid_task_id: { meaning: 'The task id is not a UUID.' },
   not_found: { meaning: 'No such task of this plugin (task_status), or no such file in the artifacts directory (file_read).' },
   not_supported: { meaning: 'The slot is reserved, or the host using the runtime did not wire it.' },
@@ -264,6 +266,14 @@ export const ERROR_CODES = {
   max_iterations_reached: {
     meaning: 'The tool loop used every iteration without a final answer.',
     extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'usage'],
+  },
+  output_token_limit: {
+    meaning: 'The model output hit its token limit (`max_tokens`) before the answer was complete; the stream ends with `finish_reason: "length"` (P133).',
+    extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'shared_artifacts', 'usage'],
+  },
+  empty_tool_task_completion: {
+    meaning: 'Tools ran, then the model ended the task with no text; the stream ends with `finish_reason: "empty_response"` (P133).',
+    extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'shared_artifacts', 'usage'],
   },
   cancelled: {
     meaning: 'The stream was cancelled with complete_cancel.',
@@ -442,6 +452,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'database_busy',
       'database_unavailable',
       'shutting_down',
+      'Plugin is shutting down',
       'invalid_argument',
     ],
     limits: ['db_size', 'db_busy_timeout'],
@@ -476,6 +487,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'database_busy',
       'database_unavailable',
       'shutting_down',
+      'Plugin is shutting down',
       'invalid_argument',
     ],
     limits: ['db_size', 'db_busy_timeout'],
@@ -501,7 +513,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       "Starts a background agent task for the calling frame's agent and answers at once. The task runs the prompt as a chat session, in rounds of the host's tool loop, and reports through on_task_event.",
     parameters: { request_json: 'The task request (below).' },
     details: [
-      'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit; the active-task limits.',
+      'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit. Past the running-task limits the task is not refused: it waits in a FIFO queue (still answered `status: "running"`) and STARTED goes out when it gets a slot (P130).',
       "`id` (optional UUID) becomes the task id when it is free, else a fresh upper-case UUID is minted (D17, P65). The task id is also the session id.",
       '`title` defaults to the prompt\'s first line (80 characters at most). `session_id` is the plugin\'s own key: a later dispatch with the same key continues the same chat session, unless a task of this plugin is still active on it.',
       '`tools` pins tool names on top of the agent\'s selection. Names outside the allowed set (the plugin\'s own manifest tools and `clarify`) are dropped with a one-shot warning `<plugin>|dispatch|tool_scope|<name>`; a non-array is ignored.',
@@ -531,23 +543,24 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
       { title: 'Rate limited (no retry_after_ms)', json: { error: 'rate_limit_exceeded', message: 'Dispatch rate limit (10/min) exceeded' } },
-      { title: 'Too many active tasks', json: { error: 'task_limit_reached', message: 'Maximum concurrent background tasks reached' } },
     ],
-    errors: ['invalid_request', 'built_in_agent_not_exposable', 'rate_limit_exceeded', 'task_limit_reached'],
+    errors: ['invalid_request', 'built_in_agent_not_exposable', 'rate_limit_exceeded'],
     limits: ['dispatch_prompt', 'dispatch_rate', 'active_tasks', 'task_rounds', 'max_iterations'],
     implementedBy: { package: 'dispatch', symbol: 'TaskManager.dispatch' },
-    decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69'],
+    decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69', 'P130'],
   },
   task_status: {
     summary: 'Answers the state of one of the plugin\'s own tasks. Task ids are matched in any letter case.',
     parameters: { task_id: 'The id dispatch answered.' },
     details: [
       'A running task, or one awaiting a clarification, reports `status: "running"` with `current_step` and `activity` when there are some.',
+      'A task waiting for a running slot (see limits; a task awaiting a clarification gives its slot up) reports `status: "queued"` with `current_step: "Queued"`.',
       'Completed and failed tasks add `success`, `summary` and `session_id`; cancelled ones report only `status: "cancelled"`. `draft` (the last send_draft, when it is a JSON object) and `output` (the last assistant text) appear in every state.',
       'Tasks are records of this host process; once finalized (see limits) the answer is `not_found`.',
     ],
     responses: [
       { title: 'Running', json: runningTask },
+      { title: 'Queued', json: { current_step: 'Queued', id: TASK_ID, status: 'queued', title: TASK_TITLE } },
       {
         title: 'Completed',
         json: {
@@ -636,6 +649,18 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
       {
+        title: 'Tools ran, then no final text',
+        json: {
+          error: 'empty_tool_task_completion',
+          message: 'The model ended the task after 1 tool call(s) without a final answer; ask again or try another model.',
+          model: 'qwen2.5-7b-instruct',
+          partial_content: '',
+          tool_calls_executed: [{ name: 'search_inbox', tool_call_id: 'call_1' }],
+          shared_artifacts: [],
+          usage: chatUsage,
+        },
+      },
+      {
         title: 'Iterations used up',
         json: {
           error: 'max_iterations_reached',
@@ -655,10 +680,10 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
     ],
-    errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached'],
+    errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached', 'output_token_limit', 'empty_tool_task_completion'],
     limits: ['inference_in_flight', 'max_iterations', 'inference_idle_timeout', 'inference_tool_timeout'],
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.complete' },
-    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62'],
+    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P133'],
   },
   complete_stream: {
     summary:
@@ -669,7 +694,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       user_data: 'Passed back to `on_chunk` unchanged; the host never reads it.',
     },
     details: [
-      'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `tool_calls`, `max_iterations` or `cancelled`.',
+      'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `empty_response`, `tool_calls`, `max_iterations` or `cancelled`. `length` and `empty_response` answer the `output_token_limit` and `empty_tool_task_completion` errors instead of the aggregate (P133).',
       'The usage chunk always comes before the terminator, also on cancel and on `max_iterations` (P60).',
       'Time spent inside `on_chunk` does not count against the idle timeout (P58). `on_chunk` may call complete_cancel.',
       'A NULL `on_chunk` discards the chunks, with a one-shot warning `<plugin>|complete_stream|null_chunk`; the aggregate still comes back.',
@@ -737,11 +762,20 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
         },
       },
     ],
-    errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached', 'cancelled'],
+    errors: [
+      'invalid_request',
+      'model_unavailable',
+      'inference_error',
+      'plugin_busy',
+      'max_iterations_reached',
+      'output_token_limit',
+      'empty_tool_task_completion',
+      'cancelled',
+    ],
     limits: ['inference_in_flight', 'max_iterations', 'inference_idle_timeout', 'inference_tool_timeout'],
     nullNotes: '`on_chunk` may be NULL (chunks are discarded); `user_data` may be anything.',
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.completeStream' },
-    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62'],
+    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P133'],
   },
   complete_cancel: {
     summary:
@@ -784,7 +818,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     errors: ['invalid_request', 'model_unavailable', 'embedding_error', 'plugin_busy'],
     limits: ['inference_in_flight', 'inference_idle_timeout'],
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.embed' },
-    decisions: ['D15', 'P61'],
+    decisions: ['D15', 'P61', 'P136'],
   },
   list_models: {
     summary:
@@ -793,6 +827,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     details: [
       'A provider that cannot be reached contributes only its configured lists; the call itself never fails (P61).',
       'Entries carry no `dimensions` and no `context_window`.',
+      'The operator may hide models: `exposedModels` in `<home>/config/host.json` lists the ids plugins see (P136).',
     ],
     responses: [
       {
@@ -897,7 +932,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D13', 'P48'],
   },
   list_active_tasks: {
-    summary: 'Lists the plugin\'s tasks that are running or awaiting a clarification, each as task_status describes it.',
+    summary: 'Lists the plugin\'s tasks that are queued, running or awaiting a clarification, each as task_status describes it.',
     parameters: {},
     responses: [{ title: 'Success', json: { tasks: [runningTask] } }],
     errors: [],

@@ -11,7 +11,7 @@ import {
 } from '@osr-host/abi-struct';
 import { HTTP_LIMITS } from '@osr-host/net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateHostApiReference, signatureParameters } from './host-api.ts';
+import { errorAnchor, generateHostApiReference, signatureParameters } from './host-api.ts';
 import { CODES_NEVER_RETURNED, ERROR_CODES, FIELD_DOCS, formatBytes, LIMITS, SLOT_DOCS } from './host-api-slots.ts';
 
 let page = '';
@@ -137,7 +137,7 @@ describe('host API reference', () => {
       const shown = doc.responses.flatMap((example) => ('json' in example ? errorValues(example.json) : []));
       for (const code of shown) expect([...doc.errors, ...everyStringSlot], `${name} shows ${code}`).toContain(code);
     }
-    for (const code of Object.keys(ERROR_CODES)) expect(catalogue).toContain(`<span id="error-${code}"></span>`);
+    for (const code of Object.keys(ERROR_CODES)) expect(catalogue).toContain(`<span id="${errorAnchor(code)}"></span>`);
     const usedCodes = new Set([...Object.values(SLOT_DOCS).flatMap((doc) => doc.errors), ...everyStringSlot]);
     expect(Object.keys(ERROR_CODES).filter((code) => !usedCodes.has(code as keyof typeof ERROR_CODES))).toEqual([]);
   });

@@ -273,7 +273,9 @@ ${table(['Index', 'Offset', 'Slot', 'Added', 'Answer'], slotRows)}
 `;
 }
 
-const errorLink = (errorCode: string) => `[${code(errorCode)}](#error-${errorCode})`;
+/** The catalogue anchor of an error value; upstream's teardown answer is a sentence, so spaces become hyphens. */
+export const errorAnchor = (errorCode: string) => `error-${errorCode.replaceAll(' ', '-')}`;
+const errorLink = (errorCode: string) => `[${code(errorCode)}](#${errorAnchor(errorCode)})`;
 
 /** Codes any string slot may answer, whatever the slot's own list says. */
 const everyStringSlotCodes = Object.entries(ERROR_CODES)
@@ -457,7 +459,7 @@ function errorCatalogue(): string {
       ? 'every slot that returns a string'
       : slotsWhere((slotDoc) => slotDoc.errors.includes(errorCode as ErrorCode)).map(slotLink).join(', ');
     const extra = 'extraKeys' in doc ? doc.extraKeys.map(code).join(', ') : '';
-    return [`${code(errorCode)} <span id="error-${errorCode}"></span>`, doc.meaning, extra, slots];
+    return [`${code(errorCode)} <span id="${errorAnchor(errorCode)}"></span>`, doc.meaning, extra, slots];
   });
   const never = Object.entries(CODES_NEVER_RETURNED).map(([errorCode, why]) => `${code(errorCode)}: ${why}`);
   return `## Error codes {#error-codes}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateMinisignKeyPair, hostPlatform, type MinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from '../../packages/lifecycle/src/test-support/zip-writer.ts';
+import { buildZip } from '../../packages/lifecycle/src/zip-writer.ts';
 import { repositoryRoot } from '../scripts/page.ts';
 import { mcpOverStdio, osrHost, startCli } from './support/operator-cli.ts';
 
@@ -77,7 +77,7 @@ describe('verify and consent', () => {
     expect(existsSync(join(home, 'config', 'trusted-keys', `${publisher.publicKey.id}.pub`))).toBe(true);
 
     const zip = join(scratch, `${PLUGIN}-1.0.0.zip`);
-    const installed = await osrHost(['tools', 'install', zip, '--home', home]);
+    const installed = await osrHost(['tools', 'install', zip, '--home', home, '--consent']);
     expect(installed).toMatchObject({ code: 0, stdout: `Installed ${PLUGIN} 1.0.0 in ${versionDir}\n` });
     expect(installed.stderr.trim().split('\n')).toEqual([
       `osr-host: Resolving ${zip}`,

@@ -100,6 +100,30 @@ describe('config slots on the keychain (issue 4)', () => {
   });
 });
 
+describe('removing an agent', () => {
+  it('first delivers tunnel_url = "" to its plugins with routes, awaited, and only then deletes its secrets', async () => {
+    const host = startHost();
+    const agent = host.agents.create('Leaving').id;
+    const routed = await host.loadLibrary(uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6, WITH_ROUTES: true } }), scratch));
+    await host.setConfig(routed.plugin.id, agent, 'api_key', 'sk-leaving');
+    expect(await slot(routed.plugin, 'last_config', '', agent)).toBe('api_key=sk-leaving');
+    const config = await host.config();
+    const deleteAllForAgent = config.deleteAllForAgent.bind(config);
+    const seenWhenDeleting: unknown[] = [];
+    config.deleteAllForAgent = async (agentId, pluginIds) => {
+      seenWhenDeleting.push(await slot(routed.plugin, 'last_config', '', agent), await config.get({ pluginId: routed.plugin.id, agentId }, 'api_key'));
+      return deleteAllForAgent(agentId, pluginIds);
+    };
+
+    expect(await host.removeAgent(agent)).toBe(true);
+    expect(seenWhenDeleting).toEqual(['tunnel_url=', 'sk-leaving']);
+    expect(await config.get({ pluginId: routed.plugin.id, agentId: agent }, 'api_key')).toBeNull();
+    expect(host.agents.get(agent)).toBeUndefined();
+    expect(await host.removeAgent(agent)).toBe(false);
+    await expect(host.removeAgent(DEFAULT_AGENT)).rejects.toThrow('The built-in Default agent cannot be removed.');
+  });
+});
+
 describe('db slots (issue 4)', () => {
   it('keeps every row when several plugin threads write at once', async () => {
     const host = startHost();
@@ -198,6 +222,29 @@ describe('inference slots (issue 5)', () => {
       const fromThread = JSON.parse((await slot(plugin, 'thread.complete', JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }] })))!);
       expect(fromThread.choices[0].message.content).toBe('one two cancel-me never sent ');
       expect(server.responses.at(-1)?.request.messages.at(-1)).toMatchObject({ role: 'user', content: 'hi' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('list_models', () => {
+  it('shows plugins only the models the operator exposes in host.json', async () => {
+    const server = await startFakeOpenAIServer({ models: ['tiny', 'huge'], reply: () => ({ kind: 'text', tokens: ['ok'] }) });
+    try {
+      const home = mkdtempSync(join(scratch, 'home-'));
+      mkdirSync(join(home, 'config'), { recursive: true });
+      writeFileSync(
+        join(home, 'config', 'inference.json'),
+        JSON.stringify({ providers: [{ name: 'local', baseURL: server.baseURL, models: ['tiny', 'huge'], embeddingModels: ['embedder'] }] }),
+      );
+      const ids = async () => {
+        const answer = JSON.parse((await slot(await loadTestPlugin(startHost({ home })), 'call.list_models', ''))!) as { models: Array<{ id: string }> };
+        return answer.models.map((model) => model.id);
+      };
+      expect(await ids()).toEqual(['tiny', 'huge', 'embedder']);
+      writeFileSync(join(home, 'config', 'host.json'), JSON.stringify({ exposedModels: ['tiny', 'embedder', 'not-served'] }));
+      expect(await ids()).toEqual(['tiny', 'embedder']);
     } finally {
       await server.close();
     }

@@ -13,7 +13,7 @@ import {
 } from '@osr-host/config-keychain';
 import { dispatchMigrations, TaskManager, type TaskSnapshot } from '@osr-host/dispatch';
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
-import { CrashGuard, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
+import { CrashGuard, installedPluginIds, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
 import {
   ActivityStore,
@@ -69,7 +69,7 @@ export interface HostOptions {
   writeConsole?: (line: string) => void;
 }
 
-interface HostConfigFile {
+export interface HostConfigFile {
   isolate?: boolean | string[];
   defaultAgent?: string;
   /**
@@ -77,6 +77,8 @@ interface HostConfigFile {
    * (this host's own version is not an Osaurus version). Unset, the check is skipped with a note.
    */
   osaurusVersion?: string;
+  /** Model ids `list_models` shows plugins; unset, every configured model. */
+  exposedModels?: string[];
 }
 
 export interface LoadedPlugin {
@@ -131,7 +133,12 @@ export class OsrHost {
       hostProduct: `osr-host/${HOST_VERSION}`,
       ...(options.pluginRouteOrigin ? { pluginRouteOrigin: options.pluginRouteOrigin } : {}),
     });
-    this.inference = createInferenceHost({ ...loadInferenceConfig(this.readInferenceConfig(), process.env), warn });
+    const { exposedModels } = this.readHostConfig();
+    this.inference = createInferenceHost({
+      ...loadInferenceConfig(this.readInferenceConfig(), process.env),
+      ...(exposedModels !== undefined ? { exposedModels } : {}),
+      warn,
+    });
     this.delivery = new ConfigDelivery({
       warn,
       deliver: async (pluginId, agentId, key, value) => {
@@ -221,6 +228,28 @@ export class OsrHost {
     const agent = this.agents.get(agentId);
     if (!agent || agent.id === DEFAULT_AGENT_ID) throw new Error(`${agentId} is not an ordinary agent of this host; see osr-host agents list.`);
     this.writeHostConfig({ ...this.readHostConfig(), defaultAgent: agent.id });
+  }
+
+  /**
+   * Removes an ordinary agent as upstream does: first each loaded plugin that
+   * declares routes handles `tunnel_url = ""` for it (awaited, past dedup),
+   * then the agent's secrets are deleted from every plugin, then the agent.
+   * False when there is no such agent.
+   */
+  async removeAgent(agentId: string): Promise<boolean> {
+    const agent = this.agents.get(agentId);
+    if (!agent) return false;
+    // The built-in Default agent cannot be removed: the registry refuses it before anything is told or deleted.
+    if (agent.id === DEFAULT_AGENT_ID) return this.agents.remove(agent.id);
+    for (const { plugin, manifest } of this.loaded.values()) {
+      if (!manifest.capabilities?.routes?.length) continue;
+      await this.delivery.notifyAndWait(plugin.id, agent.id, [['tunnel_url', '']], { force: true }).catch((error: unknown) =>
+        this.warnings.warn(`${plugin.id}|on_config_changed|agent_removed`, `Telling ${plugin.id} that agent ${agent.id} is gone failed: ${String(error)}`),
+      );
+    }
+    const config = await this.config();
+    await config.deleteAllForAgent(agent.id, new Set([...installedPluginIds(this.home), ...this.loaded.keys()]));
+    return this.agents.remove(agent.id);
   }
 
   /** Config on the OS keychain (or its encrypted-file fallback), opened on first use. */
@@ -406,9 +435,8 @@ export class OsrHost {
     };
   }
 
-  /** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z"}`. */
   private readHostConfig(): HostConfigFile {
-    return (readConfigFile(join(this.home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
+    return readHostConfig(this.home);
   }
 
   private writeHostConfig(config: HostConfigFile): void {
@@ -420,6 +448,11 @@ export class OsrHost {
   private readInferenceConfig(): unknown {
     return readConfigFile(join(this.home, 'config', 'inference.json'));
   }
+}
+
+/** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z", "exposedModels": [ids]}`. */
+export function readHostConfig(home: string): HostConfigFile {
+  return (readConfigFile(join(home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
 }
 
 /** A JSON config file under `<home>/config`, or undefined when there is none. */

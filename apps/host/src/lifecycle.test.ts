@@ -8,9 +8,12 @@ import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { generateMinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as run, startCli, startServe, stopCommands } from './test-support/cli.js';
-import { packageDirectory } from './test-support/package-directory.js';
+import { freshHome, packageDirectory, writeZip } from './test-support/packages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
+const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
 
 /** `osr-host tools list --json` of `home`: one row per installed plugin. */
 function toolsList(home: string, ...flags: string[]): unknown[] {
@@ -19,20 +22,6 @@ function toolsList(home: string, ...flags: string[]): unknown[] {
   return JSON.parse(listed.stdout) as unknown[];
 }
 
-/** Writes a stored (uncompressed) zip with entry names taken as given, hostile ones included. */
-function writeZip(path: string, entries: Record<string, Buffer>): void {
-  const script = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nfor name,hexdata in json.load(sys.stdin).items(): z.writestr(name, bytes.fromhex(hexdata))\nz.close()';
-  const input = JSON.stringify(Object.fromEntries(Object.entries(entries).map(([name, data]) => [name, data.toString('hex')])));
-  const written = spawnSync('python3', ['-c', script, path], { input, encoding: 'utf8' });
-  if (written.status !== 0) throw new Error(`writing ${path} failed: ${written.stderr}`);
-}
-const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
-const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
-
-
-const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-lifecycle-'));
-
-/** A package directory `<id>-<version>/` holding one library, as `tools install` takes it. */
 describe('install, verify and load (issue 10)', () => {
   it('installs a signed plugin from a trusted publisher, loads it verified, and refuses it once tampered with', () => {
     const home = freshHome();
@@ -47,7 +36,7 @@ describe('install, verify and load (issue 10)', () => {
     expect(untrusted.stderr).toMatch(/signature/i);
 
     expect(run(['tools', 'trust', keyFile, '--home', home]).code).toBe(0);
-    const installed = run(['tools', 'install', source, '--home', home]);
+    const installed = run(['tools', 'install', source, '--home', home, '--consent']);
     expect(installed.code, installed.stderr).toBe(0);
     expect(installed.stdout).toContain('Installed test.plugin 1.0.6');
     expect(toolsList(home)).toEqual([expect.objectContaining({ plugin_id: 'test.plugin', version: '1.0.6', abi: 6, status: 'loaded' })]);

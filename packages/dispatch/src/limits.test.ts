@@ -54,19 +54,32 @@ describe('admission', () => {
     });
   });
 
-  it('refuses a sixth active task of one agent and any task past the global limit with task_limit_reached', async () => {
+  it('queues a sixth task of one agent and any task past the global limit instead of refusing it, and starts it when a slot frees', async () => {
     harness = await Harness.start({ reply: () => ({ kind: 'hang' }) });
     const manager = harness.manager({ limits: { maxActiveTasks: 7 } });
-    const full = { error: 'task_limit_reached', message: 'Maximum concurrent background tasks reached' };
+    const status = async (id: string) => parse(await manager.taskStatus(ctx(), id))['status'];
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(parse(await manager.dispatch(ctx(), `{"prompt":"p${i}"}`))['id']);
-    expect(parse(await manager.dispatch(ctx(), '{"prompt":"sixth"}'))).toEqual(full);
+    for (let i = 0; i < 6; i++) {
+      const answer = parse(await manager.dispatch(ctx(), `{"prompt":"p${i}"}`));
+      expect(answer).toEqual({ id: answer['id'], status: 'running' });
+      ids.push(answer['id']);
+    }
+    expect(await status(ids[5]!)).toBe('queued');
+    const other: string[] = [];
+    for (const prompt of ['a', 'b', 'c']) other.push(parse(await manager.dispatch(ctx(OTHER_AGENT), `{"prompt":"${prompt}"}`))['id']);
+    expect(await Promise.all(other.map((id) => manager.taskStatus(ctx(), id).then((text) => parse(text)['status'])))).toEqual([
+      'running',
+      'running',
+      'queued',
+    ]);
+    expect(parse(await manager.listActiveTasks(ctx()))['tasks']).toHaveLength(9);
+
     await manager.dispatchCancel(ctx(), ids[0]!);
-    expect(parse(await manager.dispatch(ctx(), '{"prompt":"after a cancel"}'))['status']).toBe('running');
-    expect(parse(await manager.dispatch(ctx(OTHER_AGENT), '{"prompt":"a"}'))['status']).toBe('running');
-    expect(parse(await manager.dispatch(ctx(OTHER_AGENT), '{"prompt":"b"}'))['status']).toBe('running');
-    expect(parse(await manager.dispatch(ctx(OTHER_AGENT), '{"prompt":"c"}'))).toEqual(full);
-    expect(parse(await manager.listActiveTasks(ctx()))['tasks']).toHaveLength(7);
+    expect(await status(ids[5]!)).toBe('running');
+    expect(await status(other[2]!)).toBe('queued');
+    await manager.dispatchCancel(ctx(), ids[1]!);
+    expect(await status(other[2]!)).toBe('running');
+    expect(manager.list().map((task) => task.status).filter((s) => s === 'running')).toHaveLength(7);
   });
 
   it('rejects bad requests with the documented envelopes, before a rate-limit slot is used', async () => {

@@ -23,9 +23,9 @@ export interface DispatchLimits {
   dispatchesPerWindow: number;
   /** Default 60 000 ms. */
   windowMs: number;
-  /** Active tasks in the whole host (upstream's `maxConcurrentTasks`); default 20. */
+  /** Running tasks in the whole host (upstream's `maxConcurrentTasks`); default 20. More wait in the queue. */
   maxActiveTasks: number;
-  /** Active tasks per agent; default 5. */
+  /** Running tasks per agent; default 5. More wait in the queue. */
   maxActiveTasksPerAgent: number;
 }
 
@@ -132,6 +132,12 @@ export class TaskManager {
   private readonly store: SessionStore;
   private readonly rateLimiter: SlidingWindowLimiter;
   private readonly tasks = new Map<string, Task>();
+  /** Tasks waiting for a running slot, in the order they get one. */
+  private readonly waiting: Task[] = [];
+  /** Tasks whose run loop has begun at least once (STARTED went out). */
+  private readonly started = new WeakSet<Task>();
+  private admitting = false;
+  private admitAgain = false;
   /** Queues still delivering, including those of finalized tasks. */
   private readonly queues = new Map<TaskEventQueue, string>();
   private readonly finalizers = new Map<Task, NodeJS.Timeout>();
@@ -212,14 +218,6 @@ export class TaskManager {
     if (!this.rateLimiter.tryHit(`${ctx.pluginId}|${agentId}`)) {
       return { response: envelope('rate_limit_exceeded', rateLimitMessage(this.limits)), ...noEvents };
     }
-    const active = [...this.tasks.values()].filter((task) => task.active);
-    if (
-      active.length >= this.limits.maxActiveTasks ||
-      active.filter((task) => task.agentId === agentId).length >= this.limits.maxActiveTasksPerAgent
-    ) {
-      return { response: envelope('task_limit_reached', 'Maximum concurrent background tasks reached'), ...noEvents };
-    }
-
     const id = this.sessionFor(ctx.pluginId, agentId, sessionKey, requestedId);
     const queue = new TaskEventQueue(
       (event) => this.deliver(event),
@@ -241,8 +239,9 @@ export class TaskManager {
     });
     this.tasks.set(id, task);
     this.store.append(id, [{ role: 'user', content: prompt }]);
-    this.emit(task, 'STARTED', { status: 'running', title });
-    task.start();
+    this.waiting.push(task);
+    this.admit();
+    // Queued or not, the plugin is told `running`, as upstream answers.
     return { response: sortedJson({ id, status: 'running' }), release: () => queue.release() };
   }
 
@@ -256,7 +255,7 @@ export class TaskManager {
     return sortedJson(task.statusObject());
   }
 
-  /** The `list_active_tasks` slot: this plugin's running tasks and those awaiting a clarification. */
+  /** The `list_active_tasks` slot: this plugin's queued and running tasks and those awaiting a clarification. */
   async listActiveTasks(ctx: TaskCallContext): Promise<string> {
     const mine = [...this.tasks.values()].filter((task) => task.pluginId === ctx.pluginId && task.active);
     return sortedJson({ tasks: mine.map((task) => task.statusObject()) });
@@ -484,8 +483,57 @@ export class TaskManager {
     }
   }
 
+  /**
+   * Starts waiting tasks, oldest first, while the global and per-agent
+   * running limits allow. A task whose agent is full stays queued without
+   * holding back the tasks of other agents behind it.
+   */
+  private admit(): void {
+    // A task can finish inside start() (no rounds left), which admits again; one pass at a time.
+    if (this.admitting) {
+      this.admitAgain = true;
+      return;
+    }
+    this.admitting = true;
+    try {
+      do {
+        this.admitAgain = false;
+        this.admitWaiting();
+      } while (this.admitAgain);
+    } finally {
+      this.admitting = false;
+    }
+  }
+
+  private admitWaiting(): void {
+    const running = [...this.tasks.values()].filter((task) => task.status === 'running');
+    const perAgent = new Map<string, number>();
+    for (const task of running) perAgent.set(task.agentId, (perAgent.get(task.agentId) ?? 0) + 1);
+    let total = running.length;
+    for (const task of [...this.waiting]) {
+      if (task.status !== 'queued') {
+        this.waiting.splice(this.waiting.indexOf(task), 1);
+        continue;
+      }
+      if (total >= this.limits.maxActiveTasks) return;
+      if ((perAgent.get(task.agentId) ?? 0) >= this.limits.maxActiveTasksPerAgent) continue;
+      this.waiting.splice(this.waiting.indexOf(task), 1);
+      total += 1;
+      perAgent.set(task.agentId, (perAgent.get(task.agentId) ?? 0) + 1);
+      if (!this.started.has(task)) {
+        this.started.add(task);
+        this.emit(task, 'STARTED', { status: 'running', title: task.title });
+      }
+      task.start();
+    }
+  }
+
   private statusChanged(task: Task): void {
     this.store.updateRun(task.run, task.status, task.summary);
+    if (task.status === 'running') return;
+    // A clarification answer puts the task back in line, ahead of tasks that never ran.
+    if (task.status === 'queued' && !this.waiting.includes(task)) this.waiting.unshift(task);
+    this.admit();
     if (task.active) return;
     const delay = task.status === 'cancelled' ? this.retention.cancelledMs : this.retention.finishedMs;
     const timer = setTimeout(() => this.finalize(task), delay);

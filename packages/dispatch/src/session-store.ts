@@ -10,7 +10,7 @@ export interface TaskRecord {
   pluginId: string;
   agentId: string;
   title: string;
-  /** `running`, `awaiting_clarification`, `completed`, `failed`, `cancelled` or `interrupted` (the host stopped first). */
+  /** `queued`, `running`, `awaiting_clarification`, `completed`, `failed`, `cancelled` or `interrupted` (the host stopped first). */
   status: string;
   summary: string | null;
   createdAt: string;
@@ -78,7 +78,7 @@ export class SessionStore {
     const now = new Date().toISOString();
     const row = this.db
       .insert(dispatchTasks)
-      .values({ taskId, pluginId, agentId, title, status: 'running', summary: null, createdAt: now, updatedAt: now })
+      .values({ taskId, pluginId, agentId, title, status: 'queued', summary: null, createdAt: now, updatedAt: now })
       .returning({ run: dispatchTasks.run })
       .get();
     return row.run;
@@ -93,7 +93,7 @@ export class SessionStore {
     this.db
       .update(dispatchTasks)
       .set({ status: 'interrupted', summary: 'The host stopped before the task finished.', updatedAt: new Date().toISOString() })
-      .where(inArray(dispatchTasks.status, ['running', 'awaiting_clarification']))
+      .where(inArray(dispatchTasks.status, ['queued', 'running', 'awaiting_clarification']))
       .run();
   }
 

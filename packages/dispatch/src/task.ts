@@ -12,8 +12,11 @@ import { isRecord, sortedJson, tryParseJson } from './json.js';
 import type { SessionStore } from './session-store.js';
 import { activityTimestamp, type TaskEventName } from './task-events.js';
 
-/** Where a task is; `running` and `awaiting_clarification` count as active. */
-export type TaskStatus = 'running' | 'awaiting_clarification' | 'completed' | 'failed' | 'cancelled';
+/**
+ * Where a task is; `queued`, `running` and `awaiting_clarification` count as
+ * active, and only `running` holds one of the limited slots.
+ */
+export type TaskStatus = 'queued' | 'running' | 'awaiting_clarification' | 'completed' | 'failed' | 'cancelled';
 
 /** One entry of a task's activity feed (`task_status` shows the last 20). */
 export interface ActivityItem {
@@ -78,7 +81,7 @@ export class Task {
   readonly queue: TaskEventQueue;
   readonly run: number;
   readonly createdAt = new Date();
-  status: TaskStatus = 'running';
+  status: TaskStatus = 'queued';
   summary: string | null = null;
   output: string | null = null;
   draft: string | null = null;
@@ -121,11 +124,13 @@ export class Task {
   }
 
   get active(): boolean {
-    return this.status === 'running' || this.status === 'awaiting_clarification';
+    return this.status === 'queued' || this.status === 'running' || this.status === 'awaiting_clarification';
   }
 
-  /** Starts (or, after a clarification answer, resumes) the run loop. */
+  /** Starts a queued task's run loop: first on admission, again after a clarification answer. */
   start(): void {
+    if (this.status !== 'queued') return;
+    this.setStatus('running', null);
     this.looping = true;
     this.loop = this.runLoop().finally(() => {
       this.looping = false;
@@ -153,7 +158,10 @@ export class Task {
     else this.stopped();
   }
 
-  /** The user's reply to the pending clarification: the session continues with it. */
+  /**
+   * The user's reply to the pending clarification: the session continues with
+   * it once the task gets a slot again (it gave its slot up while waiting).
+   */
   answer(text: string): void {
     const pending = this.clarification;
     if (!pending || this.status !== 'awaiting_clarification') return;
@@ -161,8 +169,7 @@ export class Task {
     this.env.store.append(this.id, [
       { role: 'tool', tool_call_id: pending.toolCallId, content: sortedJson({ ok: true, result: { answer: text } }) },
     ]);
-    this.setStatus('running', null);
-    this.start();
+    this.setStatus('queued', null);
   }
 
   setDraft(draftJson: string): void {
@@ -178,6 +185,7 @@ export class Task {
       ...this.parsedDraft(),
       ...(this.output !== null ? { output: this.output } : {}),
     };
+    if (this.status === 'queued') return { ...common, status: 'queued', current_step: 'Queued' };
     if (this.active) {
       return {
         ...common,

@@ -97,6 +97,53 @@ describe('a dispatched task, through a C plugin', () => {
     expect(lines.at(-1)).toBe(`ERR osr-host: Task ${id} is completed, not waiting for an answer; nothing was sent.`);
   });
 
+  it('queues dispatches past the running limit in FIFO order, reports them queued, and lets a task awaiting clarification give up its slot', async () => {
+    const firstPrompt = (request: ReceivedChatRequest) => String(request.messages[0]!['content']);
+    harness = await Harness.start({
+      reply: (request): ScriptedReply => {
+        const prompt = firstPrompt(request);
+        if (prompt === 'ask') {
+          return request.messages.at(-1)!['role'] === 'tool'
+            ? { kind: 'text', tokens: ['answered'] }
+            : { kind: 'tool_calls', calls: [{ name: 'clarify', arguments: '{"question":"Which?"}' }] };
+        }
+        return prompt === 'hang' ? { kind: 'hang' } : { kind: 'text', tokens: [`done ${prompt}`] };
+      },
+    });
+    const manager = harness.manager({ limits: { maxActiveTasksPerAgent: 1 } });
+    const plugin = await harness.load(manager);
+
+    const asking = await dispatch(plugin, { prompt: 'ask', title: 'Asking' });
+    await harness.waitForEvent(asking, T.CLARIFICATION);
+    const hanging = await dispatch(plugin, { prompt: 'hang', title: 'Hanging' });
+    await harness.waitForEvent(hanging, T.STARTED);
+    const answers: Json[] = [];
+    for (const title of ['second', 'third']) answers.push((await slot(plugin, 'dispatch', JSON.stringify({ prompt: title, title })))!);
+    const [second, third] = answers.map((answer) => answer['id'] as string);
+    expect(answers).toEqual([
+      { id: second, status: 'running' },
+      { id: third, status: 'running' },
+    ]);
+    expect(await slot(plugin, 'task_status', second!)).toEqual({ id: second, title: 'second', status: 'queued', current_step: 'Queued' });
+    const active = (await slot(plugin, 'list_active_tasks'))!['tasks'] as Json[];
+    expect(active.map((task) => [task['title'], task['status']])).toEqual([
+      ['Asking', 'running'],
+      ['Hanging', 'running'],
+      ['second', 'queued'],
+      ['third', 'queued'],
+    ]);
+    expect(await taskEvents(plugin, second!)).toEqual([]);
+
+    await slot(plugin, 'dispatch_cancel', hanging);
+    await harness.waitForEvent(third!, T.COMPLETED);
+    const order = (await recorded(plugin)).filter((entry) => entry.type === T.STARTED).map((entry) => entry.task);
+    expect(order).toEqual([asking, hanging, second, third]);
+
+    expect(await runTasksCli(['answer', asking, 'this one'], { out: () => {}, err: () => {} }, manager)).toBe(0);
+    await harness.waitForEvent(asking, T.COMPLETED);
+    expect((await taskEvents(plugin, asking)).map(([type]) => type)).toEqual([T.STARTED, T.CLARIFICATION, T.OUTPUT, T.COMPLETED]);
+  });
+
   it('offers clarify options and cancels a paused task from the CLI', async () => {
     harness = await Harness.start(
       scripted({ kind: 'tool_calls', calls: [{ name: 'clarify', arguments: '{"question":"Pick","options":["a","b"],"allow_multiple":true}' }] }),

@@ -5,8 +5,12 @@ import { InferenceStreamError } from './errors.js';
 import type { ResolvedModel } from './providers.js';
 import type { ChatMessage, ChatRequest, InferenceContext } from './request.js';
 
-/** Terminator `finish_reason` values of a plugin stream. */
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'max_iterations' | 'cancelled';
+/**
+ * Terminator `finish_reason` values of a plugin stream. `length`: the output
+ * hit the token limit; `empty_response`: the model ended a run in which tools
+ * ran without any final text.
+ */
+export type FinishReason = 'stop' | 'length' | 'empty_response' | 'tool_calls' | 'max_iterations' | 'cancelled';
 
 /** A chunk as delivered to `on_chunk` (HOST_API.md §5). */
 export interface ChunkEnvelope {
@@ -126,7 +130,10 @@ export class ChatRun {
       lastTurn = turn;
       streamedContent += turn.content;
       if (turn.cancelled) return end('cancelled');
-      if (turn.toolCalls.length === 0) return end(turn.finishReason === 'length' ? 'length' : 'stop');
+      if (turn.toolCalls.length === 0) {
+        if (turn.finishReason === 'length') return end('length');
+        return end(executed.length > 0 && turn.content.trim() === '' ? 'empty_response' : 'stop');
+      }
 
       await this.#deliver(
         { tool_calls: toWire(turn.toolCalls) },

@@ -24,6 +24,8 @@ export interface InferenceHostOptions extends InferenceConfig {
   idleTimeoutMs?: number;
   /** Longest a host tool may run inside the tool loop. Default 120 000 ms (HOST_API.md §11). */
   toolTimeoutMs?: number;
+  /** The operator's choice of model ids `list_models` shows plugins; absent → every configured model. */
+  exposedModels?: readonly string[];
 }
 
 /**
@@ -54,6 +56,7 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   const toolTimeoutMs = options.toolTimeoutMs ?? 120_000;
   const providers = new ProviderSet(options, idleTimeoutMs);
+  const exposed = exposedModelSet(options.exposedModels);
   const inflight = new Map<string, number>();
   /** pluginId → stream_id → the runs registered under it (a plugin may reuse an id). */
   const streams = new Map<string, Map<string, Set<ChatRun>>>();
@@ -213,13 +216,55 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
     },
 
     async listModels() {
-      return JSON.stringify({ models: await providers.listModels() });
+      const models = await providers.listModels();
+      return JSON.stringify({ models: exposed ? models.filter((model) => exposed.has(model.id)) : models });
     },
   };
 }
 
+/**
+ * The error a run that ended without a usable answer returns, from complete
+ * and complete_stream alike: the output hit the token limit, or the model
+ * ended a tool task with no text. Undefined for any other ending.
+ */
+function unfinishedEnvelope(result: ChatResult, resolved: ResolvedModel): Envelope | undefined {
+  const common = {
+    model: resolved.model,
+    partial_content: result.streamedContent,
+    tool_calls_executed: result.toolCallsExecuted,
+    // This host has no share_artifact tool, so no run shares an artifact.
+    shared_artifacts: [],
+    usage: result.usage,
+  };
+  if (result.finishReason === 'length') {
+    return {
+      error: 'output_token_limit',
+      message: 'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.',
+      ...common,
+    };
+  }
+  if (result.finishReason === 'empty_response') {
+    return {
+      error: 'empty_tool_task_completion',
+      message: `The model ended the task after ${result.toolCallsExecuted.length} tool call(s) without a final answer; ask again or try another model.`,
+      ...common,
+    };
+  }
+  return undefined;
+}
+
+function exposedModelSet(exposedModels: unknown): ReadonlySet<string> | undefined {
+  if (exposedModels === undefined) return undefined;
+  if (!Array.isArray(exposedModels) || exposedModels.some((id) => typeof id !== 'string' || id.trim() === '')) {
+    throw new InferenceStreamError('invalid_config', '"exposedModels" must be an array of model ids; list the models plugins may see, or remove it to show every model.');
+  }
+  return new Set(exposedModels.map((id: string) => id.trim()));
+}
+
 /** `complete` returns an OpenAI chat.completion; an exhausted loop returns `max_iterations_reached`. */
 function completeEnvelope(result: ChatResult, resolved: ResolvedModel, maxIterations: number): Envelope {
+  const unfinished = unfinishedEnvelope(result, resolved);
+  if (unfinished) return unfinished;
   const executed = result.toolCallsExecuted.length > 0 ? { tool_calls_executed: result.toolCallsExecuted } : {};
   if (result.finishReason === 'max_iterations') {
     return {
@@ -269,6 +314,8 @@ function streamEnvelope(
       ...common,
     };
   }
+  const unfinished = unfinishedEnvelope(result, resolved);
+  if (unfinished) return { id: run.id, ...unfinished };
   const handedBack = result.finishReason === 'tool_calls' ? (result.lastTurn?.toolCalls ?? []) : [];
   return {
     id: run.id,

@@ -162,4 +162,52 @@ describe('agentic tool loop', () => {
     expect(toolResult(1)).toMatchObject({ ok: false, kind: 'timeout', tool: 'lookup' });
     expect(toolResult(3)).toMatchObject({ ok: false, kind: 'execution_error', message: expect.stringContaining('disk on fire') });
   });
+
+  /** The model calls `lookup` once, then ends with `final`. */
+  const lookupThen = (final: ScriptedReply) => (request: ReceivedChatRequest): ScriptedReply =>
+    request.messages.some((message) => message['role'] === 'tool') ? final : { kind: 'tool_calls', tokens: ['Looking. '], calls: [{ name: 'lookup', arguments: '{}' }] };
+  /** The error envelope of a run that ran `lookup` once and ended unfinished. */
+  const unfinished = (error: string, message: string, partialContent: string) => ({
+    error,
+    message,
+    model: 'fake-chat',
+    partial_content: partialContent,
+    tool_calls_executed: [{ name: 'lookup', tool_call_id: 'call_0_lookup' }],
+    shared_artifacts: [],
+    usage: expect.objectContaining({ completion_tokens: expect.any(Number) }),
+  });
+
+  it('answers empty_tool_task_completion when the model ends a tool task with no text, and ends the stream with empty_response', async () => {
+    const server = await serve({ reply: lookupThen({ kind: 'text', tokens: ['  '] }) });
+    const { host } = hostFor(server);
+    const ctx = withLookup(async () => '{"ok":true,"result":1}');
+    const expected = unfinished(
+      'empty_tool_task_completion',
+      'The model ended the task after 1 tool call(s) without a final answer; ask again or try another model.',
+      'Looking.   ',
+    );
+    expect(parse(await host.complete(ctx, chat({ tools: true })))).toEqual(expected);
+    const { chunks, onChunk } = recorder();
+    const streamed = parse(await host.completeStream(ctx, chat({ tools: true }), onChunk));
+    expect(streamed).toEqual({ id: chunks[0]!.id, ...expected });
+    expect(chunks.at(-1)!.choices[0]).toEqual({ index: 0, delta: {}, finish_reason: 'empty_response' });
+
+    const plain = await serve({ reply: () => ({ kind: 'text', tokens: [] }) });
+    expect(parse(await hostFor(plain).host.complete(context(), chat())).choices[0].finish_reason).toBe('stop');
+  });
+
+  it('answers output_token_limit when the output hits the token limit, keeping the partial text, and ends the stream with length', async () => {
+    const server = await serve({ reply: lookupThen({ kind: 'text', tokens: ['The answer is'], finishReason: 'length' }) });
+    const { host } = hostFor(server);
+    const ctx = withLookup(async () => '{"ok":true,"result":1}');
+    const expected = unfinished(
+      'output_token_limit',
+      'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.',
+      'Looking. The answer is',
+    );
+    expect(parse(await host.complete(ctx, chat({ tools: true, max_tokens: 20 })))).toEqual(expected);
+    const { chunks, onChunk } = recorder();
+    expect(parse(await host.completeStream(ctx, chat({ tools: true, max_tokens: 20 }), onChunk))).toEqual({ id: chunks[0]!.id, ...expected });
+    expect(chunks.at(-1)!.choices[0]).toEqual({ index: 0, delta: {}, finish_reason: 'length' });
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { LifecycleError } from './errors.js';
@@ -7,6 +7,14 @@ import { LifecycleError } from './errors.js';
 export const MAX_ARCHIVE_BYTES = 256 * 1024 * 1024;
 /** Largest total of extracted bytes, against zip bombs. */
 export const MAX_EXTRACTED_BYTES = 1024 * 1024 * 1024;
+/** Most files (directories aside) one archive may hold. */
+export const MAX_ARCHIVE_FILES = 20_000;
+/** Most path components of one entry name. */
+export const MAX_ENTRY_DEPTH = 32;
+/** Longest entry name, in UTF-8 bytes. */
+export const MAX_ENTRY_NAME_BYTES = 1024;
+/** Largest ratio of extracted bytes to archive bytes. */
+export const MAX_EXPANSION_RATIO = 200;
 
 /** Where installs write file contents; tests inject failures (a full disk) here. */
 export interface FileWriter {
@@ -20,11 +28,18 @@ function unzipFailed(message: string, cause?: unknown): LifecycleError {
   return new LifecycleError('invalid_archive', `Unzip failed: ${message}`, cause === undefined ? undefined : { cause });
 }
 
-/** Rejects names that would land outside the destination (zip-slip) before yauzl sees them. */
-function checkEntryName(name: string): void {
+/** Rejects names that would land outside the destination (zip-slip), or are too long or deep, before yauzl sees them. */
+function checkEntryName(name: string, nameBytes: number): void {
   const normalised = name.replaceAll('\\', '/');
   if (normalised.startsWith('/') || /^[A-Za-z]:/.test(normalised) || normalised.split('/').includes('..')) {
     throw unzipFailed(`archive entry '${name}' points outside the plugin directory; rebuild the archive with relative paths only`);
+  }
+  if (nameBytes > MAX_ENTRY_NAME_BYTES) {
+    throw unzipFailed(`an archive entry name is ${nameBytes} bytes long, over the ${MAX_ENTRY_NAME_BYTES}-byte limit; shorten the paths in the package`);
+  }
+  const depth = normalised.split('/').filter((part) => part !== '' && part !== '.').length;
+  if (depth > MAX_ENTRY_DEPTH) {
+    throw unzipFailed(`archive entry '${name.slice(0, 80)}…' is ${depth} directories deep, over the limit of ${MAX_ENTRY_DEPTH}; flatten the package`);
   }
 }
 
@@ -52,20 +67,26 @@ function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
 /**
  * Extracts a plugin archive into `destination` (which must be empty). Refuses
  * the whole archive, before writing anything of a bad entry, when an entry
- * escapes the destination, is a symbolic link or any other non-regular file.
+ * escapes the destination, is a symbolic link or any other non-regular file,
+ * or when the archive passes one of the bounds above (size, expanded size,
+ * file count, entry depth and name length, expansion ratio).
  */
 export async function extractZip(archive: string, destination: string, writer: FileWriter): Promise<string[]> {
+  const archiveBytes = statSync(archive).size;
+  if (archiveBytes > MAX_ARCHIVE_BYTES) throw unzipFailed(`the archive is ${archiveBytes} bytes, over the ${MAX_ARCHIVE_BYTES}-byte limit`);
   const zip = await openZip(archive);
   const written: string[] = [];
   let total = 0;
+  let files = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (error: Error) => reject(unzipFailed(error.message, error)));
       zip.on('end', () => resolve());
       zip.on('entry', (entry: Entry) => {
         (async () => {
-          const name = (entry.fileName as unknown as Buffer).toString('utf8');
-          checkEntryName(name);
+          const rawName = entry.fileName as unknown as Buffer;
+          const name = rawName.toString('utf8');
+          checkEntryName(name, rawName.length);
           const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
           const madeByUnix = entry.versionMadeBy >> 8 === 3;
           if (madeByUnix && mode === S_IFLNK) {
@@ -78,8 +99,13 @@ export async function extractZip(archive: string, destination: string, writer: F
           if (name.endsWith('/')) {
             mkdirSync(target, { recursive: true });
           } else {
+            files += 1;
+            if (files > MAX_ARCHIVE_FILES) throw unzipFailed(`the archive holds more than ${MAX_ARCHIVE_FILES} files`);
             total += entry.uncompressedSize;
             if (total > MAX_EXTRACTED_BYTES) throw unzipFailed(`the archive expands to more than ${MAX_EXTRACTED_BYTES} bytes`);
+            if (total > MAX_EXPANSION_RATIO * archiveBytes) {
+              throw unzipFailed(`the archive expands more than ${MAX_EXPANSION_RATIO} times its ${archiveBytes} bytes, which is how zip bombs look`);
+            }
             const data = await readEntry(zip, entry);
             mkdirSync(dirname(target), { recursive: true });
             writer.writeFile(target, data);

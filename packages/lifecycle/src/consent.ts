@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Manifest } from '@osr-host/manifest';
+import { type Manifest, parseManifest } from '@osr-host/manifest';
 import { writeFileDurably } from './durable-file.js';
 import { LifecycleError } from './errors.js';
-import { activeVersion, pluginDirectory } from './layout.js';
+import { activeVersion, findLibraries, pluginDirectory } from './layout.js';
 
 export const CONSENT_FILE = '.user_consent';
 
@@ -66,6 +66,27 @@ export function grantConsent(home: string, pluginId: string, requirements: reado
   const version = activeVersion(dir);
   if (version === null) throw new LifecycleError('not_found', `No valid version directory found for ${pluginId}; install it first.`);
   const versionDir = join(dir, version);
+  writeConsent(versionDir, requirements);
+  return versionDir;
+}
+
+/**
+ * `tools consent <id>`: the operator approves the active version of an
+ * installed plugin, recording the requirements its manifest declares (read
+ * from the library by `readManifest`; unknown when that fails, so a later
+ * upgrade asks again). Returns the version directory.
+ */
+export async function consentToInstalled(home: string, pluginId: string, readManifest: (library: string) => Promise<string>): Promise<string> {
+  const dir = pluginDirectory(home, pluginId);
+  const version = activeVersion(dir);
+  if (version === null) throw new LifecycleError('not_found', `${pluginId} is not installed; run osr-host tools list to see installed ids.`);
+  const versionDir = join(dir, version);
+  const [library] = findLibraries(versionDir);
+  let requirements: string[] | null = null;
+  if (library !== undefined) {
+    const parsed = parseManifest(await readManifest(library).catch(() => '{}'), { expectedPluginId: pluginId });
+    if (parsed.ok) requirements = declaredRequirements(parsed.manifest);
+  }
   writeConsent(versionDir, requirements);
   return versionDir;
 }

@@ -8,6 +8,7 @@ export type LifecycleErrorCode =
   | 'checksum_mismatch'
   | 'signature_required'
   | 'signature_invalid'
+  | 'author_key_changed'
   | 'invalid_key'
   | 'not_found'
   | 'registry_unavailable'

@@ -1,7 +1,17 @@
-export { extractZip, type FileWriter, MAX_ARCHIVE_BYTES, MAX_EXTRACTED_BYTES } from './archive.js';
+export {
+  extractZip,
+  type FileWriter,
+  MAX_ARCHIVE_BYTES,
+  MAX_ARCHIVE_FILES,
+  MAX_ENTRY_DEPTH,
+  MAX_ENTRY_NAME_BYTES,
+  MAX_EXPANSION_RATIO,
+  MAX_EXTRACTED_BYTES,
+} from './archive.js';
 export {
   CONSENT_FILE,
   type ConsentRecord,
+  consentToInstalled,
   declaredRequirements,
   grantConsent,
   readConsent,
@@ -10,6 +20,15 @@ export {
 } from './consent.js';
 export { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, QUARANTINE_MESSAGE, type QuarantineReview, type QuarantineRow } from './crash-guard.js';
 export { writeFileDurably } from './durable-file.js';
+export {
+  type DiagnoseOptions,
+  diagnoseInstalled,
+  formatHealthReport,
+  type PluginHealth,
+  type PluginProblem,
+  type PluginProblemCode,
+  verifyInstalled,
+} from './health.js';
 export { LifecycleError, type LifecycleErrorCode } from './errors.js';
 export {
   type ConsentOutcome,
@@ -26,7 +45,7 @@ export {
   parsePackageName,
   removePlugin,
 } from './install.js';
-export { activeVersion, findLibraries, installedVersions, libraryExtension, pluginDirectory, toolsRoot, trustedKeysDirectory } from './layout.js';
+export { activeVersion, findLibraries, installedPluginIds, installedVersions, libraryExtension, pluginDirectory, toolsRoot, trustedKeysDirectory } from './layout.js';
 export {
   generateMinisignKeyPair,
   type MinisignKeyPair,
@@ -42,14 +61,20 @@ export { decodeReceipt, hostPlatform, type PluginReceipt, sha256File } from './r
 export {
   install,
   installFromRegistry,
+  installFromUrl,
   type PluginSpec,
   type RegistryArtifact,
   type RegistryInstallOptions,
   type RegistryVersion,
+  type ResolveOptions,
+  pinnedAuthorKey,
   readRegistry,
   resolveArtifact,
   upgradePlugin,
 } from './registry.js';
+export { installFromProject, isPluginProject, PROJECT_FILE, type PluginProject, packageProject, readProject } from './project.js';
+export { type OutdatedPlugin, outdatedPlugins, type RegistryMatch, searchRegistry } from './registry-queries.js';
+export { rollbackPlugin } from './rollback.js';
 export { createScaffold, type Scaffold, type ScaffoldLanguage, type ScaffoldOptions } from './scaffold.js';
 export { type ScanFailure, type ScanFailureReason, type ScannedPlugin, type ScanOptions, type ScanResult, scanPlugins } from './scan.js';
 export { recoverAbandonedInstalls, STAGING_DIRECTORY } from './staging.js';

@@ -24,7 +24,7 @@ import {
 } from './index.js';
 import { hostPlatform, sha256Hex } from './receipt.js';
 import { manifestWith, packageDirectory, pluginLibrary, publisherKey, temporaryDirectory } from './test-support/plugins.js';
-import { buildZip, type ZipEntry } from './test-support/zip-writer.js';
+import { buildZip, type ZipEntry } from './zip-writer.js';
 
 const key = publisherKey();
 const trustedKeys = [key.publicKey];
@@ -63,7 +63,7 @@ function zipFile(name: string, entries: ZipEntry[]): string {
 
 async function installedHome(): Promise<string> {
   const home = temporaryDirectory();
-  await installFromPath(packageDirectory(temporaryDirectory(), ID, '1.0.0', { key }), { home, trustedKeys });
+  await installFromPath(packageDirectory(temporaryDirectory(), ID, '1.0.0', { key }), { home, trustedKeys, consent: true });
   return home;
 }
 
@@ -85,7 +85,7 @@ describe('installFromPath', () => {
   it('installs a directory with receipt, consent, current link and one progress line per step', async () => {
     const home = temporaryDirectory();
     const progress: InstallProgress[] = [];
-    const result = await installFromPath(packageDirectory(temporaryDirectory(), ID, '1.0.0', { key }), { home, trustedKeys, onProgress: (e) => progress.push(e) });
+    const result = await installFromPath(packageDirectory(temporaryDirectory(), ID, '1.0.0', { key }), { home, trustedKeys, consent: true, onProgress: (e) => progress.push(e) });
     expect(progress.map((e) => e.step)).toEqual(['resolve', 'unpack', 'validate', 'verify', 'consent', 'commit', 'done']);
     expect(result).toMatchObject({ pluginId: ID, version: '1.0.0', previousVersion: null, consent: 'granted' });
     expect(readlinkSync(join(toolsRoot(home), ID, 'current'))).toBe('1.0.0');
@@ -96,7 +96,7 @@ describe('installFromPath', () => {
 
   it('installs a zip, unwrapping a single top-level folder', async () => {
     const home = temporaryDirectory();
-    const result = await installFromPath(zipFile(`${ID}-1.0.0.zip`, [{ name: 'pkg/' }, ...signedEntries('pkg/')]), { home, trustedKeys });
+    const result = await installFromPath(zipFile(`${ID}-1.0.0.zip`, [{ name: 'pkg/' }, ...signedEntries('pkg/')]), { home, trustedKeys, consent: true });
     expect(result.library).toBe(join(toolsRoot(home), ID, '1.0.0', 'libplugin.so'));
     expect(existsSync(join(result.directory, 'README.md'))).toBe(true);
     expect(scanPlugins(home, { hostBuild: 'b', trustedKeys }).failures).toEqual([]);
@@ -109,10 +109,17 @@ describe('installFromPath', () => {
     expect(scanPlugins(home, { hostBuild: 'b', trustedKeys }).failures[0]?.reason).toBe('consent_required');
   });
 
+  it('leaves consent out of a sideload unless the operator gave it up front', async () => {
+    const home = temporaryDirectory();
+    const result = await installFromPath(packageDirectory(temporaryDirectory(), ID, '1.0.0', { key }), { home, trustedKeys });
+    expect(result.consent).toBe('not_granted');
+    expect(existsSync(join(result.directory, CONSENT_FILE))).toBe(false);
+  });
+
   it('carries consent forward on upgrade unless the requirements widened', async () => {
     const home = temporaryDirectory();
     const source = temporaryDirectory();
-    await installFromPath(packageDirectory(source, ID, '1.0.0', { key }), { home, trustedKeys, manifest: manifestWith(ID, ['network']) });
+    await installFromPath(packageDirectory(source, ID, '1.0.0', { key }), { home, trustedKeys, consent: true, manifest: manifestWith(ID, ['network']) });
     const asked: unknown[] = [];
     const same = await installFromPath(packageDirectory(source, ID, '1.1.0', { key }), {
       home,
@@ -223,7 +230,7 @@ describe('installFromPath', () => {
       (await import('node:module')).syncBuiltinESMExports();
       const { installFromPath, parseMinisignPublicKey } = await import('@osr-host/lifecycle');
       const [source, home, publicKey] = process.argv.slice(1);
-      await installFromPath(source, { home, trustedKeys: [parseMinisignPublicKey(publicKey)] });
+      await installFromPath(source, { home, trustedKeys: [parseMinisignPublicKey(publicKey)], consent: true });
       console.log('finished');
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, reinstall, home, key.publicKeyText], { cwd: packageRoot });

@@ -48,9 +48,12 @@ export interface InstallOptions {
   /** Reads the manifest from the staged library (the host loads it); used when `manifest` is absent. */
   readManifest?: (library: string) => Promise<string>;
   /**
-   * Asked when consent does not carry forward. Default: a first install is
-   * approved by installing (as upstream); a widened upgrade is not.
+   * The operator approved the plugin up front (`tools install --consent`).
+   * Without it (and without `onConsent`) a sideload is installed but does not
+   * load until consent is given, as upstream's manual installs.
    */
+  consent?: boolean;
+  /** Asked when consent does not carry forward. Default: the answer is `consent`. */
   onConsent?: (request: ConsentRequest) => boolean | Promise<boolean>;
   onProgress?: (event: InstallProgress) => void;
   /** Where file contents are written (tests inject a full disk). */
@@ -133,7 +136,7 @@ function decodeManifest(text: string | object, pluginId: string): Manifest {
 }
 
 /** Points `<pluginDir>/current` at `version` atomically (a temp link renamed over the old one). */
-function pointCurrentAt(pluginDir: string, version: string): void {
+export function pointCurrentAt(pluginDir: string, version: string): void {
   const temporary = join(pluginDir, `.current.${process.pid}.tmp`);
   rmSync(temporary, { force: true });
   symlinkSync(version, temporary);
@@ -232,10 +235,15 @@ export async function installPayload(payload: InstallPayload, options: InstallOp
         consent = 'carried_forward';
       } else {
         const request: ConsentRequest = { pluginId, version, requirements, previousVersion, widened };
-        const approved = options.onConsent ? await options.onConsent(request) : previous === null;
+        const approved = options.onConsent ? await options.onConsent(request) : options.consent === true;
         consent = approved ? 'granted' : 'not_granted';
       }
-      progress('consent', consent === 'not_granted' ? `Consent NOT granted for ${pluginId}@${version}. Approve it before the plugin will load.` : `Consent ${consent.replace('_', ' ')}`);
+      progress(
+        'consent',
+        consent === 'not_granted'
+          ? `Consent NOT granted for ${pluginId}@${version}: it will not load until you run osr-host tools consent ${pluginId} (or install again with --consent).`
+          : `Consent ${consent.replace('_', ' ')}`,
+      );
       if (consent !== 'not_granted') {
         try {
           writer.writeFile(join(content, CONSENT_FILE), Buffer.from(consentFileContent(requirements)));

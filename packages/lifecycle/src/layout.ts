@@ -15,6 +15,21 @@ export function pluginDirectory(home: string, pluginId: string): string {
   return join(toolsRoot(home), pluginId);
 }
 
+/** The plugin directories under `<home>/Tools` (hidden entries are the host's own), sorted. */
+export function installedPluginIds(home: string): string[] {
+  const root = toolsRoot(home);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => !name.startsWith('.') && statSync(join(root, name)).isDirectory())
+    .sort();
+}
+
+/** Only a `data` directory: the database of a library run from outside Tools/ (or of a removed plugin), not an install. */
+export function holdsOnlyData(pluginDirectory: string): boolean {
+  const entries = readdirSync(pluginDirectory).filter((name) => !name.startsWith('.'));
+  return entries.length === 1 && entries[0] === 'data';
+}
+
 /** `<home>/config/trusted-keys`: one minisign `.pub` file per trusted publisher. */
 export function trustedKeysDirectory(home: string): string {
   return join(home, 'config', 'trusted-keys');

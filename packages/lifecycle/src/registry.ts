@@ -1,15 +1,17 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { release as kernelRelease, tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_ARCHIVE_BYTES } from './archive.js';
 import { writeFileDurably } from './durable-file.js';
 import { LifecycleError } from './errors.js';
-import { type InstallOptions, type InstallResult, installFromPath, installPayload } from './install.js';
-import { activeVersion, compareVersions, isStrictSemver, pluginDirectory, toolsRoot } from './layout.js';
-import { parseMinisignPublicKey, verifyMinisign } from './minisign.js';
-import { hostPlatform, sha256Hex } from './receipt.js';
+import { type InstallOptions, type InstallResult, installFromPath, installPayload, parsePackageName } from './install.js';
+import { activeVersion, compareVersions, installedVersions, isStrictSemver, pluginDirectory, toolsRoot } from './layout.js';
+import { type MinisignPublicKey, parseMinisignPublicKey, verifyMinisign } from './minisign.js';
+import { installFromProject, isPluginProject } from './project.js';
+import { decodeReceipt, hostPlatform, sha256Hex } from './receipt.js';
 import { StagingArea } from './staging.js';
-import { readTrustedKeys, trustPublisherKey } from './verify.js';
+import { RECEIPT_FILE, readTrustedKeys, trustPublisherKey } from './verify.js';
 
 /** One downloadable build of a version (LIFECYCLE.md §8). */
 export interface RegistryArtifact {
@@ -19,13 +21,29 @@ export interface RegistryArtifact {
   sha256: string;
   minisign?: { signature: string; key_id?: string };
   size?: number;
+  /** The lowest macOS release the build runs on; only a macOS host checks it. */
+  min_macos?: string;
+  /** The lowest Linux kernel release the build runs on; only a Linux host checks it. */
+  min_linux?: string;
 }
 
 export interface RegistryVersion {
   version: string;
   release_date?: string;
   notes?: string;
+  /** `osaurus_min_version`: the lowest Osaurus release the version works with. */
+  requires?: { osaurus_min_version?: string };
   artifacts: RegistryArtifact[];
+}
+
+/** What a registry version is checked against besides os/arch. */
+export interface ResolveOptions {
+  /** The version to prefer when it qualifies. */
+  version?: string;
+  /** The Osaurus release this host stands in for; unset, `requires.osaurus_min_version` is not checked. */
+  osaurusVersion?: string;
+  /** This host's OS release (macOS product version or Linux kernel release); default: the running system's. */
+  platformVersion?: string;
 }
 
 /** A plugin spec: `plugins/**\/*.json` in a registry. */
@@ -82,16 +100,46 @@ export function readRegistry(location: string): PluginSpec[] {
   return specs;
 }
 
-/** The version to install: `preferred` if it has an artifact for this host, else the highest that has one. */
-export function resolveArtifact(spec: PluginSpec, preferred?: string): { version: string; artifact: RegistryArtifact } {
+/** `x.y.z` from the front of an OS release string (`6.8.0-45-generic` → `6.8.0`, `14.2` → `14.2.0`); undefined when none. */
+function releaseTriple(text: string): string | undefined {
+  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text.trim());
+  return match ? `${match[1]}.${match[2] ?? 0}.${match[3] ?? 0}` : undefined;
+}
+
+/** True when `have` is at least `needed`, both read as release triples; an unreadable `needed` never qualifies. */
+function atLeast(have: string, needed: string): boolean {
+  const [a, b] = [releaseTriple(have), releaseTriple(needed)];
+  return a !== undefined && b !== undefined && compareVersions(a, b) >= 0;
+}
+
+/**
+ * The version to install: `options.version` if it qualifies, else the
+ * highest that does. A version qualifies when its `requires.osaurus_min_version`
+ * is not above `options.osaurusVersion` and it has an artifact for this
+ * os/arch whose platform minimum (`min_macos` / `min_linux`) this system meets.
+ */
+export function resolveArtifact(spec: PluginSpec, options: ResolveOptions = {}): { version: string; artifact: RegistryArtifact } {
   const { os, arch } = hostPlatform();
+  const platformVersion = options.platformVersion ?? kernelRelease();
+  const platformMinimum = (artifact: RegistryArtifact) => (os === 'macos' ? artifact.min_macos : os === 'linux' ? artifact.min_linux : undefined);
+  const runsHere = (artifact: RegistryArtifact) => {
+    const minimum = platformMinimum(artifact);
+    return artifact.os === os && artifact.arch === arch && (minimum === undefined || atLeast(platformVersion, minimum));
+  };
+  const worksWithHost = (entry: RegistryVersion) => {
+    const needed = entry.requires?.osaurus_min_version;
+    return needed === undefined || options.osaurusVersion === undefined || atLeast(options.osaurusVersion, needed);
+  };
   const candidates = spec.versions
-    .filter((entry) => isStrictSemver(entry.version))
-    .map((entry) => ({ version: entry.version, artifact: entry.artifacts.find((a) => a.os === os && a.arch === arch) }))
+    .filter((entry) => isStrictSemver(entry.version) && worksWithHost(entry))
+    .map((entry) => ({ version: entry.version, artifact: entry.artifacts.find(runsHere) }))
     .filter((entry): entry is { version: string; artifact: RegistryArtifact } => entry.artifact !== undefined)
     .sort((a, b) => compareVersions(b.version, a.version));
-  const chosen = candidates.find((entry) => entry.version === preferred) ?? candidates[0];
-  if (!chosen) throw new LifecycleError('not_found', `Resolution failed: ${spec.plugin_id} has no build for ${os}/${arch}`);
+  const chosen = candidates.find((entry) => entry.version === options.version) ?? candidates[0];
+  if (!chosen) {
+    const osaurus = options.osaurusVersion === undefined ? '' : ` and Osaurus ${options.osaurusVersion}`;
+    throw new LifecycleError('not_found', `Resolution failed: ${spec.plugin_id} has no build for ${os}/${arch} ${platformVersion}${osaurus}`);
+  }
   return chosen;
 }
 
@@ -102,7 +150,9 @@ async function fetchArtifact(url: string, base: string): Promise<Buffer> {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const declared = Number(response.headers.get('content-length') ?? 0);
       if (declared > MAX_ARCHIVE_BYTES) throw new Error(`the archive is ${declared} bytes, over the ${MAX_ARCHIVE_BYTES}-byte limit`);
-      return Buffer.from(await response.arrayBuffer());
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (bytes.length > MAX_ARCHIVE_BYTES) throw new Error(`the archive is ${bytes.length} bytes, over the ${MAX_ARCHIVE_BYTES}-byte limit`);
+      return bytes;
     }
     const path = url.startsWith('file:') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(dirname(base), url);
     return readFileSync(path);
@@ -111,9 +161,41 @@ async function fetchArtifact(url: string, base: string): Promise<Buffer> {
   }
 }
 
+/**
+ * The author key a plugin was installed with from a registry: the newest
+ * installed version's receipt that records one. Null when none does (never
+ * installed, or only sideloaded).
+ */
+export function pinnedAuthorKey(home: string, pluginId: string): MinisignPublicKey | null {
+  const pluginDir = pluginDirectory(home, pluginId);
+  for (const version of installedVersions(pluginDir).reverse()) {
+    const receiptPath = join(pluginDir, version, RECEIPT_FILE);
+    const keyText = existsSync(receiptPath) ? decodeReceipt(readFileSync(receiptPath, 'utf8'))?.public_keys?.minisign : undefined;
+    if (keyText === undefined) continue;
+    try {
+      return parseMinisignPublicKey(keyText);
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+/** Fails closed when the registry now names another author key than the one `pluginId` was installed with. */
+function checkAuthorKeyPin(home: string, pluginId: string, offered: MinisignPublicKey): void {
+  const pinned = pinnedAuthorKey(home, pluginId);
+  if (pinned === null || (pinned.id === offered.id && pinned.key.equals(offered.key))) return;
+  throw new LifecycleError(
+    'author_key_changed',
+    `Author key changed for ${pluginId}: it was installed with key ${pinned.id}, the registry now names key ${offered.id}. Nothing was installed and the key was not trusted. If the author really rotated the key, run osr-host tools remove ${pluginId} and install it again.`,
+  );
+}
+
 export interface RegistryInstallOptions extends InstallOptions {
   /** The registry location: a directory, a `file://` URL or a JSON index file. */
   registry: string;
+  /** Checked against `requires.osaurus_min_version`; unset, that check is skipped. */
+  osaurusVersion?: string;
 }
 
 /**
@@ -127,7 +209,7 @@ export async function installFromRegistry(pluginId: string, options: RegistryIns
   progress('resolve', `Resolving ${pluginId} in ${options.registry}`);
   const spec = readRegistry(options.registry).find((candidate) => candidate.plugin_id === pluginId);
   if (!spec) throw new LifecycleError('not_found', `Spec not found: ${pluginId}`);
-  const { version, artifact } = resolveArtifact(spec, options.version);
+  const { version, artifact } = resolveArtifact(spec, resolveOptions(options));
 
   progress('fetch', `Fetching ${artifact.url}`);
   const bytes = await fetchArtifact(artifact.url, spec.source);
@@ -145,6 +227,11 @@ export async function installFromRegistry(pluginId: string, options: RegistryIns
   let publisherKey: ReturnType<typeof parseMinisignPublicKey>;
   try {
     publisherKey = parseMinisignPublicKey(keyText);
+  } catch (error) {
+    throw new LifecycleError('signature_invalid', 'Signature verification failed', { cause: error });
+  }
+  checkAuthorKeyPin(options.home, pluginId, publisherKey);
+  try {
     verifyMinisign(bytes, artifact.minisign.signature, [publisherKey]);
   } catch (error) {
     throw new LifecycleError('signature_invalid', 'Signature verification failed', { cause: error });
@@ -167,8 +254,46 @@ export async function installFromRegistry(pluginId: string, options: RegistryIns
   }
 }
 
-/** `tools install <src>`: a path (`/`, `./`, `../`, or an existing file) is a sideload; anything else a registry id. */
-export function install(source: string, options: InstallOptions & { registry?: string }): Promise<InstallResult> {
+function resolveOptions(options: Pick<RegistryInstallOptions, 'version' | 'osaurusVersion'>): ResolveOptions {
+  return {
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.osaurusVersion !== undefined ? { osaurusVersion: options.osaurusVersion } : {}),
+  };
+}
+
+/**
+ * `tools install https://…/<plugin_id>-<version>.zip`: downloads the archive
+ * (at most 256 MiB) and installs it as a sideload named after the URL's last
+ * path segment. TLS is verified against the system's CAs (and
+ * `NODE_EXTRA_CA_CERTS`).
+ */
+export async function installFromUrl(url: string, options: InstallOptions): Promise<InstallResult> {
+  options.onProgress?.({ step: 'fetch', message: `Fetching ${url}` });
+  const name = basename(decodeURIComponent(new URL(url).pathname));
+  const named = options.pluginId && options.version ? null : parsePackageName(name);
+  const bytes = await fetchArtifact(url, url);
+  const scratch = mkdtempSync(join(tmpdir(), 'osr-download-'));
+  try {
+    const archive = join(scratch, named ? `${named.pluginId}-${named.version}.zip` : 'download.zip');
+    writeFileSync(archive, bytes);
+    return await installFromPath(archive, options);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `tools install <src>`: an `https://` URL is a downloaded archive; a
+ * directory holding `osaurus-plugin.json` with a version is a project (`.`);
+ * another path (`/`, `./`, `../`, or an existing file) is a sideload;
+ * anything else a registry id.
+ */
+export function install(source: string, options: InstallOptions & { registry?: string; osaurusVersion?: string }): Promise<InstallResult> {
+  if (/^https:\/\//i.test(source)) return installFromUrl(source, options);
+  if (/^http:\/\//i.test(source)) {
+    throw new LifecycleError('download_failed', `Download failed: ${source} is not https; plugins are downloaded over https only.`);
+  }
+  if (existsSync(source) && statSync(source).isDirectory() && isPluginProject(source)) return installFromProject(source, options);
   if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || existsSync(source)) return installFromPath(source, options);
   if (!options.registry) throw new LifecycleError('registry_unavailable', `Spec not found: ${source} (registry unavailable)`);
   return installFromRegistry(source, { ...options, registry: options.registry });
@@ -180,7 +305,7 @@ export async function upgradePlugin(pluginId: string, options: RegistryInstallOp
   if (installed === null) throw new LifecycleError('not_found', `${pluginId} is not installed; install it first.`);
   const spec = readRegistry(options.registry).find((candidate) => candidate.plugin_id === pluginId);
   if (!spec) throw new LifecycleError('not_found', `Spec not found: ${pluginId}`);
-  const { version } = resolveArtifact(spec);
+  const { version } = resolveArtifact(spec, options.osaurusVersion === undefined ? {} : { osaurusVersion: options.osaurusVersion });
   if (compareVersions(version, installed) <= 0) return null;
   return installFromRegistry(pluginId, { ...options, version });
 }

@@ -14,7 +14,7 @@ describe('scanPlugins verification', () => {
 
   beforeEach(async () => {
     home = temporaryDirectory();
-    const result = await installFromPath(packageDirectory(temporaryDirectory(), 'dev.test.scan', '1.0.0', { key }), { home, trustedKeys: [key.publicKey] });
+    const result = await installFromPath(packageDirectory(temporaryDirectory(), 'dev.test.scan', '1.0.0', { key }), { home, trustedKeys: [key.publicKey], consent: true });
     versionDir = result.directory;
     library = result.library;
   });
@@ -70,7 +70,7 @@ describe('scanPlugins verification', () => {
   });
 
   it('one bad plugin does not stop the others', async () => {
-    await installFromPath(packageDirectory(temporaryDirectory(), 'dev.test.other', '2.0.0', { key }), { home, trustedKeys: [key.publicKey] });
+    await installFromPath(packageDirectory(temporaryDirectory(), 'dev.test.other', '2.0.0', { key }), { home, trustedKeys: [key.publicKey], consent: true });
     appendFileSync(library, 'x');
     const scan = scanPlugins(home, options);
     expect(scan.plugins.map((p) => p.pluginId)).toEqual(['dev.test.other']);

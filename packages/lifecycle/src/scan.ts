@@ -1,7 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CrashGuard, QUARANTINE_MESSAGE, type QuarantineRow } from './crash-guard.js';
-import { activeVersion, findLibraries, toolsRoot } from './layout.js';
+import { activeVersion, findLibraries, holdsOnlyData, installedPluginIds, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
 import { recoverAbandonedInstalls } from './staging.js';
 import { verifyLibrary, type VerificationFailure } from './verify.js';
@@ -61,9 +60,7 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
   const quarantined = new Set(review.quarantined.map((row) => row.id));
   const plugins: ScannedPlugin[] = [];
   const failures: ScanFailure[] = [];
-  const ids = existsSync(root) ? readdirSync(root).filter((name) => !name.startsWith('.') && statSync(join(root, name)).isDirectory()) : [];
-
-  for (const pluginId of ids.sort()) {
+  for (const pluginId of installedPluginIds(home)) {
     const fail = (reason: ScanFailureReason, message: string, library: string | null = null) => failures.push({ pluginId, library, reason, message });
     if (quarantined.has(pluginId)) {
       fail('quarantined', QUARANTINE_MESSAGE);
@@ -71,7 +68,6 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
     }
     const version = activeVersion(join(root, pluginId));
     if (version === null) {
-      // Only a database: the data of a library run from outside Tools/ (or of a removed plugin), not an install.
       if (holdsOnlyData(join(root, pluginId))) continue;
       fail('no_version', 'No valid version directory found');
       continue;
@@ -93,9 +89,4 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
     else plugins.push({ pluginId, version, directory, library });
   }
   return { plugins, failures, released: review.released, promoted: review.promoted };
-}
-
-function holdsOnlyData(pluginDirectory: string): boolean {
-  const entries = readdirSync(pluginDirectory).filter((name) => !name.startsWith('.'));
-  return entries.length === 1 && entries[0] === 'data';
 }

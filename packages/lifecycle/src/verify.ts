@@ -44,29 +44,12 @@ function signatureFailure(detail: string): VerificationFailure {
  */
 export function verifyLibrary(versionDir: string, library: string, options: VerifyOptions): VerificationFailure | null {
   if (options.dev) return null;
-  const receiptPath = join(versionDir, RECEIPT_FILE);
-  if (!existsSync(receiptPath)) return { reason: 'receipt_missing', message: 'Missing receipt.json - plugin cannot be verified' };
-  let receiptText: string;
-  try {
-    receiptText = readFileSync(receiptPath, 'utf8');
-  } catch {
-    return { reason: 'receipt_unreadable', message: 'Failed to read receipt.json' };
-  }
-  const receipt = decodeReceipt(receiptText);
-  if (!receipt) return { reason: 'receipt_invalid', message: 'Failed to parse receipt.json' };
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(library);
-  } catch {
-    return { reason: 'library_unreadable', message: 'Failed to read plugin library file' };
-  }
-  if (sha256Hex(bytes) !== receipt.dylib_sha256.toLowerCase()) {
-    return { reason: 'checksum_mismatch', message: 'Checksum verification failed - plugin file may be corrupted or tampered with' };
-  }
+  const integrity = verifyIntegrity(versionDir, library);
+  if (integrity.failure) return integrity.failure;
   const signaturePath = library + SIGNATURE_SUFFIX;
   if (!existsSync(signaturePath)) return signatureFailure(`${basename(signaturePath)} not found`);
   try {
-    verifyMinisign(bytes, readFileSync(signaturePath, 'utf8'), options.trustedKeys);
+    verifyMinisign(integrity.bytes, readFileSync(signaturePath, 'utf8'), options.trustedKeys);
   } catch (error) {
     return signatureFailure(error instanceof LifecycleError ? error.message : String(error));
   }
@@ -74,6 +57,30 @@ export function verifyLibrary(versionDir: string, library: string, options: Veri
     return { reason: 'consent_required', message: 'consent_required: Plugin has not been approved for loading' };
   }
   return null;
+}
+
+/** The receipt and SHA-256 checks of `verifyLibrary`: the library's bytes, or the first failure. */
+export function verifyIntegrity(versionDir: string, library: string): { failure: VerificationFailure; bytes?: never } | { failure?: never; bytes: Buffer } {
+  const receiptPath = join(versionDir, RECEIPT_FILE);
+  if (!existsSync(receiptPath)) return { failure: { reason: 'receipt_missing', message: 'Missing receipt.json - plugin cannot be verified' } };
+  let receiptText: string;
+  try {
+    receiptText = readFileSync(receiptPath, 'utf8');
+  } catch {
+    return { failure: { reason: 'receipt_unreadable', message: 'Failed to read receipt.json' } };
+  }
+  const receipt = decodeReceipt(receiptText);
+  if (!receipt) return { failure: { reason: 'receipt_invalid', message: 'Failed to parse receipt.json' } };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(library);
+  } catch {
+    return { failure: { reason: 'library_unreadable', message: 'Failed to read plugin library file' } };
+  }
+  if (sha256Hex(bytes) !== receipt.dylib_sha256.toLowerCase()) {
+    return { failure: { reason: 'checksum_mismatch', message: 'Checksum verification failed - plugin file may be corrupted or tampered with' } };
+  }
+  return { bytes };
 }
 
 /** Every `*.pub` in `<home>/config/trusted-keys`; a file that does not parse is an error naming it. */

@@ -18,4 +18,4 @@ export {
 } from './isolation/isolated-plugin.js';
 export type { PluginInstance } from './plugin-instance.js';
 export { PluginRuntime, type RuntimeOptions } from './runtime.js';
-export { hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';
+export { hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';

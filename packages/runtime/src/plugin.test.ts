@@ -95,6 +95,28 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       await Promise.all([first, second, plugin.shutdown()]);
       expect(logs.filter((line) => line === 'destroyed')).toHaveLength(1);
     });
+
+    it('answers a database call made during destroy with "Plugin is shutting down" without running it', async () => {
+      const edge = uniqueLibraryCopy(compilePlugin(fixtureSources.edgePlugin, { defines: { DB_IN_DESTROY: true } }), scratch);
+      const statements: string[] = [];
+      const logs: string[] = [];
+      const plugin = await loadPlugin(edge, {
+        pluginId: 'edge',
+        hostApi: {
+          db_exec: (_ctx, sql) => {
+            statements.push(sql);
+            return '{"changes":0,"last_insert_rowid":0}';
+          },
+          log: (_ctx, _level, message) => {
+            logs.push(message);
+          },
+        },
+      });
+      await plugin.shutdown();
+      await until(() => logs.length > 0);
+      expect(logs).toEqual(['{"error":"Plugin is shutting down"}']);
+      expect(statements).toEqual([]);
+    });
   });
 
   describe('host strings and version-gated slots at every host level (D1, D4)', () => {

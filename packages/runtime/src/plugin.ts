@@ -11,7 +11,7 @@ import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import type { FrameKind, HostApi, HostCallContext } from './host-api.js';
 import type { PluginInstance } from './plugin-instance.js';
-import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot } from './slots.js';
+import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, SLOT_RULES, type ServedSlot } from './slots.js';
 
 /** Limits for each kind of plugin call, in milliseconds. */
 export interface PluginTimeouts {
@@ -116,6 +116,7 @@ export class NativePlugin implements PluginInstance {
   private readonly inFlight = new Set<Promise<unknown>>();
   private abandonedCalls = 0;
   private state: 'loading' | 'live' | 'shutting_down' | 'shut_down' = 'loading';
+  private destroyStarted = false;
   private shutdownDone: Promise<void> | undefined;
 
   private constructor(path: string, options: LoadPluginOptions) {
@@ -202,6 +203,11 @@ export class NativePlugin implements PluginInstance {
     return this.state === 'shutting_down' || this.state === 'shut_down';
   }
 
+  /** From the start of destroy on; calls that were in flight when shutdown began finished before it. */
+  private get inTeardown(): boolean {
+    return this.destroyStarted || this.state === 'shut_down';
+  }
+
   /** Calls still running, and those among them that already timed out. */
   stats(): { inFlight: number; abandoned: number } {
     return { inFlight: this.inFlight.size + this.abandonedCalls, abandoned: this.abandonedCalls };
@@ -269,6 +275,7 @@ export class NativePlugin implements PluginInstance {
     this.state = 'shutting_down';
     this.shutdownDone = (async () => {
       await Promise.allSettled([...this.inFlight]);
+      this.destroyStarted = true;
       try {
         if (this.ctx !== null) {
           const timedOut = () => new RuntimeError('shut_down', `Plugin '${this.id}' did not finish destroy within ${this.timeouts.destroy / 1000} s.`);
@@ -375,7 +382,10 @@ export class NativePlugin implements PluginInstance {
         : slot === 'complete_stream'
           ? [cArgs[0], onChunk]
           : cArgs;
-    const implementation = this.hostApi[slot] as ((ctx: HostCallContext, ...args: unknown[]) => unknown) | undefined;
+    const implementation =
+      rules.refusedInTeardown && this.inTeardown
+        ? () => PLUGIN_SHUTTING_DOWN_REPLY
+        : (this.hostApi[slot] as ((ctx: HostCallContext, ...args: unknown[]) => unknown) | undefined);
     const startedAt = new Date();
     const started = performance.now();
 

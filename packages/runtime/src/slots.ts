@@ -12,14 +12,19 @@ export interface SlotRules {
   secretResponse?: boolean;
   /** The answer is a bare string, not JSON, so an error envelope would be read as a value. */
   answersPlainString?: boolean;
+  /** While the plugin is being torn down the slot answers `PLUGIN_SHUTTING_DOWN_REPLY` and does not run. */
+  refusedInTeardown?: boolean;
 }
+
+/** Upstream's exact answer to a database call made while its plugin is being torn down. */
+export const PLUGIN_SHUTTING_DOWN_REPLY = '{"error":"Plugin is shutting down"}';
 
 export const SLOT_RULES: Record<Exclude<HostSlotName, 'free_string'>, SlotRules> = {
   config_get: { returnsString: true, requiredArgs: 1, secretResponse: true, answersPlainString: true },
   config_set: { returnsString: false, requiredArgs: 2, secretArgs: [1] },
   config_delete: { returnsString: false, requiredArgs: 1 },
-  db_exec: { returnsString: true, requiredArgs: 1 },
-  db_query: { returnsString: true, requiredArgs: 1 },
+  db_exec: { returnsString: true, requiredArgs: 1, refusedInTeardown: true },
+  db_query: { returnsString: true, requiredArgs: 1, refusedInTeardown: true },
   log: { returnsString: false, requiredArgs: 1 },
   dispatch: { returnsString: true, requiredArgs: 1 },
   task_status: { returnsString: true, requiredArgs: 1 },
@@ -63,9 +68,9 @@ const INSIGHTS_ERROR_STATUS: Record<string, number> = {
   forbidden: 403,
   access_denied: 403,
   not_found: 404,
+  'Plugin is shutting down': 503,
   rate_limit_exceeded: 429,
   plugin_busy: 429,
-  task_limit_reached: 429,
   not_supported: 501,
 };
 

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import hostPackage from '../../package.json' with { type: 'json' };
 import { runCli, startServe, stopCommands } from '../test-support/cli.js';
-import { packageDirectory } from '../test-support/package-directory.js';
+import { packageDirectory } from '../test-support/packages.js';
 import { createProgram } from './program.js';
 
 const ANSI = /\u001b\[[0-9;]*m/;

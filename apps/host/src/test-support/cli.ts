@@ -5,9 +5,19 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI: these tests drive `osr-host` as a user would. */
 export const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000, ...(cwd ? { cwd } : {}) });
   return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
+}
+
+/** `runCli` without blocking this process, for commands that talk to a server the test itself runs. */
+export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ReturnType<typeof runCli>> {
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 export interface RunningCommand {

@@ -11,7 +11,7 @@ export function registerAgentsCommand(program: Command, act: Act): void {
     'osr-host agents default 6F1E4C7A-2B59-4C1D-9A3E-0123456789AB',
   ]);
   /** Runs `work` on a host over `options.home`, closes it and prints what `work` returned. */
-  const withHost = async (options: HostOptionValues, work: (host: OsrHost) => string | Promise<never>) => {
+  const withHost = async (options: HostOptionValues, work: (host: OsrHost) => string | Promise<string> | Promise<never>) => {
     const host = new OsrHost(hostOptions(options));
     try {
       const output = await work(host);
@@ -33,8 +33,12 @@ export function registerAgentsCommand(program: Command, act: Act): void {
   act(withHostRuntime(agents.command('add').description('create an agent and print its id').argument('<name>')), ([name], options: HostOptionValues) =>
     withHost(options, (host) => `${host.agents.create(name as string).id}\n`),
   );
-  act(withHostRuntime(agents.command('remove').description('remove an agent').argument('<uuid>')), ([id], options: HostOptionValues) =>
-    withHost(options, (host) => (host.agents.remove(id as string) ? `Removed ${(id as string).toUpperCase()}\n` : fail(`No agent ${id}; see \`osr-host agents list\`.`))),
+  act(withHostRuntime(agents.command('remove').description("remove an agent (its routed plugins hear its tunnel is gone first, then its secrets go)").argument('<uuid>')), ([id], options: HostOptionValues) =>
+    withHost(options, async (host) => {
+      // The agent's routed plugins are told its tunnel is gone before its secrets go, so they must be loaded.
+      await host.loadInstalled();
+      return (await host.removeAgent(id as string)) ? `Removed ${(id as string).toUpperCase()}\n` : fail(`No agent ${id}; see \`osr-host agents list\`.`);
+    }),
   );
   act(withHostRuntime(agents.command('default').description('print, or with a UUID choose, the default agent for CLI and MCP calls').argument('[uuid]')), ([id], options: HostOptionValues) =>
     withHost(options, (host) => {

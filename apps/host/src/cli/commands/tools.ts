@@ -1,10 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { CrashGuard, createScaffold, install, removePlugin, toolsRoot, trustPublisherKey, upgradePlugin } from '@osr-host/lifecycle';
+import {
+  CrashGuard,
+  consentToInstalled,
+  createScaffold,
+  diagnoseInstalled,
+  formatHealthReport,
+  install,
+  outdatedPlugins,
+  packageProject,
+  readTrustedKeys,
+  removePlugin,
+  rollbackPlugin,
+  searchRegistry,
+  toolsRoot,
+  trustPublisherKey,
+  upgradePlugin,
+  verifyInstalled,
+} from '@osr-host/lifecycle';
 import { type Command, Option } from 'commander';
 import { DevLoop } from '../../dev-loop.js';
-import { describeLoadError, HOST_BUILD, OsrHost } from '../../host.js';
+import { describeLoadError, HOST_BUILD, OsrHost, readHostConfig } from '../../host.js';
 import { resolveHome } from '../../paths.js';
 import { askRunningServe } from '../admin.js';
 import { manifestOfLibrary } from '../manifest-probe.js';
@@ -17,7 +34,17 @@ interface ToolsOptionValues extends HostOptionValues {
   version?: string;
   language?: 'c' | 'rust';
   dir?: string;
+  consent?: boolean;
 }
+
+/** The Osaurus release host.json names, which registry requirements are checked against (unset: not checked). */
+function osaurusVersionOf(home: string): { osaurusVersion?: string } {
+  const { osaurusVersion } = readHostConfig(home);
+  return osaurusVersion === undefined ? {} : { osaurusVersion };
+}
+
+const registryOption = (description: string) => new Option('--registry <dir|url>', description);
+const exitForProblems = (rows: ReadonlyArray<{ problems: readonly unknown[] }>) => (rows.some((row) => row.problems.length > 0) ? EXIT.failed : EXIT.ok);
 
 /** Install steps on stderr; the last one is left to the result line on stdout, so the result shows once. */
 const progress = (event: { step: string; message: string }) => {
@@ -88,22 +115,99 @@ export function registerToolsCommand(program: Command, act: Act): void {
   act(
     tools
       .command('install')
-      .description('install a plugin from a directory or .zip named <plugin_id>-<version>, or by id from a registry')
-      .argument('<dir|zip|id>')
+      .description('install a plugin: a directory or .zip named <plugin_id>-<version>, a project directory (.), an https:// URL of an archive, or a registry id')
+      .argument('<dir|zip|url|id>')
       .addOption(OPTION.home())
       .addOption(OPTION.dev())
-      .addOption(new Option('--registry <dir|url>', 'the registry to resolve an id in'))
-      .addOption(new Option('--version <version>', 'the version to install from the registry (default: the newest)')),
+      .addOption(registryOption('the registry to resolve an id in'))
+      .addOption(new Option('--version <version>', 'the version to install from the registry (default: the newest this host qualifies for)'))
+      .addOption(new Option('--consent', 'approve a sideloaded plugin now (else it loads only after `tools consent <id>`)')),
     guarded(async ([source]: readonly unknown[], options: ToolsOptionValues) => {
       const result = await install(source as string, {
         home: home(options),
         dev: options.dev === true,
         ...(options.registry ? { registry: options.registry } : {}),
+        ...osaurusVersionOf(home(options)),
         ...(options.version ? { version: options.version } : {}),
+        consent: options.consent === true,
         readManifest: manifestOfLibrary,
         onProgress: progress,
       });
       return finish(EXIT.ok, `Installed ${result.pluginId} ${result.version} in ${result.directory}\n`);
+    }),
+  );
+
+  act(
+    tools.command('consent').description("approve an installed plugin's requirements, so it loads").argument('<id>').addOption(OPTION.home()),
+    guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => {
+      await consentToInstalled(home(options), id as string, manifestOfLibrary);
+      return finish(EXIT.ok, `Consent recorded for ${id}; it loads from the next start or reload.\n`);
+    }),
+  );
+
+  act(
+    tools.command('verify').description("check installed files: receipt, SHA-256, one library, a `current` that resolves (exit 1 on any problem)").argument('[id]').addOption(OPTION.home()),
+    guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => {
+      const rows = verifyInstalled(home(options), id as string | undefined);
+      return finish(exitForProblems(rows), formatHealthReport(rows, false));
+    }),
+  );
+
+  act(
+    tools.command('doctor').description('what keeps each installed plugin from loading, and what to do (exit 1 on any problem)').argument('[id]').addOption(OPTION.home()),
+    guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => {
+      const rows = diagnoseInstalled(home(options), { trustedKeys: readTrustedKeys(home(options)), hostBuild: HOST_BUILD }, id as string | undefined);
+      return finish(exitForProblems(rows), formatHealthReport(rows, true));
+    }),
+  );
+
+  act(
+    tools.command('rollback').description('go back to the previous installed version').argument('<id>').addOption(OPTION.home()),
+    guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => {
+      const { from, to } = rollbackPlugin(home(options), id as string);
+      return finish(EXIT.ok, `Rolled ${id} back from ${from} to ${to}; run osr-host tools reload if a serve is running.\n`);
+    }),
+  );
+
+  act(
+    tools
+      .command('package')
+      .description('build <id>-<version>.zip, ready to sign and install, from a project directory')
+      .argument('[dir]', 'the project directory', '.')
+      .addOption(new Option('--dir <dir>', 'where to write the zip (default: .)')),
+    guarded(async ([project]: readonly unknown[], options: ToolsOptionValues) => {
+      const packaged = packageProject(resolve(project as string), resolve(options.dir ?? '.'));
+      return finish(EXIT.ok, `Packaged ${packaged.project.pluginId} ${packaged.project.version} as ${packaged.path}\n`);
+    }),
+  );
+
+  act(
+    tools
+      .command('outdated')
+      .description('installed plugins with a newer version in the registry')
+      .addOption(OPTION.home())
+      .addOption(registryOption('the registry to compare with').makeOptionMandatory())
+      .addOption(OPTION.json()),
+    guarded(async (_args: unknown, options: ToolsOptionValues) => {
+      const rows = outdatedPlugins(home(options), options.registry as string, osaurusVersionOf(home(options)));
+      if (options.json) return finish(EXIT.ok, json(rows));
+      if (rows.length === 0) return finish(EXIT.ok, 'Every installed plugin is up to date.\n');
+      return finish(EXIT.ok, table(['PLUGIN', 'INSTALLED', 'AVAILABLE'], rows.map((row) => [row.pluginId, row.installed, row.available])));
+    }),
+  );
+
+  act(
+    tools
+      .command('search')
+      .description("plugins in the registry whose id, name or description matches")
+      .argument('[query]')
+      .addOption(registryOption('the registry to search').makeOptionMandatory())
+      .addOption(OPTION.json()),
+    guarded(async ([query]: readonly unknown[], options: ToolsOptionValues) => {
+      const rows = searchRegistry(options.registry as string, query as string | undefined);
+      if (options.json) return finish(EXIT.ok, json(rows));
+      if (rows.length === 0) return finish(EXIT.ok, 'No plugin matches.\n');
+      return finish(EXIT.ok, table(['PLUGIN', 'LATEST', 'DESCRIPTION'], rows.map((row) => [row.pluginId, row.latest ?? '-', row.description ?? row.name ?? ''])));
     }),
   );
 
@@ -114,9 +218,16 @@ export function registerToolsCommand(program: Command, act: Act): void {
       .argument('<id>')
       .addOption(OPTION.home())
       .addOption(OPTION.dev())
-      .addOption(new Option('--registry <dir|url>', 'the registry to resolve the id in').makeOptionMandatory()),
+      .addOption(registryOption('the registry to resolve the id in').makeOptionMandatory()),
     guarded(async ([id]: readonly unknown[], options: ToolsOptionValues) => {
-      const result = await upgradePlugin(id as string, { home: home(options), registry: options.registry as string, dev: options.dev === true, readManifest: manifestOfLibrary, onProgress: progress });
+      const result = await upgradePlugin(id as string, {
+        home: home(options),
+        registry: options.registry as string,
+        dev: options.dev === true,
+        ...osaurusVersionOf(home(options)),
+        readManifest: manifestOfLibrary,
+        onProgress: progress,
+      });
       return finish(EXIT.ok, result ? `Upgraded ${result.pluginId} to ${result.version}\n` : `${id} is up to date.\n`);
     }),
   );

@@ -1,6 +1,6 @@
 import { crc32, deflateRawSync } from 'node:zlib';
 
-/** One entry of a hand-built archive; names are written verbatim, so tests can build hostile archives. */
+/** One entry of an archive; names are written verbatim (tests build hostile archives with it too). */
 export interface ZipEntry {
   name: string;
   data?: Uint8Array | string;
@@ -8,7 +8,7 @@ export interface ZipEntry {
   mode?: number;
 }
 
-/** Writes a zip (deflate, Unix attributes) with exactly the entries given — no name sanitising. */
+/** A zip (deflate, Unix attributes, UTF-8 names) with exactly the entries given — no name sanitising. */
 export function buildZip(entries: readonly ZipEntry[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
