@@ -34,6 +34,7 @@ import {
   hostDatabasePath,
   openHostDatabase,
   type PluginStorage,
+  pluginDataDirectory,
 } from '@osr-host/storage';
 import { buildHostApi } from './host-api.js';
 import { pluginIdForLibrary } from './paths.js';
@@ -71,6 +72,8 @@ interface HostConfigFile {
    * (this host's own version is not an Osaurus version). Unset, the check is skipped with a note.
    */
   osaurusVersion?: string;
+  /** Resident memory (MiB) an isolated plugin's process may use before it is restarted; 0 for no limit. */
+  pluginMemoryLimitMb?: number;
 }
 
 export interface LoadedPlugin {
@@ -135,9 +138,12 @@ export class OsrHost {
         }
       },
     });
-    const isolated = options.isolate ?? this.readHostConfig().isolate ?? false;
+    const hostConfig = this.readHostConfig();
+    const isolated = options.isolate ?? hostConfig.isolate ?? false;
     this.runtime = new PluginRuntime({
       isolate: Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : isolated,
+      dataDirectory: (pluginId) => pluginDataDirectory(this.home, pluginId),
+      ...(hostConfig.pluginMemoryLimitMb !== undefined ? { memoryLimitBytes: hostConfig.pluginMemoryLimitMb * 1024 * 1024 } : {}),
       level: this.level,
       timeouts: options.timeouts,
       hostApi: buildHostApi({
@@ -178,6 +184,7 @@ export class OsrHost {
       this.runtime.events.on('hostCall', (record) => store.record(record));
       this.runtime.events.on('pluginCrashed', ({ pluginId, message }) => store.append(processRow(pluginId, message, 500)));
       this.runtime.events.on('pluginQuarantined', ({ pluginId, message }) => store.append(processRow(pluginId, message, 503)));
+      this.runtime.events.on('pluginRecycled', ({ pluginId, message }) => store.append(processRow(pluginId, message, 504)));
       this.warnings.attachStore(store);
     }
     return this.activity;
