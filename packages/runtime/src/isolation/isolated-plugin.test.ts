@@ -42,6 +42,13 @@ describe('a plugin process that crashes', () => {
     expect(plugin.processId).not.toBe(firstPid);
   });
 
+  it('serves every call that arrives while its replacement is still loading', async () => {
+    const plugin = await load();
+    expect(envelope(await plugin.invokeTool('crash', '')).kind).toBe('unavailable');
+    const answers = await Promise.all(['"a"', '"b"', '"c"'].map((payload) => plugin.invokeTool('echo', payload)));
+    expect(answers.map((answer) => envelope(answer).result)).toEqual(['a', 'b', 'c']);
+  });
+
   it('is quarantined after repeated crashes within the window', async () => {
     const events = new RuntimeEvents();
     const quarantined: string[] = [];

@@ -269,7 +269,8 @@ export class IsolatedPlugin implements PluginInstance {
     if (this.shutdownDone) return { kind: 'shut_down' };
     this.pendingCalls++;
     try {
-      if (!this.rpc) {
+      // A process still loading has its channel already: wait for the load, not just the channel.
+      if (!this.rpc || this.starting) {
         try {
           await this.start();
         } catch (error) {
