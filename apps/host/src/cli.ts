@@ -316,11 +316,19 @@ async function tools(positionals: string[], values: Record<string, unknown>): Pr
 }
 
 /** Runs a forwarded `osr-host tasks …` against this host's tasks, streaming its lines as NDJSON. */
+/** Largest `/admin/tasks` body: a command line, never data. */
+const ADMIN_BODY_MAX_CHARS = 64 * 1024;
+
 async function serveTasksCommand(request: http.IncomingMessage, response: http.ServerResponse, host: OsrHost): Promise<void> {
   let body = '';
   for await (const chunk of request) {
     body += chunk;
-    if (body.length > 64 * 1024) break;
+    if (body.length > ADMIN_BODY_MAX_CHARS) break;
+  }
+  if (body.length > ADMIN_BODY_MAX_CHARS) {
+    response.statusCode = 413;
+    response.end(JSON.stringify({ error: 'request_too_large', message: `The command is over ${ADMIN_BODY_MAX_CHARS / 1024} KiB; shorten its arguments.` }));
+    return;
   }
   let argv: string[];
   try {
