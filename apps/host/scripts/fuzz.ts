@@ -29,6 +29,11 @@ for (const mode of modes.filter((m): m is string => typeof m === 'string')) {
     maxBytes: Number(values['max-bytes']),
     maxDepth: Number(values['max-depth']),
     isolate: mode === 'isolated',
+    onProgress: (progress) => {
+      if (progress.calls % 100_000 === 0) {
+        console.log(`${mode}: ${progress.calls} calls, ${progress.crashes} crashes, ${progress.hangs} hangs, ${Math.round(progress.elapsedMs / 1000)} s, host RSS ${progress.hostRssAfter} MiB`);
+      }
+    },
   });
   const rate = Math.round(report.calls / (report.elapsedMs / 1000));
   const plugin = report.pluginRssBefore === undefined ? '' : `, plugin process RSS ${report.pluginRssBefore} → ${report.pluginRssAfter} MiB`;

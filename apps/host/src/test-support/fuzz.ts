@@ -17,6 +17,8 @@ export interface FuzzOptions {
   maxDepth: number;
   /** Host calls per tool invocation. Default 5,000. */
   callsPerInvoke?: number;
+  /** Told after each invocation (for long runs). */
+  onProgress?: (report: FuzzReport) => void;
 }
 
 export interface FuzzReport {
@@ -87,6 +89,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         const pid = pluginPid();
         if (pid !== undefined) report.pluginRssBefore = processRss(pid);
       }
+      report.elapsedMs = Date.now() - started;
+      options.onProgress?.({ ...report, hostRssAfter: Math.round(process.memoryUsage().rss / MIB) });
     }
     report.hostRssAfter = Math.round(process.memoryUsage().rss / MIB);
     const pid = pluginPid();
