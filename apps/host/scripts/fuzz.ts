@@ -1,10 +1,11 @@
 /**
  * The long fuzz run: `npm run fuzz -w osr-host -- [--calls N] [--seed N] [--threads N]
- * [--max-bytes N] [--max-depth N] [--in-process | --isolated]`. Defaults: a million calls over the
+ * [--max-bytes N] [--max-depth N] [--in-process | --isolated] [--secrets encrypted-file|memory]`. Defaults: a million calls over the
  * full argument ranges (strings up to 16 MiB, JSON nested 100,000 deep), in-process then isolated.
  * Prints calls made, crashes, hangs, and resident memory after the first invocation and at the end.
  */
 import { parseArgs } from 'node:util';
+import type { SecretStoreBackend } from '@osr-host/config-keychain';
 import { runFuzz } from '../src/test-support/fuzz.js';
 
 const { values } = parseArgs({
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     'max-depth': { type: 'string', default: '100000' },
     'in-process': { type: 'boolean', default: false },
     isolated: { type: 'boolean', default: false },
+    secrets: { type: 'string', default: 'encrypted-file' },
   },
 });
 const modes = values['in-process'] || values.isolated ? [values['in-process'] && 'in-process', values.isolated && 'isolated'] : ['in-process', 'isolated'];
@@ -29,6 +31,7 @@ for (const mode of modes.filter((m): m is string => typeof m === 'string')) {
     maxBytes: Number(values['max-bytes']),
     maxDepth: Number(values['max-depth']),
     isolate: mode === 'isolated',
+    secretBackend: values.secrets as SecretStoreBackend,
     onProgress: (progress) => {
       if (progress.calls % 100_000 === 0) {
         console.log(`${mode}: ${progress.calls} calls, ${progress.crashes} crashes, ${progress.hangs} hangs, ${Math.round(progress.elapsedMs / 1000)} s, host RSS ${progress.hostRssAfter} MiB`);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
+import type { SecretStoreBackend } from '@osr-host/config-keychain';
 import { OsrHost } from '../host.js';
 
 export interface FuzzOptions {
@@ -17,6 +18,8 @@ export interface FuzzOptions {
   maxDepth: number;
   /** Host calls per tool invocation. Default 5,000. */
   callsPerInvoke?: number;
+  /** Where `config_set` values go. Default the encrypted file (the host's choice without a keychain). */
+  secretBackend?: SecretStoreBackend;
   /** Told after each invocation (for long runs). */
   onProgress?: (report: FuzzReport) => void;
 }
@@ -54,7 +57,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const host = new OsrHost({
     home,
     isolate: options.isolate,
-    secretBackend: 'encrypted-file',
+    secretBackend: options.secretBackend ?? 'encrypted-file',
     timeouts: { tool: 600_000 },
     writeConsole: () => undefined,
   });
