@@ -22,11 +22,11 @@ describe('serve: a plugin route and an MCP tool call vs /health (one request at 
   });
 });
 
-describe('soak: 10 s of route and MCP load, 8 in flight', () => {
+describe('soak: 10 s of route and MCP load after 5 s of warm-up, 8 in flight', () => {
   bench(
     'route + MCP mix',
     async () => {
-      const report = await runSoak(serve, { durationMs: 10_000 });
+      const report = await runSoak(serve, { durationMs: 10_000, warmUpMs: 5_000 });
       console.log(`soak: ${JSON.stringify(report)}`);
       if (report.errors > 0) throw new Error(`${report.errors} requests failed`);
     },

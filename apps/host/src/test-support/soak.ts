@@ -14,7 +14,10 @@ const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 const ROUTE = '/plugins/routes.fixture/owner';
 
 export interface SoakOptions {
+  /** The measured part of the run. */
   durationMs: number;
+  /** Load before the measured part, not counted: serve's heap grows to its working size meanwhile. */
+  warmUpMs: number;
   /** Requests in flight at once (closed loop: each worker sends its next request when the last one answered). */
   concurrency?: number;
 }
@@ -28,10 +31,12 @@ export interface SoakReport {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** `serve`'s resident memory in MiB after the warm-up and at the end. */
+  /** `serve`'s resident memory in MiB at the end of the warm-up and at the end. */
   rssStartMib: number;
   rssEndMib: number;
   rssGrowthPercent: number;
+  /** `serve`'s resident memory every tenth of the measured part, in MiB: a plateau, or steady growth. */
+  rssSamplesMib: number[];
 }
 
 function residentMib(pid: number): number {
@@ -85,20 +90,23 @@ export async function mcpCall(client: Client): Promise<boolean> {
 
 /**
  * Drives `serve` with plugin-route requests and MCP tool calls, half each, from `concurrency`
- * closed-loop workers for `durationMs` (the first tenth, at most 5 s, warms up and is not counted).
+ * closed-loop workers for `warmUpMs` (not counted), then for `durationMs`.
  */
 export async function runSoak(serve: SoakServe, options: SoakOptions): Promise<SoakReport> {
   const concurrency = options.concurrency ?? 8;
-  const warmUpMs = Math.min(5_000, options.durationMs / 10);
+  const { warmUpMs } = options;
   const clients = await Promise.all(Array.from({ length: Math.ceil(concurrency / 2) }, () => connectMcp(serve)));
   const latencies: number[] = [];
   let [routeRequests, mcpCalls, errors] = [0, 0, 0];
   const started = Date.now();
   const countFrom = started + warmUpMs;
-  const endAt = started + options.durationMs;
+  const endAt = countFrom + options.durationMs;
   let rssStartMib = 0;
+  const rssSamplesMib: number[] = [];
+  let sampling: NodeJS.Timeout | undefined;
   const warmed = setTimeout(() => {
     rssStartMib = serve.rssMib();
+    sampling = setInterval(() => rssSamplesMib.push(serve.rssMib()), options.durationMs / 10);
   }, warmUpMs);
   const worker = async (index: number) => {
     const client = clients[index >> 1]!;
@@ -115,6 +123,7 @@ export async function runSoak(serve: SoakServe, options: SoakOptions): Promise<S
   };
   await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)));
   clearTimeout(warmed);
+  clearInterval(sampling);
   const rssEndMib = serve.rssMib();
   await Promise.all(clients.map((client) => client.close()));
   latencies.sort((a, b) => a - b);
@@ -132,5 +141,6 @@ export async function runSoak(serve: SoakServe, options: SoakOptions): Promise<S
     rssStartMib,
     rssEndMib,
     rssGrowthPercent: rssStartMib ? Math.round(((rssEndMib - rssStartMib) / rssStartMib) * 1000) / 10 : 0,
+    rssSamplesMib,
   };
 }
