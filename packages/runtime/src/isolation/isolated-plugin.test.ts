@@ -105,6 +105,24 @@ describe('a plugin process holding calls past their timeout', () => {
   });
 });
 
+describe('a plugin process whose timed-out call returns on its own', () => {
+  it('is kept, and the calls that waited for its replacement run in it', async () => {
+    const events = new RuntimeEvents();
+    const recycled: string[] = [];
+    events.on('pluginRecycled', ({ message }) => recycled.push(message));
+    const plugin = await load({ events });
+    const pid = plugin.processId;
+    const parked = plugin.invokeTool('block', '', { timeoutMs: 20_000 });
+    expect(envelope(await plugin.invokeTool('sleep', '400', { timeoutMs: 50 }))).toMatchObject({ ok: false, kind: 'timeout' });
+    // Waits while the sleeping call counts as stuck, then runs once it returned.
+    expect(envelope(await plugin.invokeTool('echo', '"after"')).result).toBe('after');
+    expect(envelope(await plugin.invokeTool('release', '')).result).toBe('released');
+    expect(envelope(await parked).result).toBe('released');
+    expect(plugin.processId).toBe(pid);
+    expect(recycled).toEqual([]);
+  });
+});
+
 describe('a plugin process over its memory limit', () => {
   it('is killed, counted toward quarantine, and the host keeps serving', async () => {
     const events = new RuntimeEvents();

@@ -331,7 +331,15 @@ export class IsolatedPlugin implements PluginInstance {
    */
   private recycleWhenIdle(): void {
     const child = this.child;
-    if (!child || this.shutdownDone || this.abandonedCalls === 0) return;
+    if (!child || this.shutdownDone) return;
+    if (this.abandonedCalls === 0) {
+      // The calls that timed out returned on their own: nothing is stuck, the process stays.
+      if (this.recycling?.child === child) {
+        this.recycling.finish();
+        this.recycling = undefined;
+      }
+      return;
+    }
     if (!this.recycling) {
       let finish: () => void = () => undefined;
       const done = new Promise<void>((resolve) => {
@@ -410,7 +418,10 @@ export class IsolatedPlugin implements PluginInstance {
       this.abandonedCalls++;
       this.recycleWhenIdle();
     }
-    if (name === 'abandonedCallReturned') this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
+    if (name === 'abandonedCallReturned') {
+      this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
+      this.recycleWhenIdle();
+    }
     if (!this.events) return;
     if (name === 'hostCall') {
       const record = payload as HostCallRecord & { startedAt: string };
