@@ -302,6 +302,31 @@ describe('process isolation in the host (issue 11)', () => {
     const rows = insights.query({ pluginId: 'isolated.one' }).rows;
     expect(rows.some((row) => row.slot === 'process' && /crashed \(SIGSEGV\)/.test(row.path))).toBe(true);
   });
+
+  it("gives an isolated plugin its data directory as HOME and TMPDIR, and restarts it past host.json's memory limit", async () => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    mkdirSync(join(home, 'config'), { recursive: true });
+    writeFileSync(join(home, 'config', 'host.json'), JSON.stringify({ isolate: true, pluginMemoryLimitMb: 160 }));
+    const host = startHost({ home });
+    const { insights } = host;
+    const library = uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }), scratch);
+    const plugin = (await host.loadLibrary(library, { pluginId: 'isolated.leaky' })).plugin;
+    const result = async (tool: string, payload: string) => JSON.parse(await plugin.invokeTool(tool, payload, { agentId: AGENT }));
+    expect((await result('getenv', 'HOME')).result).toBe(join(home, 'Tools', 'isolated.leaky', 'data'));
+    expect((await result('getenv', 'TMPDIR')).result).toBe(join(home, 'Tools', 'isolated.leaky', 'data'));
+
+    const restarted = () => {
+      insights.flush();
+      return insights.query({ pluginId: 'isolated.leaky' }).rows.some((row) => row.slot === 'process' && /over its memory limit of 160 MB/.test(row.path));
+    };
+    // The limit is read every second: 48 MiB every 250 ms passes it within a few reads.
+    for (let call = 0; call < 40 && !restarted(); call++) {
+      await result('leak', '48');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(restarted()).toBe(true);
+    expect((await result('echo', '"restarted"')).result).toBe('restarted');
+  });
 });
 
 describe('min_osaurus (P105)', () => {

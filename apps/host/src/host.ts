@@ -40,6 +40,7 @@ import {
   hostDatabasePath,
   openHostDatabase,
   type PluginStorage,
+  pluginDataDirectory,
 } from '@osr-host/storage';
 import { buildHostApi } from './host-api.js';
 import { pluginIdForLibrary } from './paths.js';
@@ -79,6 +80,8 @@ export interface HostConfigFile {
   osaurusVersion?: string;
   /** Model ids `list_models` shows plugins; unset, every configured model. */
   exposedModels?: string[];
+  /** Resident memory (MiB) an isolated plugin's process may use before it is restarted; 0 for no limit. */
+  pluginMemoryLimitMb?: number;
 }
 
 export interface LoadedPlugin {
@@ -148,9 +151,12 @@ export class OsrHost {
         }
       },
     });
-    const isolated = options.isolate ?? this.readHostConfig().isolate ?? false;
+    const hostConfig = this.readHostConfig();
+    const isolated = options.isolate ?? hostConfig.isolate ?? false;
     this.runtime = new PluginRuntime({
       isolate: Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : isolated,
+      dataDirectory: (pluginId) => pluginDataDirectory(this.home, pluginId),
+      ...(hostConfig.pluginMemoryLimitMb !== undefined ? { memoryLimitBytes: hostConfig.pluginMemoryLimitMb * 1024 * 1024 } : {}),
       level: this.level,
       timeouts: options.timeouts,
       hostApi: buildHostApi({
@@ -194,6 +200,7 @@ export class OsrHost {
       this.runtime.events.on('hostCall', (record) => store.record(record));
       this.runtime.events.on('pluginCrashed', ({ pluginId, message }) => store.append(processRow(pluginId, message, 500)));
       this.runtime.events.on('pluginQuarantined', ({ pluginId, message }) => store.append(processRow(pluginId, message, 503)));
+      this.runtime.events.on('pluginRecycled', ({ pluginId, message }) => store.append(processRow(pluginId, message, 504)));
       this.warnings.attachStore(store);
     }
     return this.activity;

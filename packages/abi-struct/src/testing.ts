@@ -10,6 +10,8 @@ export const fixtureSources = {
   testPlugin: join(packageRoot, 'fixtures', 'test_plugin.c'),
   /** Loader edge cases, one per macro (V1_ONLY, NULL_API, NULL_MANIFEST, ...). */
   edgePlugin: join(packageRoot, 'fixtures', 'edge_plugin.c'),
+  /** One tool, `fuzz`: random host calls with hostile arguments, from its own and spawned threads. */
+  fuzzPlugin: join(packageRoot, 'fixtures', 'fuzz_plugin.c'),
 } as const;
 
 export interface CompilePluginOptions {

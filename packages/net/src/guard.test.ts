@@ -108,6 +108,22 @@ const HOSTILE: ReadonlyArray<readonly [string, BlockReason]> = [
   ['http://[fc00::1]/', 'unique_local'],
   ['http://[fd12:3456:789a::1]/', 'unique_local'],
   ['http://[ff02::1]/', 'multicast'],
+  ['HtTpS://[::1]:P6/', 'loopback'],
+  ['http://[::ffff:0:127.0.0.1]:P4/', 'loopback'],
+  ['http://[::ffff:0.0.0.0]:P4/', 'unspecified'],
+  // NAT64, 6to4 and Teredo addresses that a gateway would turn into a blocked IPv4 address
+  ['http://[64:ff9b::a9fe:a9fe]/', 'link_local'],
+  ['http://[64:ff9b:1::a00:1]/', 'private'],
+  ['http://[2002:a9fe:a9fe::]/', 'link_local'],
+  ['http://[2002:c0a8:101::1]/', 'private'],
+  ['http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', 'loopback'],
+  ['http://[2001::5601:5601]/', 'link_local'],
+  // trailing dots and mixed case
+  ['http://0.0.0.0.:P4/', 'unspecified'],
+  ['http://169.254.169.254./latest/meta-data/', 'link_local'],
+  ['http://0x7f.0.0.1.:P4/', 'loopback'],
+  ['hTtP://127.0.0.1:P4/', 'loopback'],
+  ['http://[::1]:P6#@evil.example/', 'loopback'],
   // zone ids
   ['http://[fe80::1%25eth0]/', 'zone_id'],
   ['http://[::1%25lo]:P6/', 'zone_id'],
@@ -132,12 +148,20 @@ const HOSTILE: ReadonlyArray<readonly [string, BlockReason]> = [
   ['http://cgn.test/', 'cgn'],
   ['http://ula.test/', 'unique_local'],
   ['http://zero.test:P4/', 'unspecified'],
+  ['http://rebind.test.:P4/', 'loopback'],
+  ['http://ReBind.TEST:P4/', 'loopback'],
+  ['http://evil.example@metadata.test/', 'link_local'],
   // schemes other than http(s)
   ['file:///etc/passwd', 'scheme'],
   ['data:text/plain,hello', 'scheme'],
   ['ftp://127.0.0.1:P4/', 'scheme'],
   ['gopher://127.0.0.1:P4/_GET', 'scheme'],
   ['ws://127.0.0.1:P4/', 'scheme'],
+  ['javascript:fetch("http://127.0.0.1/")', 'scheme'],
+  ['blob:http://127.0.0.1:P4/x', 'scheme'],
+  ['dict://127.0.0.1:P4/info', 'scheme'],
+  ['ldap://127.0.0.1:P4/', 'scheme'],
+  ['HTTPX://127.0.0.1:P4/', 'scheme'],
 ];
 
 describe('SSRF guard: hostile URLs', () => {
@@ -167,6 +191,47 @@ describe('SSRF guard: hostile URLs', () => {
   it('checks every resolved address, refusing a name when any one is blocked', async () => {
     const answer = JSON.parse((await guarded.httpRequest(ctx, '{"method":"GET","url":"http://mixed.test/"}'))!);
     expect(answer.message).toContain('mixed.test resolves to 127.0.0.1');
+  });
+});
+
+describe('SSRF guard: DNS rebinding', () => {
+  let standIn: TestServer;
+  let rebinding: TestDnsServer;
+  let net: Net;
+
+  beforeAll(async () => {
+    // The allow-listed loopback server stands in for the public host the name first resolves to.
+    standIn = await startServer(
+      (req, res) => (req.url === '/hop' ? res.writeHead(302, { Location: '/landed' }).end() : res.end('public')),
+      { maxRequests: 5 },
+    );
+    rebinding = await startDnsServer({
+      'flip.test': [{ A: ['127.0.0.1'] }, { A: ['169.254.169.254'] }],
+      'hop.test': [{ A: ['127.0.0.1'] }, { A: ['10.0.0.1'] }],
+    });
+    net = createNet({ home: '/nonexistent', dnsServers: [rebinding.server], allow: [standIn.allowEntry] });
+  });
+
+  afterAll(async () => {
+    await Promise.all([standIn.close(), rebinding.close()]);
+  });
+
+  it('resolves again for each request: a name that turns private is refused the second time', async () => {
+    const url = `http://flip.test:${standIn.port}/`;
+    const first = JSON.parse((await net.httpRequest(ctx, JSON.stringify({ method: 'GET', url })))!);
+    expect(first).toMatchObject({ status: 200, body: 'public' });
+    const second = JSON.parse((await net.httpRequest(ctx, JSON.stringify({ method: 'GET', url })))!);
+    expect(second).toMatchObject({ error: 'ssrf_blocked', reason: 'link_local' });
+    expect(second.message).toContain('flip.test resolves to 169.254.169.254');
+  });
+
+  it('resolves again for each redirect hop: a same-name redirect after the name turned private is refused', async () => {
+    const answer = JSON.parse(
+      (await net.httpRequest(ctx, JSON.stringify({ method: 'GET', url: `http://hop.test:${standIn.port}/hop` })))!,
+    );
+    expect(answer).toMatchObject({ error: 'ssrf_blocked', reason: 'private' });
+    expect(standIn.requests.map((request) => request.url)).toEqual(['/', '/hop']);
+    expect(rebinding.queries.filter((query) => query === 'hop.test A')).toHaveLength(2);
   });
 });
 

@@ -13,6 +13,8 @@ export interface RuntimeEventMap {
   pluginError: [info: { pluginId: string; error: unknown }];
   /** An isolated plugin's process crashed or was terminated for not answering. */
   pluginCrashed: [info: { pluginId: string; signal: string | null; code: number | null; message: string }];
+  /** An isolated plugin's process held calls past their timeout and was replaced (not a crash). */
+  pluginRecycled: [info: { pluginId: string; message: string }];
   /** An isolated plugin crashed too often and refuses calls until reloaded. */
   pluginQuarantined: [info: { pluginId: string; message: string }];
 }

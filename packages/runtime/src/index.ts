@@ -11,9 +11,11 @@ export {
   toolResult,
 } from './plugin.js';
 export {
+  DEFAULT_MEMORY_LIMIT_BYTES,
   IsolatedPlugin,
   type IsolatedPluginOptions,
   type IsolationOptions,
+  PLUGIN_PROCESS_PATH,
   pluginProcessEnvironment,
 } from './isolation/isolated-plugin.js';
 export type { PluginInstance } from './plugin-instance.js';

@@ -1,5 +1,5 @@
 export { StorageError, type StorageErrorCode } from './errors.js';
-export { assertValidPluginId, pluginDatabasePath } from './paths.js';
+export { assertValidPluginId, pluginDatabasePath, pluginDataDirectory } from './paths.js';
 export {
   createPluginStorage,
   DEFAULT_BUSY_TIMEOUT_MS,

@@ -27,13 +27,18 @@ export function assertValidPluginId(pluginId: string): void {
   }
 }
 
-/** `<home>/Tools/<pluginId>/data/data.db`, after checking the id cannot leave `<home>/Tools`. */
-export function pluginDatabasePath(home: string, pluginId: string): string {
+/** `<home>/Tools/<pluginId>/data`, after checking the id cannot leave `<home>/Tools`. */
+export function pluginDataDirectory(home: string, pluginId: string): string {
   assertValidPluginId(pluginId);
   const toolsDir = resolve(home, 'Tools');
-  const file = join(toolsDir, pluginId, 'data', 'data.db');
-  if (!file.startsWith(toolsDir + sep)) {
+  const directory = join(toolsDir, pluginId, 'data');
+  if (!directory.startsWith(toolsDir + sep)) {
     throw new StorageError('invalid_argument', `Plugin id ${JSON.stringify(pluginId)} resolves outside ${toolsDir}.`);
   }
-  return file;
+  return directory;
+}
+
+/** `<home>/Tools/<pluginId>/data/data.db`. */
+export function pluginDatabasePath(home: string, pluginId: string): string {
+  return join(pluginDataDirectory(home, pluginId), 'data.db');
 }

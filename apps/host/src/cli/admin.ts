@@ -111,12 +111,20 @@ export function handleAdminRequest(request: http.IncomingMessage, response: http
   return true;
 }
 
+/** Largest `/admin/tasks` body: a command line, never data. */
+const ADMIN_BODY_MAX_CHARS = 64 * 1024;
+
 /** Runs a forwarded `osr-host tasks …` against this host's tasks, streaming its lines as NDJSON. */
 async function serveTasksCommand(request: http.IncomingMessage, response: http.ServerResponse, host: OsrHost): Promise<void> {
   let body = '';
   for await (const chunk of request) {
     body += chunk;
-    if (body.length > 64 * 1024) break;
+    if (body.length > ADMIN_BODY_MAX_CHARS) break;
+  }
+  if (body.length > ADMIN_BODY_MAX_CHARS) {
+    response.statusCode = 413;
+    response.end(JSON.stringify({ error: 'request_too_large', message: `The command is over ${ADMIN_BODY_MAX_CHARS / 1024} KiB; shorten its arguments.` }));
+    return;
   }
   let argv: string[];
   try {

@@ -7,6 +7,9 @@ export interface DnsRecords {
   AAAA?: string[];
 }
 
+/** Fixed records, or one set per query in turn (the last repeats): a name that rebinds between lookups. */
+export type DnsAnswers = DnsRecords | readonly DnsRecords[];
+
 export interface TestDnsServer {
   /** `127.0.0.1:PORT`, for `dnsServers`. */
   server: string;
@@ -19,12 +22,18 @@ const TYPES: Record<number, keyof DnsRecords> = { 1: 'A', 28: 'AAAA' };
 
 /**
  * A minimal authoritative DNS server over UDP on 127.0.0.1: answers A and AAAA
- * queries from `records`, NXDOMAIN for unknown names. Closes itself after
- * `lifetimeMs`.
+ * queries from `records` with TTL 0, NXDOMAIN for unknown names. Closes itself
+ * after `lifetimeMs`.
  */
-export function startDnsServer(records: Record<string, DnsRecords>, lifetimeMs = 60_000): Promise<TestDnsServer> {
+export function startDnsServer(records: Record<string, DnsAnswers>, lifetimeMs = 60_000): Promise<TestDnsServer> {
   const socket = dgram.createSocket('udp4');
   const queries: string[] = [];
+  const recordsFor = (name: string, type: keyof DnsRecords | undefined): DnsRecords | undefined => {
+    const answers = records[name];
+    if (!Array.isArray(answers)) return answers as DnsRecords | undefined;
+    const asked = queries.filter((query) => query === `${name} ${type}`).length;
+    return answers[Math.min(asked, answers.length) - 1];
+  };
   socket.on('message', (query, peer) => {
     let offset = 12;
     const labels: string[] = [];
@@ -37,7 +46,7 @@ export function startDnsServer(records: Record<string, DnsRecords>, lifetimeMs =
     const name = labels.join('.').toLowerCase();
     const type = TYPES[query.readUInt16BE(offset + 1)];
     if (type) queries.push(`${name} ${type}`);
-    const known = records[name];
+    const known = recordsFor(name, type);
     const answers = (type && known?.[type]) || [];
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2);

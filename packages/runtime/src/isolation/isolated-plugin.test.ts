@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbiError } from '@osr-host/abi-struct';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IsolatedPlugin, type IsolatedPluginOptions, RuntimeEvents } from '../index.js';
+import { IsolatedPlugin, type IsolatedPluginOptions, PLUGIN_PROCESS_PATH, RuntimeEvents } from '../index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-isolated-'));
 const library = () => uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }), scratch);
@@ -42,6 +42,13 @@ describe('a plugin process that crashes', () => {
     expect(plugin.processId).not.toBe(firstPid);
   });
 
+  it('serves every call that arrives while its replacement is still loading', async () => {
+    const plugin = await load();
+    expect(envelope(await plugin.invokeTool('crash', '')).kind).toBe('unavailable');
+    const answers = await Promise.all(['"a"', '"b"', '"c"'].map((payload) => plugin.invokeTool('echo', payload)));
+    expect(answers.map((answer) => envelope(answer).result)).toEqual(['a', 'b', 'c']);
+  });
+
   it('is quarantined after repeated crashes within the window', async () => {
     const events = new RuntimeEvents();
     const quarantined: string[] = [];
@@ -68,13 +75,86 @@ describe('a plugin process that stops answering', () => {
   });
 });
 
+describe('a plugin process holding calls past their timeout', () => {
+  it('is replaced once its other calls timed out; each stuck caller gets the timeout envelope and no one else notices', async () => {
+    const events = new RuntimeEvents();
+    const seen: string[] = [];
+    events.on('pluginRecycled', ({ message }) => seen.push(message));
+    events.on('pluginCrashed', ({ message }) => seen.push(`crash: ${message}`));
+    const plugin = await load({ events, maxCrashes: 1 });
+    const bystander = await load({ events });
+    const [pid, bystanderPid] = [plugin.processId, bystander.processId];
+
+    const other = plugin.invokeTool('block', '', { timeoutMs: 1_500 });
+    const stuck = envelope(await plugin.invokeTool('block_forever', '', { timeoutMs: 100 }));
+    expect(stuck).toMatchObject({ ok: false, kind: 'timeout' });
+    // The other call still runs in the same process.
+    expect(plugin.processId).toBe(pid);
+    const waiting = plugin.invokeTool('echo', '"after"');
+    expect(envelope(await bystander.invokeTool('echo', '"unaffected"')).result).toBe('unaffected');
+    expect(envelope(await other)).toMatchObject({ ok: false, kind: 'timeout' });
+
+    expect(envelope(await waiting).result).toBe('after');
+    expect(plugin.processId).not.toBe(pid);
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(seen).toEqual([`Plugin 'isolated.plugin' held 2 call(s) past their timeout; its helper process was terminated and replaced`]);
+    // Not a crash: one allowed crash would have quarantined it.
+    expect(envelope(await plugin.invokeTool('echo', '"still here"')).result).toBe('still here');
+    expect(bystander.processId).toBe(bystanderPid);
+    expect(plugin.stats()).toEqual({ inFlight: 0, abandoned: 0 });
+  });
+});
+
+describe('a plugin process whose timed-out call returns on its own', () => {
+  it('is kept, and the calls that waited for its replacement run in it', async () => {
+    const events = new RuntimeEvents();
+    const recycled: string[] = [];
+    events.on('pluginRecycled', ({ message }) => recycled.push(message));
+    const plugin = await load({ events });
+    const pid = plugin.processId;
+    const parked = plugin.invokeTool('block', '', { timeoutMs: 20_000 });
+    expect(envelope(await plugin.invokeTool('sleep', '400', { timeoutMs: 50 }))).toMatchObject({ ok: false, kind: 'timeout' });
+    // Waits while the sleeping call counts as stuck, then runs once it returned.
+    expect(envelope(await plugin.invokeTool('echo', '"after"')).result).toBe('after');
+    expect(envelope(await plugin.invokeTool('release', '')).result).toBe('released');
+    expect(envelope(await parked).result).toBe('released');
+    expect(plugin.processId).toBe(pid);
+    expect(recycled).toEqual([]);
+  });
+});
+
+describe('a plugin process over its memory limit', () => {
+  it('is killed, counted toward quarantine, and the host keeps serving', async () => {
+    const events = new RuntimeEvents();
+    const crashes: string[] = [];
+    const quarantined: string[] = [];
+    events.on('pluginCrashed', ({ message }) => crashes.push(message));
+    events.on('pluginQuarantined', ({ message }) => quarantined.push(message));
+    const plugin = await load({ events, maxCrashes: 1, memoryLimitBytes: 160 * 1024 * 1024, memoryCheckIntervalMs: 20 });
+    const bystander = await load();
+    for (let call = 0; call < 20 && crashes.length === 0; call++) {
+      await plugin.invokeTool('leak', '48');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(crashes).toHaveLength(1);
+    expect(crashes[0]).toMatch(/used \d+ MB, over its memory limit of 160 MB; its helper process was terminated/);
+    expect(quarantined).toHaveLength(1);
+    expect(envelope(await plugin.invokeTool('echo', '1')).message).toMatch(/quarantined after 1 crashes/);
+    expect(envelope(await bystander.invokeTool('echo', '"serving"')).result).toBe('serving');
+  });
+});
+
 describe('the plugin process environment', () => {
-  it('passes only the allow-list and what the host names', async () => {
+  it('passes the system PATH, HOME and TMPDIR at the data directory, the allow-list and what the host names', async () => {
     process.env.OSR_TEST_LEAK_PROBE = 'host-secret';
     try {
-      const scrubbed = await load();
+      const dataDirectory = join(scratch, 'Tools', 'isolated.plugin', 'data');
+      const scrubbed = await load({ dataDirectory: (pluginId) => join(scratch, 'Tools', pluginId, 'data') });
       expect(envelope(await scrubbed.invokeTool('getenv', 'OSR_TEST_LEAK_PROBE')).result).toBeNull();
-      expect(envelope(await scrubbed.invokeTool('getenv', 'PATH')).result).toBe(process.env.PATH);
+      expect(envelope(await scrubbed.invokeTool('getenv', 'PATH')).result).toBe(PLUGIN_PROCESS_PATH);
+      expect(envelope(await scrubbed.invokeTool('getenv', 'HOME')).result).toBe(dataDirectory);
+      expect(envelope(await scrubbed.invokeTool('getenv', 'TMPDIR')).result).toBe(dataDirectory);
+      expect(existsSync(dataDirectory)).toBe(true);
       const passed = await load({ passEnv: ['OSR_TEST_LEAK_PROBE'] });
       expect(envelope(await passed.invokeTool('getenv', 'OSR_TEST_LEAK_PROBE')).result).toBe('host-secret');
       expect(envelope(await passed.invokeTool('pid', '')).result).toBe(passed.processId);

@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AbiError, type AbiErrorCode, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
@@ -20,21 +21,57 @@ export interface IsolationOptions {
   crashWindowMs?: number;
   /** How long past a call's own deadline the process may stay silent before it counts as hung. Default 5 s. */
   hangGraceMs?: number;
+  /** The plugin's data directory, its `HOME` and `TMPDIR` (created if missing); without one neither is set. */
+  dataDirectory?: string | ((pluginId: string) => string);
+  /**
+   * Resident memory the process may use before it is killed, which counts toward quarantine like a
+   * crash. Default 1 GiB (`DEFAULT_MEMORY_LIMIT_BYTES`); 0 turns the check off.
+   */
+  memoryLimitBytes?: number;
+  /** How often the process's resident memory is read. Default 1 s. */
+  memoryCheckIntervalMs?: number;
 }
 
 export type IsolatedPluginOptions = LoadPluginOptions & IsolationOptions;
 
 let lastCancelToken = 0;
 
-/** Variables a plugin process gets; everything else (tokens, keys, proxies) stays with the host. */
-const ENVIRONMENT_ALLOW_LIST = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'CC'];
+export const DEFAULT_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024;
 
-export function pluginProcessEnvironment(passEnv: readonly string[] = []): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = {};
+/** Variables a plugin process inherits; everything else (tokens, keys, proxies, the host's PATH) stays with the host. */
+const ENVIRONMENT_ALLOW_LIST = ['USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ'];
+
+/** The system directories only: a plugin finds system tools, not whatever the operator's PATH adds. */
+export const PLUGIN_PROCESS_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
+
+/**
+ * The environment of a plugin process: locale and user name from the host, `PATH` limited to the
+ * system directories, `HOME` and `TMPDIR` at the plugin's data directory, and what the host names in
+ * `passEnv` (which wins over all of these).
+ */
+export function pluginProcessEnvironment(passEnv: readonly string[] = [], dataDirectory?: string): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = { PATH: PLUGIN_PROCESS_PATH };
+  if (dataDirectory !== undefined) Object.assign(environment, { HOME: dataDirectory, TMPDIR: dataDirectory });
   for (const [name, value] of Object.entries(process.env)) {
     if (ENVIRONMENT_ALLOW_LIST.includes(name) || name.startsWith('LC_') || passEnv.includes(name)) environment[name] = value;
   }
   return environment;
+}
+
+/** Resident memory of a process in bytes, or undefined once it is gone. */
+async function residentBytes(pid: number): Promise<number | undefined> {
+  try {
+    if (process.platform === 'linux') {
+      const kilobytes = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+      return kilobytes === undefined ? undefined : Number(kilobytes) * 1024;
+    }
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile('ps', ['-o', 'rss=', '-p', String(pid)], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    return Number(output.trim()) * 1024 || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** This package's root, from src/isolation/ (sources) or dist/ (built). */
@@ -59,7 +96,9 @@ export function pluginProcessScript(): string {
  * A plugin in a child process of its own (D21), running the same runtime as
  * in-process mode. A crash or hang costs only that process: calls in flight
  * get `unavailable`, the process restarts on the next call, and repeated
- * crashes quarantine the plugin.
+ * crashes quarantine the plugin. A process left holding calls that timed out
+ * is replaced once its other calls are done, and one over its memory limit is
+ * killed like a crash.
  */
 export class IsolatedPlugin implements PluginInstance {
   readonly isolated = true;
@@ -84,6 +123,8 @@ export class IsolatedPlugin implements PluginInstance {
   private pendingCalls = 0;
   private abandonedCalls = 0;
   private shutdownDone: Promise<void> | undefined;
+  /** Set while a process with abandoned calls drains; new calls wait for its replacement. */
+  private recycling: { child: ChildProcess; done: Promise<void>; finish: () => void } | undefined;
 
   private constructor(path: string, options: IsolatedPluginOptions) {
     this.id = options.pluginId;
@@ -181,7 +222,7 @@ export class IsolatedPlugin implements PluginInstance {
 
   private async spawnAndLoad(): Promise<void> {
     const child = fork(pluginProcessScript(), [], {
-      env: pluginProcessEnvironment(this.options.passEnv),
+      env: pluginProcessEnvironment(this.options.passEnv, this.dataDirectory()),
       // The plugin's own stdout and stderr go to the host's stderr: stdout may be a protocol (MCP, invoke output).
       stdio: ['ignore', 2, 2, 'ipc'],
       serialization: 'json',
@@ -197,6 +238,7 @@ export class IsolatedPlugin implements PluginInstance {
     this.rpc = rpc;
     this.terminationReason = undefined;
     child.once('exit', (code, signal) => this.onExit(child, rpc, code, signal));
+    this.watchMemory(child);
 
     const request: LoadRequest = {
       path: this.path,
@@ -223,9 +265,12 @@ export class IsolatedPlugin implements PluginInstance {
   private async call<T>(method: string, params: unknown, timeoutMs: number): Promise<T | CallOutcome> {
     if (this.shutdownDone) return { kind: 'shut_down' };
     if (this.quarantineReason) return { kind: 'unavailable', message: this.quarantineReason };
+    while (this.recycling) await this.recycling.done;
+    if (this.shutdownDone) return { kind: 'shut_down' };
     this.pendingCalls++;
     try {
-      if (!this.rpc) {
+      // A process still loading has its channel already: wait for the load, not just the channel.
+      if (!this.rpc || this.starting) {
         try {
           await this.start();
         } catch (error) {
@@ -244,6 +289,7 @@ export class IsolatedPlugin implements PluginInstance {
       }
     } finally {
       this.pendingCalls--;
+      this.recycleWhenIdle();
     }
   }
 
@@ -251,10 +297,63 @@ export class IsolatedPlugin implements PluginInstance {
     return (await this.call<CallOutcome>(method, params, timeoutMs)) as CallOutcome;
   }
 
-  private terminate(child: ChildProcess, reason: string): void {
+  private dataDirectory(): string | undefined {
+    const option = this.options.dataDirectory;
+    const directory = typeof option === 'function' ? option(this.id) : option;
+    if (directory !== undefined) mkdirSync(directory, { recursive: true });
+    return directory;
+  }
+
+  /** Reads the process's resident memory every interval; over the limit, it is killed at once. */
+  private watchMemory(child: ChildProcess): void {
+    const limit = this.options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    if (limit <= 0 || child.pid === undefined) return;
+    const pid = child.pid;
+    let reading = false;
+    const timer = setInterval(async () => {
+      if (reading) return;
+      reading = true;
+      const resident = await residentBytes(pid);
+      reading = false;
+      if (resident !== undefined && resident > limit) {
+        const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
+        this.terminate(child, `used ${megabytes(resident)} MB, over its memory limit of ${megabytes(limit)} MB`, 'SIGKILL');
+      }
+    }, this.options.memoryCheckIntervalMs ?? 1_000);
+    timer.unref();
+    child.once('exit', () => clearInterval(timer));
+  }
+
+  /**
+   * A process holding calls that timed out (their threads still inside the plugin) is replaced once
+   * nothing else runs in it: killed, not counted as a crash, and started afresh. Calls arriving
+   * meanwhile wait for the new process.
+   */
+  private recycleWhenIdle(): void {
+    const child = this.child;
+    if (!child || this.shutdownDone) return;
+    if (this.abandonedCalls === 0) {
+      // The calls that timed out returned on their own: nothing is stuck, the process stays.
+      if (this.recycling?.child === child) {
+        this.recycling.finish();
+        this.recycling = undefined;
+      }
+      return;
+    }
+    if (!this.recycling) {
+      let finish: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      this.recycling = { child, done, finish };
+    }
+    if (this.pendingCalls === 0 && this.recycling.child === child) child.kill('SIGKILL');
+  }
+
+  private terminate(child: ChildProcess, reason: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): void {
     if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
     this.terminationReason = reason;
-    child.kill('SIGTERM');
+    child.kill(signal);
     // A process that ignores SIGTERM (or is stopped) gets SIGKILL two seconds later.
     setTimeout(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -266,6 +365,23 @@ export class IsolatedPlugin implements PluginInstance {
       this.child = undefined;
       this.rpc = undefined;
     }
+    const recycling = this.recycling?.child === child ? this.recycling : undefined;
+    if (recycling) this.recycling = undefined;
+    if (recycling && this.terminationReason === undefined && !this.shutdownDone) {
+      const stuck = this.abandonedCalls;
+      rpc.failAll(new Error(`Plugin '${this.id}' was restarted`));
+      this.abandonedCalls = 0;
+      this.events?.emit('pluginRecycled', {
+        pluginId: this.id,
+        message: `Plugin '${this.id}' held ${stuck} call(s) past their timeout; its helper process was terminated and replaced`,
+      });
+      // The replacement starts now, so the calls that waited (and the next ones) find it loaded.
+      void this.start()
+        .catch(() => undefined)
+        .then(() => recycling.finish());
+      return;
+    }
+    recycling?.finish();
     const expected = this.shutdownDone !== undefined && this.terminationReason === undefined;
     const message = this.terminationReason
       ? `Plugin '${this.id}' ${this.terminationReason}; its helper process was terminated and will restart on the next call`
@@ -298,8 +414,14 @@ export class IsolatedPlugin implements PluginInstance {
   }
 
   private forwardEvent(name: string, payload: unknown): void {
-    if (name === 'callAbandoned') this.abandonedCalls++;
-    if (name === 'abandonedCallReturned') this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
+    if (name === 'callAbandoned') {
+      this.abandonedCalls++;
+      this.recycleWhenIdle();
+    }
+    if (name === 'abandonedCallReturned') {
+      this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
+      this.recycleWhenIdle();
+    }
     if (!this.events) return;
     if (name === 'hostCall') {
       const record = payload as HostCallRecord & { startedAt: string };
