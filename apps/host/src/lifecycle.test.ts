@@ -124,6 +124,14 @@ describe('install, verify and load (issue 10)', () => {
     const tool = manifest.capabilities.tools[0]!.id;
     const answer = JSON.parse(run(['invoke', join(directory, 'build', 'libgreeter.so'), tool, '{}', '--home', home]).stdout) as { ok: boolean };
     expect(answer.ok).toBe(true);
+
+    // Installed with --dev, it is recorded as a development install: a host without --dev says so and how to load it.
+    const packaged = packageDirectory('dev.example.greeter', '0.1.0', join(directory, 'build', 'libgreeter.so'));
+    expect(run(['tools', 'install', packaged, '--dev', '--home', home]).code).toBe(0);
+    expect(toolsList(home)).toEqual([
+      expect.objectContaining({ plugin_id: 'dev.example.greeter', status: 'failed', message: expect.stringMatching(/^dev_install: .*osr-host serve --dev/) }),
+    ]);
+    expect(toolsList(home, '--dev')).toEqual([expect.objectContaining({ plugin_id: 'dev.example.greeter', status: 'loaded' })]);
   });
 });
 

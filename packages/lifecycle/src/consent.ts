@@ -6,6 +6,8 @@ import { LifecycleError } from './errors.js';
 import { activeVersion, findLibraries, pluginDirectory } from './layout.js';
 
 export const CONSENT_FILE = '.user_consent';
+/** Written by `tools install --dev`: this version was installed unsigned and unapproved, for development. */
+export const DEV_INSTALL_FILE = '.dev_install';
 
 /**
  * What a user approved. Upstream writes an empty marker; here the file also

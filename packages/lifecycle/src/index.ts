@@ -10,6 +10,7 @@ export {
 } from './archive.js';
 export {
   CONSENT_FILE,
+  DEV_INSTALL_FILE,
   type ConsentRecord,
   consentToInstalled,
   declaredRequirements,
@@ -76,6 +77,6 @@ export { installFromProject, isPluginProject, PROJECT_FILE, type PluginProject, 
 export { type OutdatedPlugin, outdatedPlugins, type RegistryMatch, searchRegistry } from './registry-queries.js';
 export { rollbackPlugin } from './rollback.js';
 export { createScaffold, type Scaffold, type ScaffoldLanguage, type ScaffoldOptions } from './scaffold.js';
-export { type ScanFailure, type ScanFailureReason, type ScannedPlugin, type ScanOptions, type ScanResult, scanPlugins } from './scan.js';
+export { DEV_INSTALL_MESSAGE, type ScanFailure, type ScanFailureReason, type ScannedPlugin, type ScanOptions, type ScanResult, scanPlugins } from './scan.js';
 export { recoverAbandonedInstalls, STAGING_DIRECTORY } from './staging.js';
 export { RECEIPT_FILE, readTrustedKeys, SIGNATURE_SUFFIX, trustPublisherKey, type VerificationFailure, type VerifyOptions, verifyLibrary } from './verify.js';

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Manifest, manifestFailureMessage, parseManifest } from '@osr-host/manifest';
 import { extractZip, type FileWriter } from './archive.js';
-import { CONSENT_FILE, consentFileContent, declaredRequirements, readConsent, widenedRequirements } from './consent.js';
+import { CONSENT_FILE, consentFileContent, DEV_INSTALL_FILE, declaredRequirements, readConsent, widenedRequirements } from './consent.js';
 import { syncDirectory } from './durable-file.js';
 import { LifecycleError } from './errors.js';
 import { activeVersion, findLibraries, isStrictSemver, lstatSafe, pluginDirectory, toolsRoot } from './layout.js';
@@ -82,7 +82,7 @@ export interface InstallPayload {
 }
 
 const MANIFEST_FILES = ['osaurus-plugin.json', 'plugin.json', 'manifest.json'];
-const INSTALLER_OWNED = new Set([RECEIPT_FILE, CONSENT_FILE]);
+const INSTALLER_OWNED = new Set([RECEIPT_FILE, CONSENT_FILE, DEV_INSTALL_FILE]);
 
 const defaultWriter: FileWriter = { writeFile: (path, data) => writeFileSync(path, data) };
 
@@ -216,7 +216,14 @@ export async function installPayload(payload: InstallPayload, options: InstallOp
       throw writeFailed(join(content, RECEIPT_FILE), error);
     }
 
-    if (!options.dev) {
+    if (options.dev) {
+      // Recorded, so a host started without --dev can say why it skips this version and how to load it.
+      try {
+        writer.writeFile(join(content, DEV_INSTALL_FILE), Buffer.from(`${JSON.stringify({ installed_at: receipt.installed_at })}\n`));
+      } catch (error) {
+        throw writeFailed(join(content, DEV_INSTALL_FILE), error);
+      }
+    } else {
       progress('verify', `Verifying ${basename(library)} (sha256, signature)`);
       const failure = verifyLibrary(content, library, { trustedKeys: options.trustedKeys ?? readTrustedKeys(options.home), skipConsent: true });
       if (failure) {

@@ -1,7 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONSENT_FILE, CrashGuard, installFromPath, QUARANTINE_MESSAGE, RECEIPT_FILE, scanPlugins, toolsRoot } from './index.js';
+import { CONSENT_FILE, CrashGuard, DEV_INSTALL_FILE, DEV_INSTALL_MESSAGE, installFromPath, QUARANTINE_MESSAGE, RECEIPT_FILE, scanPlugins, toolsRoot } from './index.js';
 import { packageDirectory, publisherKey, temporaryDirectory } from './test-support/plugins.js';
 
 const key = publisherKey();
@@ -62,6 +62,17 @@ describe('scanPlugins verification', () => {
     appendFileSync(library, 'x');
     expect(scanPlugins(home, options).failures).toHaveLength(1);
     expect(scanPlugins(home, { ...options, dev: true }).plugins.map((p) => p.pluginId)).toEqual(['dev.test.scan']);
+  });
+
+  it('records a dev install, which a scan without dev skips with how to load it; a signed reinstall clears it', async () => {
+    const dev = await installFromPath(packageDirectory(temporaryDirectory(), 'dev.test.unsigned', '0.1.0'), { home, dev: true });
+    expect(existsSync(join(dev.directory, DEV_INSTALL_FILE))).toBe(true);
+    expect(scanPlugins(home, options).failures).toEqual([{ pluginId: 'dev.test.unsigned', library: dev.library, reason: 'dev_install', message: DEV_INSTALL_MESSAGE }]);
+    expect(DEV_INSTALL_MESSAGE).toMatch(/serve --dev/);
+    expect(scanPlugins(home, { ...options, dev: true }).plugins.map((p) => p.pluginId).sort()).toEqual(['dev.test.scan', 'dev.test.unsigned']);
+    const signed = await installFromPath(packageDirectory(temporaryDirectory(), 'dev.test.unsigned', '0.1.0', { key }), { home, trustedKeys: [key.publicKey], consent: true });
+    expect(existsSync(join(signed.directory, DEV_INSTALL_FILE))).toBe(false);
+    expect(scanPlugins(home, options).failures).toEqual([]);
   });
 
   it('reports missing consent with the consent_required prefix', () => {

@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DEV_INSTALL_FILE } from './consent.js';
 import { CrashGuard, QUARANTINE_MESSAGE, type QuarantineRow } from './crash-guard.js';
 import { activeVersion, findLibraries, holdsOnlyData, installedPluginIds, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
 import { recoverAbandonedInstalls } from './staging.js';
 import { verifyLibrary, type VerificationFailure } from './verify.js';
+
+/** Why a host without `--dev` skips a development install, and how to load it. */
+export const DEV_INSTALL_MESSAGE =
+  'dev_install: installed with `tools install --dev` (unsigned, not approved), so it loads only in a host started with --dev (osr-host serve --dev, mcp --dev, tools list --dev); install a signed build to load it without --dev';
 
 /** A plugin whose libraries passed the scan and may be loaded (each under the crash guard). */
 export interface ScannedPlugin {
@@ -19,6 +25,7 @@ export type ScanFailureReason =
   | 'no_version'
   | 'no_library'
   | 'duplicate_library'
+  | 'dev_install'
   | VerificationFailure['reason'];
 
 /** A plugin that will not load this time, with the message `tools list` shows. */
@@ -84,6 +91,10 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
       continue;
     }
     const library = libraries[0]!;
+    if (!options.dev && existsSync(join(directory, DEV_INSTALL_FILE))) {
+      fail('dev_install', DEV_INSTALL_MESSAGE, library);
+      continue;
+    }
     const failure = verifyLibrary(directory, library, options);
     if (failure) fail(failure.reason, failure.message, library);
     else plugins.push({ pluginId, version, directory, library });
