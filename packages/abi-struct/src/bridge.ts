@@ -44,6 +44,8 @@ const BridgeEventStruct = processWide('bridge-event', () => koffi.struct('osrb_e
   text_len: 'uint64_t',
   has_text: 'int32_t',
   failed: 'int32_t',
+  arg_bytes: koffi.array('uint64_t', 3, 'Array'),
+  arg_depth: koffi.array('int32_t', 3, 'Array'),
 }));
 
 interface RawBridgeEvent {
@@ -63,6 +65,8 @@ interface RawBridgeEvent {
   text_len: number;
   has_text: number;
   failed: number;
+  arg_bytes: number[];
+  arg_depth: number[];
 }
 
 /** The bridge's C functions, declared once. */
@@ -78,6 +82,8 @@ function bindBridgeSymbols(library: LibraryHandle) {
     free: library.func('void osrb_free(void* pointer)'),
     trampoline: library.func('void* osrb_trampoline(int32_t plugin, int32_t slot)'),
     maxPlugins: library.func('int32_t osrb_max_plugins()'),
+    retiredSlot: library.func('int32_t osrb_retired_slot()'),
+    nextGeneration: library.func('void osrb_next_generation(int32_t plugin)'),
     poolStats: library.func('void osrb_pool_stats(_Out_ int32_t* out)'),
     symbol: library.func('void* osrb_symbol(void* handle, const char* name)'),
   };
@@ -98,6 +104,10 @@ export interface HostCallEvent {
   frameId: number;
   /** The C string arguments in order; null for NULL pointers. */
   args: [string | null, string | null, string | null];
+  /** Each argument's UTF-8 byte length, measured on the calling thread (0 for NULL). */
+  argBytes: [number, number, number];
+  /** Each argument's deepest `[`/`{` nesting outside JSON strings, measured on the calling thread. */
+  argDepths: [number, number, number];
   /** complete_stream only: whether the plugin passed an on_chunk callback. */
   hasOnChunk: boolean;
   request: HostCallRequest;
@@ -154,6 +164,8 @@ export class NativeBridge {
 
   readonly libraryPath: string;
   readonly maxPluginSlots: number;
+  /** A slot never attached: a released host table points at its trampolines, which answer NULL. */
+  readonly retiredSlot: number;
   private readonly symbols: BridgeSymbols;
   private readonly eventBuffer: unknown;
   private readonly wakeSocket: net.Socket;
@@ -177,6 +189,7 @@ export class NativeBridge {
     }
     this.symbols = bindBridgeSymbols(library);
     this.maxPluginSlots = this.symbols.maxPlugins() as number;
+    this.retiredSlot = this.symbols.retiredSlot() as number;
     this.freeSlots = Array.from({ length: this.maxPluginSlots }, (_, index) => index);
     this.eventBuffer = koffi.alloc(BridgeEventStruct, 1);
     const fd = this.symbols.open() as number;
@@ -195,14 +208,20 @@ export class NativeBridge {
         `All ${this.maxPluginSlots} native plugin slots are in use; unload a plugin before loading another.`,
       );
     }
+    this.symbols.nextGeneration(slot);
     this.handlers.set(slot, handler);
     this.updateLiveness();
     return slot;
   }
 
-  /** Frees a plugin slot; later host calls through its table are answered with NULL. */
+  /**
+   * Frees a plugin slot. Host calls from its former owner's threads are
+   * answered NULL from now on, even after the slot has a new owner (the C
+   * side checks the caller's owner generation).
+   */
   detach(pluginSlot: number): void {
     if (!this.handlers.delete(pluginSlot)) return;
+    this.symbols.nextGeneration(pluginSlot);
     this.freeSlots.push(pluginSlot);
     this.updateLiveness();
   }
@@ -300,6 +319,8 @@ export class NativeBridge {
         intArg: event.int_arg,
         frameId: event.frame_id,
         args: [event.arg0, event.arg1, event.arg2],
+        argBytes: event.arg_bytes.map(Number) as [number, number, number],
+        argDepths: event.arg_depth as [number, number, number],
         hasOnChunk: event.on_chunk !== null,
         request,
       });

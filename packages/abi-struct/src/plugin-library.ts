@@ -12,7 +12,7 @@ import {
   type PluginFunctionName,
 } from './layout.js';
 import { preflightLibraryFile } from './library-file.js';
-import { buildHostTable, type HostTable } from './table.js';
+import { buildHostTable, type HostTable, retireHostTable } from './table.js';
 
 export interface OpenPluginOptions {
   /** Host ABI level to present (D1); default 6. */
@@ -175,10 +175,12 @@ export class PluginLibrary {
   }
 
   /**
-   * Releases the plugin slot; host calls through the old table then get NULL.
-   * The library stays mapped: a plugin thread may still be running its code.
+   * Releases the plugin slot; host calls through the old table then get NULL,
+   * also after the slot has a new owner. The library stays mapped: a plugin
+   * thread may still be running its code.
    */
   release(): void {
+    retireHostTable(this.bridge, this.hostTable);
     this.bridge.detach(this.pluginSlot);
   }
 

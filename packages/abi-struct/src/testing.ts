@@ -10,6 +10,8 @@ export const fixtureSources = {
   testPlugin: join(packageRoot, 'fixtures', 'test_plugin.c'),
   /** Loader edge cases, one per macro (V1_ONLY, NULL_API, NULL_MANIFEST, ...). */
   edgePlugin: join(packageRoot, 'fixtures', 'edge_plugin.c'),
+  /** Attacks on the host: deeply nested arguments, threads that outlive destroy. */
+  hostilePlugin: join(packageRoot, 'fixtures', 'hostile_plugin.c'),
 } as const;
 
 export interface CompilePluginOptions {
