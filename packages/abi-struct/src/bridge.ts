@@ -35,9 +35,9 @@ const BridgeEventStruct = processWide('bridge-event', () => koffi.struct('osrb_e
   call_id: 'uint64_t',
   frame_id: 'uint64_t',
   request: 'void*',
-  arg0: 'const char*',
-  arg1: 'const char*',
-  arg2: 'const char*',
+  arg0: 'void*',
+  arg1: 'void*',
+  arg2: 'void*',
   on_chunk: 'void*',
   pointer_result: 'void*',
   text: 'void*',
@@ -56,9 +56,9 @@ interface RawBridgeEvent {
   call_id: number;
   frame_id: number;
   request: bigint | null;
-  arg0: string | null;
-  arg1: string | null;
-  arg2: string | null;
+  arg0: bigint | null;
+  arg1: bigint | null;
+  arg2: bigint | null;
   on_chunk: bigint | null;
   pointer_result: bigint | null;
   text: bigint | null;
@@ -102,8 +102,15 @@ export interface HostCallEvent {
   intArg: number;
   /** The frame the calling thread is running for this plugin, or 0 on any other thread. */
   frameId: number;
-  /** The C string arguments in order; null for NULL pointers. */
-  args: [string | null, string | null, string | null];
+  /** The C string arguments in order, decoded on first read; null for NULL pointers. */
+  readonly args: [string | null, string | null, string | null];
+  /**
+   * One C string argument, decoded on first read (invalid UTF-8 becomes U+FFFD): an argument the host
+   * refuses for its size is never copied into a JS string. Valid until the call is answered.
+   */
+  readArg(index: number): string | null;
+  /** Which arguments are NULL pointers, known without decoding any. */
+  argIsNull: [boolean, boolean, boolean];
   /** Each argument's UTF-8 byte length, measured on the calling thread (0 for NULL). */
   argBytes: [number, number, number];
   /** Each argument's deepest `[`/`{` nesting outside JSON strings, measured on the calling thread. */
@@ -312,14 +319,27 @@ export class NativeBridge {
       this.reply(request, null);
       return;
     }
+    const pointers = [event.arg0, event.arg1, event.arg2];
+    const argBytes = event.arg_bytes.map(Number) as [number, number, number];
+    const decoded: (string | null | undefined)[] = [undefined, undefined, undefined];
+    const readArg = (index: number): string | null => {
+      const pointer = pointers[index];
+      if (pointer === null || pointer === undefined) return null;
+      decoded[index] ??= koffi.decode(pointer, 'char', argBytes[index]!) as string;
+      return decoded[index];
+    };
     try {
       handler({
         pluginSlot: event.plugin,
         slot,
         intArg: event.int_arg,
         frameId: event.frame_id,
-        args: [event.arg0, event.arg1, event.arg2],
-        argBytes: event.arg_bytes.map(Number) as [number, number, number],
+        get args(): [string | null, string | null, string | null] {
+          return [readArg(0), readArg(1), readArg(2)];
+        },
+        readArg,
+        argIsNull: pointers.map((pointer) => pointer === null) as [boolean, boolean, boolean],
+        argBytes,
         argDepths: event.arg_depth as [number, number, number],
         hasOnChunk: event.on_chunk !== null,
         request,

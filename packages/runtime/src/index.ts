@@ -18,4 +18,4 @@ export {
 } from './isolation/isolated-plugin.js';
 export type { PluginInstance } from './plugin-instance.js';
 export { PluginRuntime, type RuntimeOptions } from './runtime.js';
-export { hostCallStatus, notSupportedEnvelope, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';
+export { hostCallStatus, MAX_ARGUMENT_DEPTH, notSupportedEnvelope, refusedArgument, type RefusedArgument, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';

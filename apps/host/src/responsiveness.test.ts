@@ -1,0 +1,55 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServe, stopCommands } from './test-support/cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'osr-host-responsive-'));
+afterEach(stopCommands);
+
+/**
+ * The slowest /health answer while `work` runs, polling one request at a time.
+ * A responsiveness bound with a generous margin, not a speed figure.
+ */
+async function slowestHealthAnswer(port: number, work: { start: () => void; done: () => boolean }): Promise<{ slowestMs: number; answers: number }> {
+  let slowestMs = 0;
+  let answers = 0;
+  work.start();
+  while (!work.done()) {
+    const started = performance.now();
+    const response = await fetch(`http://127.0.0.1:${port}/health`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    slowestMs = Math.max(slowestMs, performance.now() - started);
+    answers++;
+  }
+  return { slowestMs, answers };
+}
+
+describe('osr-host serve stays responsive while a plugin sends hostile host calls', () => {
+  // 16 MB arguments nested 8 million levels deep, each slot that parses JSON, in-process and isolated.
+  it.each([
+    ['http_request', []],
+    ['log_structured', []],
+    ['db_exec', []],
+    ['http_request', ['--isolate']],
+    ['baseline', []],
+  ] as const)('%s %j: /health answers within 100 ms throughout', async (slot, flags) => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    const directory = join(home, 'Tools', 'hostile', '1.0.0');
+    mkdirSync(directory, { recursive: true });
+    copyFileSync(compilePlugin(fixtureSources.hostilePlugin), join(directory, 'libhostile.so'));
+    writeFileSync(join(directory, 'attack'), slot === "baseline" ? "http_request 1 0 4" : `${slot} 8000000 0 8`);
+    const go = join(directory, 'go');
+    const served = await startServe(['--dev', '--home', home, ...flags]);
+    await fetch(`http://127.0.0.1:${served.port}/health`);
+    const { slowestMs, answers } = await slowestHealthAnswer(served.port, {
+      start: () => writeFileSync(go, ''),
+      done: () => existsSync(`${go}.done`),
+    });
+    console.log(`FIGURE ${slot} ${flags.join(" ")} slowest=${slowestMs.toFixed(0)}ms answers=${answers}`);
+    expect(answers).toBeGreaterThan(0);
+    expect(slowestMs).toBeLessThan(100);
+  }, 120_000);
+});
