@@ -34,13 +34,12 @@ describe('osr-host serve stays responsive while a plugin sends hostile host call
     ['log_structured', []],
     ['db_exec', []],
     ['http_request', ['--isolate']],
-    ['baseline', []],
   ] as const)('%s %j: /health answers within 100 ms throughout', async (slot, flags) => {
     const home = mkdtempSync(join(scratch, 'home-'));
     const directory = join(home, 'Tools', 'hostile', '1.0.0');
     mkdirSync(directory, { recursive: true });
     copyFileSync(compilePlugin(fixtureSources.hostilePlugin), join(directory, 'libhostile.so'));
-    writeFileSync(join(directory, 'attack'), slot === "baseline" ? "http_request 1 0 4" : `${slot} 8000000 0 8`);
+    writeFileSync(join(directory, 'attack'), `${slot} 8000000 0 8`);
     const go = join(directory, 'go');
     const served = await startServe(['--dev', '--home', home, ...flags]);
     await fetch(`http://127.0.0.1:${served.port}/health`);
@@ -48,7 +47,6 @@ describe('osr-host serve stays responsive while a plugin sends hostile host call
       start: () => writeFileSync(go, ''),
       done: () => existsSync(`${go}.done`),
     });
-    console.log(`FIGURE ${slot} ${flags.join(" ")} slowest=${slowestMs.toFixed(0)}ms answers=${answers}`);
     expect(answers).toBeGreaterThan(0);
     expect(slowestMs).toBeLessThan(100);
   }, 120_000);
