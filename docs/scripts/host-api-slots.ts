@@ -6,7 +6,7 @@ import { DEFAULT_MAX_BODY_CHARS } from '@osr-host/insights';
 import { MAX_MANIFEST_BYTES } from '@osr-host/manifest';
 import { FILE_READ_MAX_BYTES, HTTP_LIMITS, SlidingWindowRateLimiter, SsrfGuard } from '@osr-host/net';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_ROUTE_TIMEOUT_MS } from '@osr-host/routes';
-import { DEFAULT_TIMEOUTS } from '@osr-host/runtime';
+import { DEFAULT_TIMEOUTS, MAX_ARGUMENT_DEPTH } from '@osr-host/runtime';
 import { DEFAULT_AGENT_ID, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_BYTES } from '@osr-host/storage';
 
 /**
@@ -188,6 +188,11 @@ export const LIMITS = {
     value: `${formatBytes(DEFAULT_MAX_PLUGIN_STRING_BYTES)} (larger strings are refused, not decoded)`,
     source: { package: 'abi-struct', constant: 'DEFAULT_MAX_PLUGIN_STRING_BYTES' },
   },
+  host_call_argument: {
+    name: 'Host-call argument',
+    value: `${formatBytes(DEFAULT_MAX_PLUGIN_STRING_BYTES)}; JSON arguments at most ${MAX_ARGUMENT_DEPTH} levels deep`,
+    source: { package: 'runtime', constant: 'MAX_ARGUMENT_DEPTH' },
+  },
   manifest_size: {
     name: 'Manifest',
     value: formatBytes(MAX_MANIFEST_BYTES),
@@ -288,6 +293,11 @@ export const ERROR_CODES = {
   read_error: { meaning: 'The file exists but cannot be read (not a regular file, or an I/O error).' },
   host_error: {
     meaning: "The host's implementation of the slot failed unexpectedly; the plugin keeps running (P14).",
+    everyStringSlot: true,
+  },
+  argument_too_large: {
+    meaning:
+      'An argument is over the host-call argument limit, or a JSON argument nests deeper than it allows; `message` names the limit, and the slot did nothing (P170).',
     everyStringSlot: true,
   },
   host_timeout: {
@@ -444,7 +454,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'shutting_down',
       'invalid_argument',
     ],
-    limits: ['db_size', 'db_busy_timeout'],
+    limits: ['db_size', 'db_busy_timeout', 'host_call_argument'],
     nullNotes: '`params_json` may be NULL (no parameters).',
     implementedBy: { package: 'storage', symbol: 'PluginStorage.exec' },
     decisions: ['D10', 'D11', 'D19', 'P27', 'P28', 'P29', 'P30', 'P31', 'P32', 'P33'],
@@ -873,7 +883,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'response_too_large',
       'network_error',
     ],
-    limits: ['http_rate', 'http_timeout', 'http_redirects', 'http_request_body', 'http_response_body'],
+    limits: ['http_rate', 'http_timeout', 'http_redirects', 'http_request_body', 'http_response_body', 'host_call_argument'],
     implementedBy: { package: 'net', symbol: 'createNet().httpRequest' },
     decisions: ['D8', 'D12', 'P43', 'P44', 'P45', 'P46', 'P47', 'P49'],
   },
