@@ -39,9 +39,10 @@ describe('osr-host serve stays responsive while a plugin sends hostile host call
     const directory = join(home, 'Tools', 'hostile', '1.0.0');
     mkdirSync(directory, { recursive: true });
     copyFileSync(compilePlugin(fixtureSources.hostilePlugin), join(directory, 'libhostile.so'));
-    writeFileSync(join(directory, 'attack'), `${slot} 8000000 0 8`);
-    const go = join(directory, 'go');
-    const served = await startServe(['--dev', '--home', home, ...flags]);
+    // The fixture reads its plan from $HOME.
+    writeFileSync(join(home, 'attack'), `${slot} 8000000 0 8`);
+    const go = join(home, 'go');
+    const served = await startServe(['--dev', '--home', home, ...flags], { HOME: home });
     await fetch(`http://127.0.0.1:${served.port}/health`);
     const { slowestMs, answers } = await slowestHealthAnswer(served.port, {
       start: () => writeFileSync(go, ''),

@@ -11,7 +11,7 @@ import {
   PluginApiV1Struct,
   type PluginFunctionName,
 } from './layout.js';
-import { preflightLibraryFile } from './library-file.js';
+import { preflightLibraryFile, privateLibraryCopy } from './library-file.js';
 import { buildHostTable, type HostTable, retireHostTable } from './table.js';
 
 export interface OpenPluginOptions {
@@ -75,9 +75,10 @@ export class PluginLibrary {
   ): Promise<PluginLibrary> {
     const hostTable = buildHostTable(bridge, pluginSlot, level);
     preflightLibraryFile(path);
-    const loaded = await bridge.call({ kind: 'load', pluginSlot, args: [path] });
+    const copy = privateLibraryCopy(path);
+    const loaded = await bridge.call({ kind: 'load', pluginSlot, args: [copy] });
     if (loaded.failed || loaded.pointer === null) {
-      throw new AbiError('library_load_failed', `Failed to load plugin library: ${loaded.text ?? path}`);
+      throw new AbiError('library_load_failed', `Failed to load plugin library: ${loaded.text?.replaceAll(copy, path) ?? path}`);
     }
     const entryV2 = bridge.symbol(loaded.pointer, ENTRY_SYMBOL_V2);
     const entryV1 = bridge.symbol(loaded.pointer, ENTRY_SYMBOL_V1);
