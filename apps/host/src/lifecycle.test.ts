@@ -19,7 +19,7 @@ function writeZip(path: string, entries: Record<string, Buffer>): void {
   if (written.status !== 0) throw new Error(`writing ${path} failed: ${written.stderr}`);
 }
 const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
-const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
+const QUARANTINED = (id: string) => `Plugin quarantined after a crash during load — run \`osr-host tools retry ${id}\` to load it again, or \`osr-host tools remove ${id}\` to uninstall it.`;
 
 
 const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-lifecycle-'));
@@ -105,7 +105,7 @@ describe('install, verify and load (issue 10)', () => {
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).toBe('SIGSEGV');
     const after = run(['tools', 'list', '--home', home, '--dev']);
     expect(after.code).toBe(0);
-    expect(after.stdout).toContain(`dev.crash.init  failed: ${QUARANTINED}`);
+    expect(after.stdout).toContain(`dev.crash.init  failed: ${QUARANTINED('dev.crash.init')}`);
     expect(after.stdout).toMatch(/test\.plugin .* loaded/);
 
     expect(run(['tools', 'reset', '--home', home]).code).toBe(0);
@@ -117,7 +117,7 @@ describe('install, verify and load (issue 10)', () => {
     const misaligned = packageDirectory('dev.crash.mirror', '1.0.0', compilePlugin(join(lifecycleFixtures, 'skips_v5_slot.c')));
     expect(run(['tools', 'install', misaligned, '--home', home, '--dev']).code).toBe(0);
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).not.toBeNull();
-    expect(run(['tools', 'list', '--home', home, '--dev']).stdout).toContain(`dev.crash.mirror  failed: ${QUARANTINED}`);
+    expect(run(['tools', 'list', '--home', home, '--dev']).stdout).toContain(`dev.crash.mirror  failed: ${QUARANTINED('dev.crash.mirror')}`);
   });
 
   it('scaffolds a C plugin that builds, installs in dev mode and answers its tool', () => {

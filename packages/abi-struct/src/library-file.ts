@@ -36,7 +36,10 @@ export function preflightLibraryFile(path: string): void {
     fail(path, code === 'ENOENT' ? 'No such file' : `cannot open the file (${code ?? String(cause)})`);
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) fail(path, "it is a directory; pass the plugin's library file (lib<name>.so) instead");
+    if (!stat.isFile()) fail(path, 'it is not a regular file');
+    const size = stat.size;
     const read = (offset: number, length: number) => {
       const buffer = Buffer.alloc(length);
       return readSync(fd, buffer, 0, length, offset) === length ? buffer : null;

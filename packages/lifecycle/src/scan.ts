@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CrashGuard, QUARANTINE_MESSAGE, type QuarantineRow } from './crash-guard.js';
+import { CrashGuard, type QuarantineRow, quarantineMessage } from './crash-guard.js';
 import { activeVersion, findLibraries, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
 import { recoverAbandonedInstalls } from './staging.js';
@@ -66,7 +66,7 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
   for (const pluginId of ids.sort()) {
     const fail = (reason: ScanFailureReason, message: string, library: string | null = null) => failures.push({ pluginId, library, reason, message });
     if (quarantined.has(pluginId)) {
-      fail('quarantined', QUARANTINE_MESSAGE);
+      fail('quarantined', quarantineMessage(pluginId));
       continue;
     }
     const version = activeVersion(join(root, pluginId));
