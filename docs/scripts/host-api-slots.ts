@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_PLUGIN_STRING_BYTES, type HostSlotName, type PluginFieldName, type TASK_EVENT } from '@osr-host/abi-struct';
-import { configValueMaxBytes } from '@osr-host/config-keychain';
+import { configKeyMaxBytes, configPluginQuotaBytes, configValueMaxBytes } from '@osr-host/config-keychain';
 import { DEFAULT_DISPATCH_LIMITS } from '@osr-host/dispatch';
 import { DEFAULT_MAX_ITERATIONS, MAX_INFLIGHT_PER_PLUGIN, MAX_ITERATIONS_LIMIT } from '@osr-host/inference-stream';
 import { DEFAULT_MAX_BODY_CHARS } from '@osr-host/insights';
@@ -82,6 +82,16 @@ export const LIMITS = {
     name: 'Config value size',
     value: `${formatBytes(configValueMaxBytes)} of UTF-8`,
     source: { package: 'config-keychain', constant: 'configValueMaxBytes' },
+  },
+  config_key: {
+    name: 'Config key size',
+    value: `${formatBytes(configKeyMaxBytes)} of UTF-8`,
+    source: { package: 'config-keychain', constant: 'configKeyMaxBytes' },
+  },
+  config_quota: {
+    name: 'Config stored per plugin (keys and values, every agent)',
+    value: `${formatBytes(configPluginQuotaBytes)} of UTF-8`,
+    source: { package: 'config-keychain', constant: 'configPluginQuotaBytes' },
   },
   db_size: {
     name: 'Plugin database size',
@@ -393,14 +403,14 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     parameters: { key: 'The config key.', value: 'The new value (any text).' },
     details: [
       'The plugin gets no on_config_changed echo of its own write; the delivery cache is updated so a later change back to the old value is still delivered (P41).',
-      'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), or when the secret store fails (`store_failed`).',
+      'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the key has a NUL character or is over the key cap (`invalid_key`), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), when the write would take the plugin past its config quota (`over_quota`, P175), or when the secret store fails (`store_failed`).',
       'Recorded in Insights with the value redacted (P15).',
     ],
     responses: [],
     errors: [],
-    limits: ['config_value'],
+    limits: ['config_value', 'config_key', 'config_quota'],
     implementedBy: { package: 'config-keychain', symbol: 'ConfigStore.configSet' },
-    decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41'],
+    decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41', 'P175'],
   },
   config_delete: {
     summary:
