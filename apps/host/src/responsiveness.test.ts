@@ -8,15 +8,20 @@ import { startServe, stopCommands } from './test-support/cli.js';
 const scratch = mkdtempSync(join(tmpdir(), 'osr-host-responsive-'));
 afterEach(stopCommands);
 
+/** How long polling goes on after the work is done: deferred work (the Insights batch write) runs then. */
+const AFTERMATH_MS = 1_000;
+
 /**
- * The slowest /health answer while `work` runs, polling one request at a time.
- * A responsiveness bound with a generous margin, not a speed figure.
+ * The slowest /health answer while `work` runs and for a while after, polling
+ * one request at a time. A responsiveness bound with a generous margin, not a speed figure.
  */
 async function slowestHealthAnswer(port: number, work: { start: () => void; done: () => boolean }): Promise<{ slowestMs: number; answers: number }> {
   let slowestMs = 0;
   let answers = 0;
+  let doneAt: number | undefined;
   work.start();
-  while (!work.done()) {
+  while (doneAt === undefined || performance.now() - doneAt < AFTERMATH_MS) {
+    if (doneAt === undefined && work.done()) doneAt = performance.now();
     const started = performance.now();
     const response = await fetch(`http://127.0.0.1:${port}/health`);
     await response.arrayBuffer();
@@ -28,7 +33,8 @@ async function slowestHealthAnswer(port: number, work: { start: () => void; done
 }
 
 describe('osr-host serve stays responsive while a plugin sends hostile host calls', () => {
-  // 16 MB arguments nested 8 million levels deep, each slot that parses JSON, in-process and isolated.
+  // 4 MB arguments nested 2 million levels deep (the plugin thread builds them; kept modest so the test measures
+  // the event loop, not two shared cores), to each slot that parses JSON, in-process and isolated.
   it.each([
     ['http_request', []],
     ['log_structured', []],
@@ -40,7 +46,7 @@ describe('osr-host serve stays responsive while a plugin sends hostile host call
     mkdirSync(directory, { recursive: true });
     copyFileSync(compilePlugin(fixtureSources.hostilePlugin), join(directory, 'libhostile.so'));
     // The fixture reads its plan from $HOME.
-    writeFileSync(join(home, 'attack'), `${slot} 8000000 0 8`);
+    writeFileSync(join(home, 'attack'), `${slot} 2000000 0 8`);
     const go = join(home, 'go');
     const served = await startServe(['--dev', '--home', home, ...flags], { HOME: home });
     await fetch(`http://127.0.0.1:${served.port}/health`);
