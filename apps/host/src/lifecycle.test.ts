@@ -19,7 +19,7 @@ function writeZip(path: string, entries: Record<string, Buffer>): void {
   if (written.status !== 0) throw new Error(`writing ${path} failed: ${written.stderr}`);
 }
 const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
-const QUARANTINED = (id: string) => `Plugin quarantined after a crash during load — run \`osr-host tools retry ${id}\` to load it again, or \`osr-host tools remove ${id}\` to uninstall it.`;
+const QUARANTINED = (id: string) => `Plugin quarantined after a crash during load — run osr-host tools retry ${id} to load it again, or osr-host tools remove ${id} to uninstall it.`;
 
 
 const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-lifecycle-'));

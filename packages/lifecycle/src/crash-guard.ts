@@ -9,7 +9,7 @@ export const QUARANTINE_FILE = '.quarantine';
 /** The upstream message for a quarantined plugin (ABI.md §8). */
 /** What `tools list` and the scan say about a quarantined plugin: the CLI commands that recover it. */
 export function quarantineMessage(pluginId: string): string {
-  return `Plugin quarantined after a crash during load — run \`osr-host tools retry ${pluginId}\` to load it again, or \`osr-host tools remove ${pluginId}\` to uninstall it.`;
+  return `Plugin quarantined after a crash during load — run osr-host tools retry ${pluginId} to load it again, or osr-host tools remove ${pluginId} to uninstall it.`;
 }
 
 /**

@@ -272,7 +272,9 @@ export class IsolatedPlugin implements PluginInstance {
     const expected = this.shutdownDone !== undefined && this.terminationReason === undefined;
     const message = this.terminationReason
       ? `Plugin '${this.id}' ${this.terminationReason}; its helper process was terminated and will restart on the next call`
-      : `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`})${this.loadedOnce ? '; it restarts on the next call' : ' while loading, so it is not loaded'}`;
+      : this.loadedOnce
+        ? `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}); it restarts on the next call`
+        : `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}) while loading, so it is not loaded`;
     rpc.failAll(new Error(expected ? 'Plugin has been shut down' : message));
     this.abandonedCalls = 0;
     if (expected) return;
