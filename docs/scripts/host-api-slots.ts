@@ -1,12 +1,12 @@
 import { DEFAULT_MAX_PLUGIN_STRING_BYTES, type HostSlotName, type PluginFieldName, type TASK_EVENT } from '@osr-host/abi-struct';
-import { configValueMaxBytes } from '@osr-host/config-keychain';
+import { configKeyMaxBytes, configPluginQuotaBytes, configValueMaxBytes } from '@osr-host/config-keychain';
 import { DEFAULT_DISPATCH_LIMITS } from '@osr-host/dispatch';
 import { DEFAULT_MAX_ITERATIONS, MAX_INFLIGHT_PER_PLUGIN, MAX_ITERATIONS_LIMIT } from '@osr-host/inference-stream';
 import { DEFAULT_MAX_BODY_CHARS } from '@osr-host/insights';
 import { MAX_MANIFEST_BYTES } from '@osr-host/manifest';
 import { FILE_READ_MAX_BYTES, HTTP_LIMITS, SlidingWindowRateLimiter, SsrfGuard } from '@osr-host/net';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_ROUTE_TIMEOUT_MS } from '@osr-host/routes';
-import { DEFAULT_TIMEOUTS } from '@osr-host/runtime';
+import { DEFAULT_TIMEOUTS, MAX_ARGUMENT_DEPTH } from '@osr-host/runtime';
 import { DEFAULT_AGENT_ID, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_BYTES } from '@osr-host/storage';
 
 /**
@@ -82,6 +82,16 @@ export const LIMITS = {
     name: 'Config value size',
     value: `${formatBytes(configValueMaxBytes)} of UTF-8`,
     source: { package: 'config-keychain', constant: 'configValueMaxBytes' },
+  },
+  config_key: {
+    name: 'Config key size',
+    value: `${formatBytes(configKeyMaxBytes)} of UTF-8`,
+    source: { package: 'config-keychain', constant: 'configKeyMaxBytes' },
+  },
+  config_quota: {
+    name: 'Config stored per plugin (keys and values, every agent)',
+    value: `${formatBytes(configPluginQuotaBytes)} of UTF-8`,
+    source: { package: 'config-keychain', constant: 'configPluginQuotaBytes' },
   },
   db_size: {
     name: 'Plugin database size',
@@ -187,6 +197,11 @@ export const LIMITS = {
     name: 'String returned by the plugin',
     value: `${formatBytes(DEFAULT_MAX_PLUGIN_STRING_BYTES)} (larger strings are refused, not decoded)`,
     source: { package: 'abi-struct', constant: 'DEFAULT_MAX_PLUGIN_STRING_BYTES' },
+  },
+  host_call_argument: {
+    name: 'Host-call argument',
+    value: `${formatBytes(DEFAULT_MAX_PLUGIN_STRING_BYTES)}; JSON arguments at most ${MAX_ARGUMENT_DEPTH} levels deep`,
+    source: { package: 'runtime', constant: 'MAX_ARGUMENT_DEPTH' },
   },
   manifest_size: {
     name: 'Manifest',
@@ -300,6 +315,11 @@ export const ERROR_CODES = {
     meaning: "The host's implementation of the slot failed unexpectedly; the plugin keeps running (P14).",
     everyStringSlot: true,
   },
+  argument_too_large: {
+    meaning:
+      'An argument is over the host-call argument limit, or a JSON argument nests deeper than it allows; `message` names the limit, and the slot did nothing (P170).',
+    everyStringSlot: true,
+  },
   host_timeout: {
     meaning:
       'The plugin call this host call belongs to already timed out or was cancelled, so the host no longer serves it (P10). config_get answers NULL instead.',
@@ -393,14 +413,14 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     parameters: { key: 'The config key.', value: 'The new value (any text).' },
     details: [
       'The plugin gets no on_config_changed echo of its own write; the delivery cache is updated so a later change back to the old value is still delivered (P41).',
-      'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), or when the secret store fails (`store_failed`).',
+      'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the key has a NUL character or is over the key cap (`invalid_key`), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), when the write would take the plugin past its config quota (`over_quota`, P175), or when the secret store fails (`store_failed`).',
       'Recorded in Insights with the value redacted (P15).',
     ],
     responses: [],
     errors: [],
-    limits: ['config_value'],
+    limits: ['config_value', 'config_key', 'config_quota'],
     implementedBy: { package: 'config-keychain', symbol: 'ConfigStore.configSet' },
-    decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41'],
+    decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41', 'P175'],
   },
   config_delete: {
     summary:
@@ -455,7 +475,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'Plugin is shutting down',
       'invalid_argument',
     ],
-    limits: ['db_size', 'db_busy_timeout'],
+    limits: ['db_size', 'db_busy_timeout', 'host_call_argument'],
     nullNotes: '`params_json` may be NULL (no parameters).',
     implementedBy: { package: 'storage', symbol: 'PluginStorage.exec' },
     decisions: ['D10', 'D11', 'D19', 'P27', 'P28', 'P29', 'P30', 'P31', 'P32', 'P33'],
@@ -908,7 +928,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       'response_too_large',
       'network_error',
     ],
-    limits: ['http_rate', 'http_timeout', 'http_redirects', 'http_request_body', 'http_response_body'],
+    limits: ['http_rate', 'http_timeout', 'http_redirects', 'http_request_body', 'http_response_body', 'host_call_argument'],
     implementedBy: { package: 'net', symbol: 'createNet().httpRequest' },
     decisions: ['D8', 'D12', 'P43', 'P44', 'P45', 'P46', 'P47', 'P49'],
   },

@@ -107,7 +107,7 @@ describe('verify and consent', () => {
   it('quarantines a plugin whose load crashed the host, until tools retry', async () => {
     // What a crash while loading leaves behind: the loading marker naming the plugin.
     writeFileSync(join(home, 'Tools', '.currently_loading'), PLUGIN);
-    const quarantined = failed('Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.');
+    const quarantined = failed(`Plugin quarantined after a crash during load — run osr-host tools retry ${PLUGIN} to load it again, or osr-host tools remove ${PLUGIN} to uninstall it.`);
     expect(await toolsList()).toEqual([quarantined]);
     expect(JSON.parse(readFileSync(join(home, 'Tools', '.quarantine'), 'utf8'))).toEqual([{ id: PLUGIN, version: '1.0.0', build: expect.any(String) }]);
     expect(await osrHost(['tools', 'retry', PLUGIN, '--home', home])).toMatchObject({ code: 0, stdout: `${PLUGIN} will be loaded again.\n` });

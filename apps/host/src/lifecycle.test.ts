@@ -13,7 +13,7 @@ import { freshHome, packageDirectory, writeZip } from './test-support/packages.j
 const here = dirname(fileURLToPath(import.meta.url));
 
 const lifecycleFixtures = join(here, '..', '..', '..', 'packages', 'lifecycle', 'fixtures');
-const QUARANTINED = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
+const QUARANTINED = (id: string) => `Plugin quarantined after a crash during load — run osr-host tools retry ${id} to load it again, or osr-host tools remove ${id} to uninstall it.`;
 
 /** `osr-host tools list --json` of `home`: one row per installed plugin. */
 function toolsList(home: string, ...flags: string[]): unknown[] {
@@ -94,7 +94,7 @@ describe('install, verify and load (issue 10)', () => {
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).toBe('SIGSEGV');
     expect(toolsList(home, '--dev')).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ plugin_id: 'dev.crash.init', status: 'failed', message: QUARANTINED }),
+        expect.objectContaining({ plugin_id: 'dev.crash.init', status: 'failed', message: QUARANTINED('dev.crash.init') }),
         expect.objectContaining({ plugin_id: 'test.plugin', status: 'loaded' }),
       ]),
     );
@@ -108,7 +108,7 @@ describe('install, verify and load (issue 10)', () => {
     const misaligned = packageDirectory('dev.crash.mirror', '1.0.0', compilePlugin(join(lifecycleFixtures, 'skips_v5_slot.c')));
     expect(run(['tools', 'install', misaligned, '--home', home, '--dev']).code).toBe(0);
     expect(run(['tools', 'list', '--home', home, '--dev']).signal).not.toBeNull();
-    expect(toolsList(home, '--dev')).toEqual([expect.objectContaining({ plugin_id: 'dev.crash.mirror', status: 'failed', message: QUARANTINED })]);
+    expect(toolsList(home, '--dev')).toEqual([expect.objectContaining({ plugin_id: 'dev.crash.mirror', status: 'failed', message: QUARANTINED('dev.crash.mirror') })]);
   });
 
   it('scaffolds a C plugin that builds, installs in dev mode and answers its tool', () => {

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@
 #include "osaurus_plugin.h"
 
 #define OSRB_MAX_PLUGINS 256
+/* Never attached: a released table is pointed at this slot's trampolines, which answer NULL. */
+#define OSRB_RETIRED_SLOT (OSRB_MAX_PLUGINS - 1)
 #define OSRB_SLOT_COUNT 25
 #define OSRB_IDLE_WORKERS_KEPT 2
 #define OSRB_IDLE_SECONDS 30
@@ -69,6 +72,9 @@ typedef struct osrb_event {
   uint64_t text_len;
   int32_t has_text;
   int32_t failed;
+  /* HOST_CALL: each argument's byte length and deepest [ / { nesting, measured on the calling thread. */
+  uint64_t arg_bytes[3];
+  int32_t arg_depth[3];
 } osrb_event;
 
 typedef struct osrb_event_node {
@@ -90,6 +96,7 @@ typedef struct osrb_job {
   int32_t kind;
   int32_t plugin;
   uint64_t frame_id;
+  uint32_t generation;
   void* fn;
   void* free_fn;
   void* pointer_arg;
@@ -173,11 +180,57 @@ void osrb_free(void* p) { free(p); }
 
 static __thread int32_t frame_plugin = -1;
 static __thread uint64_t frame_id = 0;
+static __thread uint32_t frame_generation = 0;
+
+/*
+ * Each plugin slot's owner generation, bumped when JS attaches or releases
+ * the slot. A call made for an older owner is answered NULL here, so a
+ * thread that outlives its plugin never reaches the slot's next owner:
+ * bridge workers carry the generation of the job they run; any other thread
+ * keeps the generation it first called a slot under.
+ */
+static _Atomic uint32_t slot_generation[OSRB_MAX_PLUGINS];
+static __thread uint32_t thread_generation[OSRB_MAX_PLUGINS];
+
+/* Starts a new owner generation for `plugin` (JS calls it on attach and on release). */
+void osrb_next_generation(int32_t plugin) {
+  if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) atomic_fetch_add(&slot_generation[plugin], 1);
+}
+
+static int caller_owns_slot(int32_t plugin) {
+  uint32_t current = atomic_load(&slot_generation[plugin]);
+  if (frame_plugin == plugin) return frame_generation == current;
+  if (thread_generation[plugin] == 0) thread_generation[plugin] = current;
+  return thread_generation[plugin] == current;
+}
+
+/* Byte length and deepest [ / { nesting outside JSON strings, so JS can refuse an argument before parsing it. */
+static uint64_t measure_argument(const char* s, int32_t* deepest) {
+  const char* p = s;
+  int64_t depth = 0;
+  int in_string = 0;
+  *deepest = 0;
+  if (!s) return 0;
+  for (; *p; p++) {
+    if (in_string) {
+      if (*p == '\\' && p[1]) p++;
+      else if (*p == '"') in_string = 0;
+    } else if (*p == '"') {
+      in_string = 1;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > *deepest && depth <= INT32_MAX) *deepest = (int32_t)depth;
+    } else if ((*p == ']' || *p == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return (uint64_t)(p - s);
+}
 
 __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
                        const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
   /* Parking the JS thread would deadlock: nothing else could answer. */
   if (js_thread_known && pthread_equal(pthread_self(), js_thread)) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
   osrb_request* request = calloc(1, sizeof *request);
   osrb_event_node* node = calloc(1, sizeof *node);
   if (!request || !node) {
@@ -200,6 +253,7 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
   node->event.arg0 = request->args[0];
   node->event.arg1 = request->args[1];
   node->event.arg2 = request->args[2];
+  for (int i = 0; i < 3; i++) node->event.arg_bytes[i] = measure_argument(request->args[i], &node->event.arg_depth[i]);
   node->event.on_chunk = (void*)on_chunk;
   post_event(node);
 
@@ -310,7 +364,10 @@ EACH_PLUGIN_SLOT(DEFINE_FOR)
 
 static void* const trampolines[OSRB_MAX_PLUGINS][OSRB_SLOT_COUNT] = {EACH_PLUGIN_SLOT(ROW_FOR)};
 
-int32_t osrb_max_plugins(void) { return OSRB_MAX_PLUGINS; }
+/* Slots JS may attach; the last one is the retired slot. */
+int32_t osrb_max_plugins(void) { return OSRB_RETIRED_SLOT; }
+
+int32_t osrb_retired_slot(void) { return OSRB_RETIRED_SLOT; }
 
 /* The function pointer to store in slot `slot` of plugin `plugin`'s table (NULL for slot 0). */
 void* osrb_trampoline(int32_t plugin, int32_t slot) {
@@ -416,6 +473,7 @@ static void* worker_main(void* unused) {
     osrb_event* event = &node->event;
     frame_plugin = job->plugin;
     frame_id = job->frame_id;
+    frame_generation = job->generation;
     run_job(job, event);
     frame_plugin = -1;
     frame_id = 0;
@@ -448,6 +506,7 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
   job->kind = kind;
   job->plugin = plugin;
   job->frame_id = frame;
+  if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) job->generation = atomic_load(&slot_generation[plugin]);
   job->fn = fn;
   job->free_fn = free_fn;
   job->pointer_arg = pointer_arg;

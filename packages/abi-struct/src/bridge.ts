@@ -35,15 +35,17 @@ const BridgeEventStruct = processWide('bridge-event', () => koffi.struct('osrb_e
   call_id: 'uint64_t',
   frame_id: 'uint64_t',
   request: 'void*',
-  arg0: 'const char*',
-  arg1: 'const char*',
-  arg2: 'const char*',
+  arg0: 'void*',
+  arg1: 'void*',
+  arg2: 'void*',
   on_chunk: 'void*',
   pointer_result: 'void*',
   text: 'void*',
   text_len: 'uint64_t',
   has_text: 'int32_t',
   failed: 'int32_t',
+  arg_bytes: koffi.array('uint64_t', 3, 'Array'),
+  arg_depth: koffi.array('int32_t', 3, 'Array'),
 }));
 
 interface RawBridgeEvent {
@@ -54,15 +56,17 @@ interface RawBridgeEvent {
   call_id: number;
   frame_id: number;
   request: bigint | null;
-  arg0: string | null;
-  arg1: string | null;
-  arg2: string | null;
+  arg0: bigint | null;
+  arg1: bigint | null;
+  arg2: bigint | null;
   on_chunk: bigint | null;
   pointer_result: bigint | null;
   text: bigint | null;
   text_len: number;
   has_text: number;
   failed: number;
+  arg_bytes: number[];
+  arg_depth: number[];
 }
 
 /** The bridge's C functions, declared once. */
@@ -78,6 +82,8 @@ function bindBridgeSymbols(library: LibraryHandle) {
     free: library.func('void osrb_free(void* pointer)'),
     trampoline: library.func('void* osrb_trampoline(int32_t plugin, int32_t slot)'),
     maxPlugins: library.func('int32_t osrb_max_plugins()'),
+    retiredSlot: library.func('int32_t osrb_retired_slot()'),
+    nextGeneration: library.func('void osrb_next_generation(int32_t plugin)'),
     poolStats: library.func('void osrb_pool_stats(_Out_ int32_t* out)'),
     symbol: library.func('void* osrb_symbol(void* handle, const char* name)'),
   };
@@ -96,8 +102,19 @@ export interface HostCallEvent {
   intArg: number;
   /** The frame the calling thread is running for this plugin, or 0 on any other thread. */
   frameId: number;
-  /** The C string arguments in order; null for NULL pointers. */
-  args: [string | null, string | null, string | null];
+  /** The C string arguments in order, decoded on first read; null for NULL pointers. */
+  readonly args: [string | null, string | null, string | null];
+  /**
+   * One C string argument, decoded on first read (invalid UTF-8 becomes U+FFFD): an argument the host
+   * refuses for its size is never copied into a JS string. Valid until the call is answered.
+   */
+  readArg(index: number): string | null;
+  /** Which arguments are NULL pointers, known without decoding any. */
+  argIsNull: [boolean, boolean, boolean];
+  /** Each argument's UTF-8 byte length, measured on the calling thread (0 for NULL). */
+  argBytes: [number, number, number];
+  /** Each argument's deepest `[`/`{` nesting outside JSON strings, measured on the calling thread. */
+  argDepths: [number, number, number];
   /** complete_stream only: whether the plugin passed an on_chunk callback. */
   hasOnChunk: boolean;
   request: HostCallRequest;
@@ -154,6 +171,8 @@ export class NativeBridge {
 
   readonly libraryPath: string;
   readonly maxPluginSlots: number;
+  /** A slot never attached: a released host table points at its trampolines, which answer NULL. */
+  readonly retiredSlot: number;
   private readonly symbols: BridgeSymbols;
   private readonly eventBuffer: unknown;
   private readonly wakeSocket: net.Socket;
@@ -177,6 +196,7 @@ export class NativeBridge {
     }
     this.symbols = bindBridgeSymbols(library);
     this.maxPluginSlots = this.symbols.maxPlugins() as number;
+    this.retiredSlot = this.symbols.retiredSlot() as number;
     this.freeSlots = Array.from({ length: this.maxPluginSlots }, (_, index) => index);
     this.eventBuffer = koffi.alloc(BridgeEventStruct, 1);
     const fd = this.symbols.open() as number;
@@ -195,14 +215,20 @@ export class NativeBridge {
         `All ${this.maxPluginSlots} native plugin slots are in use; unload a plugin before loading another.`,
       );
     }
+    this.symbols.nextGeneration(slot);
     this.handlers.set(slot, handler);
     this.updateLiveness();
     return slot;
   }
 
-  /** Frees a plugin slot; later host calls through its table are answered with NULL. */
+  /**
+   * Frees a plugin slot. Host calls from its former owner's threads are
+   * answered NULL from now on, even after the slot has a new owner (the C
+   * side checks the caller's owner generation).
+   */
   detach(pluginSlot: number): void {
     if (!this.handlers.delete(pluginSlot)) return;
+    this.symbols.nextGeneration(pluginSlot);
     this.freeSlots.push(pluginSlot);
     this.updateLiveness();
   }
@@ -293,13 +319,28 @@ export class NativeBridge {
       this.reply(request, null);
       return;
     }
+    const pointers = [event.arg0, event.arg1, event.arg2];
+    const argBytes = event.arg_bytes.map(Number) as [number, number, number];
+    const decoded: (string | null | undefined)[] = [undefined, undefined, undefined];
+    const readArg = (index: number): string | null => {
+      const pointer = pointers[index];
+      if (pointer === null || pointer === undefined) return null;
+      decoded[index] ??= koffi.decode(pointer, 'char', argBytes[index]!) as string;
+      return decoded[index];
+    };
     try {
       handler({
         pluginSlot: event.plugin,
         slot,
         intArg: event.int_arg,
         frameId: event.frame_id,
-        args: [event.arg0, event.arg1, event.arg2],
+        get args(): [string | null, string | null, string | null] {
+          return [readArg(0), readArg(1), readArg(2)];
+        },
+        readArg,
+        argIsNull: pointers.map((pointer) => pointer === null) as [boolean, boolean, boolean],
+        argBytes,
+        argDepths: event.arg_depth as [number, number, number],
         hasOnChunk: event.on_chunk !== null,
         request,
       });

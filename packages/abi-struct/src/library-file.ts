@@ -1,4 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import { AbiError } from './errors.js';
 
 const ELF_MAGIC = 0x7f454c46;
@@ -33,7 +36,10 @@ export function preflightLibraryFile(path: string): void {
     fail(path, code === 'ENOENT' ? 'No such file' : `cannot open the file (${code ?? String(cause)})`);
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) fail(path, "it is a directory; pass the plugin's library file (lib<name>.so) instead");
+    if (!stat.isFile()) fail(path, 'it is not a regular file');
+    const size = stat.size;
     const read = (offset: number, length: number) => {
       const buffer = Buffer.alloc(length);
       return readSync(fd, buffer, 0, length, offset) === length ? buffer : null;
@@ -71,4 +77,45 @@ export function preflightLibraryFile(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where private copies live: one directory per user, created 0700, refused if anyone else could write it. */
+function privateCopyDirectory(): string {
+  const uid = process.getuid?.();
+  const directory = join(tmpdir(), `osr-host-libraries-${uid ?? 'user'}`);
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const stat = lstatSync(directory);
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o022) !== 0) {
+    throw new AbiError(
+      'library_load_failed',
+      `Failed to load plugin library: the private copy directory ${directory} is not a directory only this user can write; remove it and retry.`,
+    );
+  }
+  return directory;
+}
+
+/**
+ * The file to hand the dynamic linker for `path`: a private copy that no one
+ * else writes. The linker maps the file it opened, so a library overwritten
+ * in place while loaded (same inode, as `cp` does) would change the code
+ * under the plugin's running threads and crash the process on its next call
+ * or reload. The copy is named by the original path and its content: loading
+ * unchanged content again maps the same instance, as the original path
+ * would, and changed content gets a fresh one.
+ */
+export function privateLibraryCopy(path: string): string {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (cause) {
+    fail(path, `cannot read the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`);
+  }
+  const name = createHash('sha256').update(resolve(path)).update('\0').update(content).digest('hex').slice(0, 32);
+  const copy = join(privateCopyDirectory(), `${name}${extname(path)}`);
+  if (!existsSync(copy)) {
+    const temporary = `${copy}.${process.pid}.tmp`;
+    writeFileSync(temporary, content, { mode: 0o700 });
+    renameSync(temporary, copy);
+  }
+  return copy;
 }

@@ -11,8 +11,8 @@ import {
   PluginApiV1Struct,
   type PluginFunctionName,
 } from './layout.js';
-import { preflightLibraryFile } from './library-file.js';
-import { buildHostTable, type HostTable } from './table.js';
+import { preflightLibraryFile, privateLibraryCopy } from './library-file.js';
+import { buildHostTable, type HostTable, retireHostTable } from './table.js';
 
 export interface OpenPluginOptions {
   /** Host ABI level to present (D1); default 6. */
@@ -75,9 +75,10 @@ export class PluginLibrary {
   ): Promise<PluginLibrary> {
     const hostTable = buildHostTable(bridge, pluginSlot, level);
     preflightLibraryFile(path);
-    const loaded = await bridge.call({ kind: 'load', pluginSlot, args: [path] });
+    const copy = privateLibraryCopy(path);
+    const loaded = await bridge.call({ kind: 'load', pluginSlot, args: [copy] });
     if (loaded.failed || loaded.pointer === null) {
-      throw new AbiError('library_load_failed', `Failed to load plugin library: ${loaded.text ?? path}`);
+      throw new AbiError('library_load_failed', `Failed to load plugin library: ${loaded.text?.replaceAll(copy, path) ?? path}`);
     }
     const entryV2 = bridge.symbol(loaded.pointer, ENTRY_SYMBOL_V2);
     const entryV1 = bridge.symbol(loaded.pointer, ENTRY_SYMBOL_V1);
@@ -175,10 +176,12 @@ export class PluginLibrary {
   }
 
   /**
-   * Releases the plugin slot; host calls through the old table then get NULL.
-   * The library stays mapped: a plugin thread may still be running its code.
+   * Releases the plugin slot; host calls through the old table then get NULL,
+   * also after the slot has a new owner. The library stays mapped: a plugin
+   * thread may still be running its code.
    */
   release(): void {
+    retireHostTable(this.bridge, this.hostTable);
     this.bridge.detach(this.pluginSlot);
   }
 

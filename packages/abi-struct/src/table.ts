@@ -31,12 +31,27 @@ export function buildHostTable(bridge: NativeBridge, pluginSlot: number, level: 
   const address = koffi.alloc('uint8_t', allocated) as bigint;
   koffi.encode(address, 0, koffi.array('uint8_t', allocated), new Uint8Array(allocated));
   koffi.encode(address, hostSlotOffset('version'), 'uint32_t', level);
+  const table = { address, level, size };
+  pointSlotsAt(bridge, table, pluginSlot);
+  return table;
+}
+
+/**
+ * Points a released plugin's table at the bridge's retired slot, whose
+ * trampolines answer NULL: a leftover plugin thread that reads its table
+ * never reaches the plugin slot's next owner.
+ */
+export function retireHostTable(bridge: NativeBridge, table: HostTable): void {
+  pointSlotsAt(bridge, table, bridge.retiredSlot);
+}
+
+function pointSlotsAt(bridge: NativeBridge, table: HostTable, pluginSlot: number): void {
+  if (table.address === null) return;
   for (const slot of HOST_SLOTS) {
     const offset = hostSlotOffset(slot.name);
-    if (offset >= size) break;
-    koffi.encode(address, offset, 'void*', slot.since <= level ? bridge.trampoline(pluginSlot, slot.name) : null);
+    if (offset >= table.size) break;
+    koffi.encode(table.address, offset, 'void*', slot.since <= table.level ? bridge.trampoline(pluginSlot, slot.name) : null);
   }
-  return { address, level, size };
 }
 
 /** Reads a host table back (for tests and diagnostics): version and which slots are set. */

@@ -12,6 +12,8 @@ export const fixtureSources = {
   edgePlugin: join(packageRoot, 'fixtures', 'edge_plugin.c'),
   /** One tool, `fuzz`: random host calls with hostile arguments, from its own and spawned threads. */
   fuzzPlugin: join(packageRoot, 'fixtures', 'fuzz_plugin.c'),
+  /** Attacks on the host: deeply nested arguments, threads that outlive destroy. */
+  hostilePlugin: join(packageRoot, 'fixtures', 'hostile_plugin.c'),
 } as const;
 
 export interface CompilePluginOptions {

@@ -8,6 +8,12 @@ export const defaultAgentId = '00000000-0000-0000-0000-000000000001';
 /** Largest config value a plugin may store: 1 MiB of UTF-8. */
 export const configValueMaxBytes = 1024 * 1024;
 
+/** Largest config key: 1 KiB of UTF-8. Keys are names; a longer one is refused (and never stored). */
+export const configKeyMaxBytes = 1024;
+
+/** What one plugin may keep in the secret store, keys and values of every agent together: 8 MiB of UTF-8. */
+export const configPluginQuotaBytes = 8 * 1024 * 1024;
+
 /** Service-name prefix in the secret store; the service of a plugin is `<prefix>:<pluginId>`. */
 export const defaultServicePrefix = 'osr-host';
 
@@ -54,10 +60,16 @@ function checkPluginId(pluginId: string): void {
   }
 }
 
+/** Why a config key cannot be stored, or null when it can. */
+function keyProblem(key: string): string | null {
+  if (typeof key !== 'string' || key.includes('\0')) return 'A config key must be a string without NUL characters.';
+  const bytes = Buffer.byteLength(key, 'utf8');
+  return bytes > configKeyMaxBytes ? `A config key is ${bytes} bytes; keys are capped at ${configKeyMaxBytes} bytes.` : null;
+}
+
 function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.includes('\0')) {
-    throw new ConfigKeychainError('invalid_argument', 'A config key must be a string without NUL characters.');
-  }
+  const problem = keyProblem(key);
+  if (problem) throw new ConfigKeychainError('invalid_argument', problem);
 }
 
 function scopeAgent(scope: ConfigScope): string {
@@ -104,10 +116,7 @@ export class ConfigStore {
   /** `config_get`: the agent's value, else the Default agent's; NULL without an agent. */
   async configGet(ctx: ConfigContext, key: string | null): Promise<string | null> {
     if (key === null) return null;
-    if (key.includes('\0')) {
-      this.#warnInvalidKey(ctx.pluginId, 'config_get');
-      return null;
-    }
+    if (this.#refusesKey(ctx.pluginId, 'config_get', key)) return null;
     const agentId = frameAgent(ctx);
     if (!agentId) {
       this.#warnNoAgent(ctx.pluginId, 'config_get', 'It returned NULL');
@@ -124,10 +133,7 @@ export class ConfigStore {
   /** `config_set`: stores for the frame's agent. Oversized values and agent-less frames are dropped with a warning. */
   async configSet(ctx: ConfigContext, key: string | null, value: string | null): Promise<void> {
     if (key === null || value === null) return;
-    if (key.includes('\0')) {
-      this.#warnInvalidKey(ctx.pluginId, 'config_set');
-      return;
-    }
+    if (this.#refusesKey(ctx.pluginId, 'config_set', key)) return;
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > configValueMaxBytes) {
       this.#warn(
@@ -144,7 +150,9 @@ export class ConfigStore {
     try {
       await this.set({ pluginId: ctx.pluginId, agentId }, key, value);
     } catch (error) {
-      this.#warnStoreFailed(ctx.pluginId, 'config_set', error);
+      if (error instanceof ConfigKeychainError && error.code === 'quota_exceeded') {
+        this.#warn(onceKey(ctx.pluginId, 'config_set', 'over_quota'), `${error.message} The write was dropped. This warning is logged once per plugin per process.`);
+      } else this.#warnStoreFailed(ctx.pluginId, 'config_set', error);
       return;
     }
     this.#onPluginWrite?.(ctx.pluginId, agentId, key, value);
@@ -153,10 +161,7 @@ export class ConfigStore {
   /** `config_delete`: deletes the frame agent's value (the Default agent's value stays). */
   async configDelete(ctx: ConfigContext, key: string | null): Promise<void> {
     if (key === null) return;
-    if (key.includes('\0')) {
-      this.#warnInvalidKey(ctx.pluginId, 'config_delete');
-      return;
-    }
+    if (this.#refusesKey(ctx.pluginId, 'config_delete', key)) return;
     const agentId = frameAgent(ctx);
     if (!agentId) {
       this.#warnNoAgent(ctx.pluginId, 'config_delete', 'Nothing was deleted');
@@ -198,7 +203,19 @@ export class ConfigStore {
         `The value for config key "${key}" is ${bytes} bytes; config values are capped at 1 MiB (${configValueMaxBytes} bytes).`,
       );
     }
-    await this.#secrets.setPassword(this.serviceFor(scope.pluginId), this.#account(scope.pluginId, agentId, key), value);
+    const service = this.serviceFor(scope.pluginId);
+    const account = this.#account(scope.pluginId, agentId, key);
+    let used = Buffer.byteLength(account, 'utf8') + bytes;
+    for (const stored of await this.#secrets.findCredentials(service)) {
+      if (stored.account !== account) used += Buffer.byteLength(stored.account, 'utf8') + Buffer.byteLength(stored.password, 'utf8');
+    }
+    if (used > configPluginQuotaBytes) {
+      throw new ConfigKeychainError(
+        'quota_exceeded',
+        `Storing config key "${key}" would take plugin "${scope.pluginId}" to ${used} bytes of config, over its quota of ${configPluginQuotaBytes} bytes; delete keys it no longer needs.`,
+      );
+    }
+    await this.#secrets.setPassword(service, account, value);
   }
 
   /** Deletes the value in this scope; `true` if there was one. */
@@ -269,11 +286,15 @@ export class ConfigStore {
     );
   }
 
-  #warnInvalidKey(pluginId: string, op: string): void {
+  /** True (after a one-shot warning) for a key the slot ignores: one with a NUL character, or over the key cap. */
+  #refusesKey(pluginId: string, op: string, key: string): boolean {
+    const problem = keyProblem(key);
+    if (problem === null) return false;
     this.#warn(
       onceKey(pluginId, op, 'invalid_key'),
-      `Plugin "${pluginId}" called ${op} with a key containing a NUL character. The call was ignored. This warning is logged once per plugin per op per process.`,
+      `Plugin "${pluginId}" called ${op} with a key it cannot use: ${problem} The call was ignored. This warning is logged once per plugin per op per process.`,
     );
+    return true;
   }
 
   #warnStoreFailed(pluginId: string, op: string, error: unknown): void {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigKeychainError, describeCause } from './errors.js';
 import type { WarnFn } from './once.js';
@@ -68,6 +68,11 @@ export class EncryptedFileSecretStore implements SecretStore {
   readonly #fallbackReason: string | undefined;
   #warned = false;
   #derivedKey: { salt: string; key: Buffer } | undefined;
+  /**
+   * The decrypted map as of the file version it came from (inode, size, mtime): a read
+   * costs a stat while the file is unchanged, whatever other plugins keep in it.
+   */
+  #cached: { version: string; secrets: SecretMap } | undefined;
 
   constructor(options: EncryptedFileSecretStoreOptions) {
     this.filePath = options.filePath;
@@ -100,8 +105,9 @@ export class EncryptedFileSecretStore implements SecretStore {
     return this.#update((secrets) => {
       const accounts = secrets[service];
       if (!accounts || !Object.hasOwn(accounts, account)) return false;
-      delete accounts[account];
-      if (Object.keys(accounts).length === 0) delete secrets[service];
+      const { [account]: _deleted, ...rest } = accounts;
+      if (Object.keys(rest).length === 0) delete secrets[service];
+      else secrets[service] = rest;
       return true;
     });
   }
@@ -133,7 +139,8 @@ export class EncryptedFileSecretStore implements SecretStore {
   async #update<T>(change: (secrets: SecretMap) => T): Promise<T> {
     const previous = fileQueues.get(this.filePath) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const secrets = await this.#read();
+      // A shallow copy: changes replace a service's accounts object rather than mutate the cached one.
+      const secrets = { ...(await this.#read()) };
       const result = change(secrets);
       await this.#write(secrets);
       return result;
@@ -146,8 +153,28 @@ export class EncryptedFileSecretStore implements SecretStore {
     return next;
   }
 
+  /** The file's identity and version (inode, size, mtime), or null when it does not exist. */
+  async #version(path = this.filePath): Promise<string | null> {
+    try {
+      const info = await stat(path, { bigint: true });
+      return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    } catch (error) {
+      if (isMissingFile(error)) return null;
+      throw this.#unreadable(`it cannot be read (${describeCause(error)})`, error);
+    }
+  }
+
   async #read(): Promise<SecretMap> {
     this.#warnOnce();
+    const version = await this.#version();
+    if (version === null) return {};
+    if (this.#cached?.version === version) return this.#cached.secrets;
+    const secrets = await this.#decrypt();
+    this.#cached = { version, secrets };
+    return secrets;
+  }
+
+  async #decrypt(): Promise<SecretMap> {
     let text: string;
     try {
       text = await readFile(this.filePath, 'utf8');
@@ -197,7 +224,10 @@ export class EncryptedFileSecretStore implements SecretStore {
     await mkdir(dirname(this.filePath), { recursive: true, mode: 0o700 });
     const temporaryPath = `${this.filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(temporaryPath, JSON.stringify(file), { mode: 0o600, flag: 'wx' });
+    // Versioned before the rename: the renamed file keeps the temporary file's inode, size and mtime.
+    const version = await this.#version(temporaryPath);
     await rename(temporaryPath, this.filePath);
+    this.#cached = version === null ? undefined : { version, secrets };
   }
 
   async #keyFor(salt: string, mayCreateKeyFile: boolean): Promise<Buffer> {

@@ -9,7 +9,9 @@ export type ConfigKeychainErrorCode =
   /** The encrypted secrets file exists but cannot be decrypted or parsed. */
   | 'secret_file_unreadable'
   /** The host's `deliver` callback failed while delivering a config change to a plugin. */
-  | 'delivery_failed';
+  | 'delivery_failed'
+  /** The write would take the plugin's stored config past its quota. */
+  | 'quota_exceeded';
 
 /**
  * The one error class of @osr-host/config-keychain: branch on `code`, show `message`.

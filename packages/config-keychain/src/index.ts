@@ -14,6 +14,8 @@ export {
   type ConfigScope,
   ConfigStore,
   type ConfigStoreOptions,
+  configKeyMaxBytes,
+  configPluginQuotaBytes,
   configValueMaxBytes,
   defaultAgentId,
   defaultServicePrefix,

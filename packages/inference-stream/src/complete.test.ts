@@ -136,6 +136,8 @@ describe('agent scoping', () => {
       'com.example.notes|complete_stream|agent_override',
     ]);
     expect(warnings[0]?.message).toContain("'OTHER'");
+    // The warnings sink prints the `[PluginHostAPI]` prefix; a message carrying it too would show it twice.
+    expect(warnings[0]?.message).not.toContain('[PluginHostAPI]');
   });
 
   it('uses the frame agent profile, and warns once when there is no agent', async () => {

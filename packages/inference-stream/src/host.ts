@@ -65,7 +65,7 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
   const warnOnce = (key: string, message: string) => {
     if (warned.has(key)) return;
     warned.add(key);
-    options.warn(key, `[PluginHostAPI] ${message} This warning is logged once per plugin per op per process.`);
+    options.warn(key, `${message} This warning is logged once per plugin per op per process.`);
   };
 
   /** Applies the per-plugin cap, then turns any failure into an error envelope. */

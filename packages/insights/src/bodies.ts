@@ -2,6 +2,21 @@ import { REDACTED, redactHeaders, redactUrl } from '@osr-host/net';
 
 /** Bodies and paths longer than this many characters are cut (INSIGHTS.md §1: 256 KiB, as upstream). */
 export const DEFAULT_MAX_BODY_CHARS = 262_144;
+/**
+ * JSON bodies longer than this are not parsed for redaction (the work would
+ * stall the event loop) and are stored as a marker instead, never raw.
+ */
+export const MAX_REDACTED_JSON_CHARS = 1_048_576;
+/** Deepest JSON nesting redaction walks; deeper bodies are stored as a marker. Below SQLite's JSON depth limit (1000). */
+export const MAX_REDACTED_JSON_DEPTH = 512;
+
+/** What is stored in place of a body that cannot be redacted or stored. */
+export function unstoredMarker(reason: string): string {
+  return `[not stored: ${reason}]`;
+}
+
+/** Thrown by redaction for a body it will not walk; callers store a marker. */
+class UnredactableBody extends Error {}
 /** Paths hold whole log messages; they are cut shorter so lists stay readable. The full text stays in the body. */
 export const MAX_PATH_CHARS = 2_048;
 
@@ -47,9 +62,10 @@ export function truncateText(text: string, maxChars: number): string {
   return `${text.slice(0, maxChars).toWellFormed()}\n…[truncated, original ${formatByteCount(originalBytes)}]`;
 }
 
-function redactValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactValue);
+function redactValue(value: unknown, depth = 1): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_REDACTED_JSON_DEPTH) throw new UnredactableBody(`JSON nested deeper than ${MAX_REDACTED_JSON_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((inner) => redactValue(inner, depth + 1));
   const copy: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
     const lower = key.toLowerCase();
@@ -57,43 +73,76 @@ function redactValue(value: unknown): unknown {
     else if (lower === 'headers' && inner !== null && typeof inner === 'object' && !Array.isArray(inner)) {
       copy[key] = redactHeaders(inner as Record<string, unknown>);
     } else if (lower === 'url' && typeof inner === 'string') copy[key] = redactUrl(inner);
-    else copy[key] = redactValue(inner);
+    else copy[key] = redactValue(inner, depth + 1);
   }
   return copy;
 }
+
+function looksLikeJson(text: string): boolean {
+  const trimmed = text.trimStart();
+  return trimmed.startsWith('{') || trimmed.startsWith('[');
+}
+
+/**
+ * JSON text with credentials redacted; undefined when the text is not JSON.
+ * Throws UnredactableBody for JSON it will not walk (too long or too deep).
+ */
+function redactedJson(text: string): string | undefined {
+  if (text.length > MAX_REDACTED_JSON_CHARS) {
+    throw new UnredactableBody(`${formatByteCount(Buffer.byteLength(text))} of JSON, over the ${formatByteCount(MAX_REDACTED_JSON_CHARS)} Insights redacts`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(redactValue(parsed));
+}
+
+const scrubText = (text: string) => text.replace(BEARER, `Bearer ${REDACTED}`).replace(OSK_STRING, `"${REDACTED}"`);
 
 /**
  * Removes credentials from a body before it is stored: in JSON, `_secrets`,
  * credential-named keys, sensitive headers (any `headers` object) and URL
  * passwords/tokens; in any text, bearer tokens and `"osk-…"` strings.
- * Text that is not JSON gets the textual scrub only.
+ * Text that is not JSON gets the textual scrub only. Fails closed: JSON it
+ * cannot redact (too long or too deeply nested) becomes a marker.
  */
 export function scrubBody(text: string): string {
-  let scrubbed = text;
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      scrubbed = JSON.stringify(redactValue(JSON.parse(text)));
-    } catch {
-      // Not JSON after all: only the textual scrub applies.
-    }
-  }
-  return scrubbed.replace(BEARER, `Bearer ${REDACTED}`).replace(OSK_STRING, `"${REDACTED}"`);
-}
-
-/** Scrubs, then truncates: what every stored body goes through. */
-export function storedBody(text: string | null, maxChars: number): string | null {
-  return text === null ? null : truncateText(scrubBody(text), maxChars);
-}
-
-/** A structured payload as searchable JSON (an object or array), or null when it is opaque text. */
-export function searchablePayload(payload: string | null, maxChars: number): string | null {
-  if (payload === null || payload.length > maxChars) return null;
-  const trimmed = payload.trimStart();
-  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return null;
   try {
-    return JSON.stringify(redactValue(JSON.parse(payload))).toWellFormed();
+    return scrubText((looksLikeJson(text) ? redactedJson(text) : undefined) ?? text);
+  } catch (error) {
+    if (error instanceof UnredactableBody) return unstoredMarker(`${error.message}; it was not redacted, so it is not kept`);
+    throw error;
+  }
+}
+
+/** Scrubs, then truncates: what every stored body goes through. Plain text is cut first, so a huge one costs little. */
+export function storedBody(text: string | null, maxChars: number): string | null {
+  if (text === null) return null;
+  if (looksLikeJson(text)) return truncateText(scrubBody(text), maxChars);
+  const cut = truncateText(text, maxChars);
+  return scrubText(cut);
+}
+
+/** A structured payload as searchable JSON (an object or array), or null when it is opaque text or cannot be redacted. */
+export function searchablePayload(payload: string | null, maxChars: number): string | null {
+  if (payload === null || payload.length > maxChars || !looksLikeJson(payload)) return null;
+  try {
+    return redactedJson(payload)?.toWellFormed() ?? null;
+  } catch (error) {
+    if (error instanceof UnredactableBody) return null;
+    throw error;
+  }
+}
+
+/** Parses a body for a field read, unless it is too long to parse cheaply; undefined for text that is not JSON. */
+export function parsedBody(text: string | null): unknown {
+  if (text === null || text.length > MAX_REDACTED_JSON_CHARS) return undefined;
+  try {
+    return JSON.parse(text);
   } catch {
-    return null;
+    return undefined;
   }
 }

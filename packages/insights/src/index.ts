@@ -1,4 +1,4 @@
-export { DEFAULT_MAX_BODY_CHARS, formatByteCount, MAX_PATH_CHARS, scrubBody, truncateText } from './bodies.js';
+export { DEFAULT_MAX_BODY_CHARS, formatByteCount, MAX_PATH_CHARS, MAX_REDACTED_JSON_CHARS, MAX_REDACTED_JSON_DEPTH, scrubBody, truncateText, unstoredMarker } from './bodies.js';
 export {
   diagnoseLoadFailure,
   hostApiWarningLine,

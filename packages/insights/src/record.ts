@@ -1,5 +1,5 @@
 import { REDACTED, redactHttpJson, redactUrl } from '@osr-host/net';
-import { MAX_PATH_CHARS, searchablePayload, storedBody, truncateText } from './bodies.js';
+import { MAX_PATH_CHARS, MAX_REDACTED_JSON_CHARS, parsedBody, searchablePayload, storedBody, truncateText, unstoredMarker } from './bodies.js';
 import type { NewActivityRow } from './schema.js';
 
 /**
@@ -55,13 +55,13 @@ interface Mapped {
 }
 
 function jsonField(json: string | null, field: string): unknown {
-  if (json === null) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[field] : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parsedBody(json);
+  return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[field] : undefined;
+}
+
+/** http_request JSON with its headers and URL redacted; JSON too long to parse is left to storedBody's marker. */
+function redactedHttpBody(json: string | null): string | null {
+  return json === null || json.length > MAX_REDACTED_JSON_CHARS ? json : redactHttpJson(json);
 }
 
 function stringField(json: string | null, field: string): string | undefined {
@@ -113,8 +113,8 @@ function mapSlot(input: HostCallInput): Mapped {
       return {
         method,
         path: `/host-api/http → ${redactUrl(url)}`,
-        request: first === null ? null : redactHttpJson(first),
-        response: response === null ? null : redactHttpJson(response),
+        request: redactedHttpBody(first),
+        response: redactedHttpBody(response),
       };
     }
     case 'file_read':
@@ -154,18 +154,13 @@ function mapSlot(input: HostCallInput): Mapped {
 
 function parsedOrText(json: string | null): unknown {
   if (json === null) return null;
-  try {
-    return JSON.parse(json);
-  } catch {
-    return json;
-  }
+  const parsed = parsedBody(json);
+  return parsed === undefined ? json : parsed;
 }
 
-/** Maps a host call to the Insights row it becomes: paths, statuses, scrubbed and truncated bodies. */
-export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewActivityRow {
-  const mapped = mapSlot(input);
+/** The columns every row of a host call has, whatever its bodies. */
+function callColumns(input: HostCallInput) {
   const isLog = input.slot === 'log' || input.slot === 'log_structured';
-  const payload = input.slot === 'log_structured' ? (input.args[1] ?? null) : null;
   return {
     ts: input.startedAt.getTime(),
     pluginId: input.pluginId.toWellFormed(),
@@ -173,16 +168,43 @@ export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewAc
     frame: input.frame,
     slot: input.slot,
     kind: isLog ? 'log' : 'call',
+    status: input.status,
+    level: isLog ? logLevelName(input.intArg) : null,
+    requestBytes: input.requestBytes,
+    responseBytes: input.responseBytes,
+  } satisfies Partial<NewActivityRow>;
+}
+
+/** Maps a host call to the Insights row it becomes: paths, statuses, scrubbed and truncated bodies. */
+export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewActivityRow {
+  const mapped = mapSlot(input);
+  const payload = input.slot === 'log_structured' ? (input.args[1] ?? null) : null;
+  return {
+    ...callColumns(input),
     method: mapped.method,
     path: truncateText(mapped.path, MAX_PATH_CHARS),
-    status: input.status,
     durationMs: mapped.durationMs ?? input.durationMs,
-    level: isLog ? logLevelName(input.intArg) : null,
     model: mapped.model ?? null,
     requestBody: storedBody(mapped.request, maxBodyChars),
     responseBody: storedBody(mapped.response, maxBodyChars),
     payload: searchablePayload(payload, maxBodyChars),
-    requestBytes: input.requestBytes,
-    responseBytes: input.responseBytes,
+  };
+}
+
+/**
+ * The row for a host call whose own row could not be built or written: the
+ * call stays visible with a marker in place of its bodies, which are never kept raw.
+ */
+export function unstorableRow(input: HostCallInput, reason: string): NewActivityRow {
+  const columns = callColumns(input);
+  return {
+    ...columns,
+    method: columns.kind === 'log' ? 'LOG' : 'CALL',
+    path: columns.kind === 'log' ? truncateText(`[${columns.level}] ${input.args[0] ?? ''}`, MAX_PATH_CHARS) : `/host-api/${segment(input.slot)}`,
+    durationMs: input.durationMs,
+    model: null,
+    requestBody: unstoredMarker(reason),
+    responseBody: null,
+    payload: null,
   };
 }

@@ -1,9 +1,9 @@
 import { type HostDatabase, openHostDatabase } from '@osr-host/storage';
 import { and, asc, type Column, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
-import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
+import { DEFAULT_MAX_BODY_CHARS, unstoredMarker } from './bodies.js';
 import { pluginLogLine } from './console.js';
 import { InsightsError } from './errors.js';
-import { type HostCallInput, type LogLevelName, toActivityRow } from './record.js';
+import { type HostCallInput, type LogLevelName, toActivityRow, unstorableRow } from './record.js';
 import { type ActivityRow, insightsMigrations, insightsRows, insightsWarnings, type NewActivityRow, type WarningRow } from './schema.js';
 
 export interface ActivityStoreOptions {
@@ -96,6 +96,14 @@ interface DropCounter {
   admitted: number;
   throttled: number;
   overflowed: number;
+  /** Records whose row could not be built or written as sent: kept as a marker row, or lost if even that failed. */
+  unstorable: number;
+}
+
+/** SQLite errors about one row (a failed CHECK, a value too big), not about the database or the disk. */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG');
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -261,10 +269,10 @@ export class ActivityStore {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return 0;
-    const rows = batch.map((entry) => ('row' in entry ? entry.row : toActivityRow(entry.input, this.maxBodyChars)));
+    const rows = batch.map((entry) => ('row' in entry ? entry.row : this.rowOf(entry.input)));
     try {
       this.db.transaction(() => {
-        for (const row of rows) this.insertRow.run(row);
+        for (const row of rows) this.insertOne(row);
       });
       this.applyRetention();
     } catch (cause) {
@@ -401,6 +409,32 @@ export class ActivityStore {
     if (this.ownsDatabase) this.db.$client.close();
   }
 
+  /** The row for a recorded call; one whose mapping fails (a body too deep to serialise, say) becomes a marker row. */
+  private rowOf(input: HostCallInput): NewActivityRow {
+    try {
+      return toActivityRow(input, this.maxBodyChars);
+    } catch (error) {
+      this.counterFor(input.pluginId).unstorable += 1;
+      return unstorableRow(input, `the call could not be recorded (${(error as Error)?.message ?? String(error)})`);
+    }
+  }
+
+  /** Inserts one row; a row SQLite refuses is retried without its bodies, so it never costs the rest of the batch. */
+  private insertOne(row: NewActivityRow): void {
+    try {
+      this.insertRow.run(row);
+    } catch (error) {
+      if (!isRowError(error)) throw error;
+      this.counterFor(row.pluginId).unstorable += 1;
+      const marker = { ...row, requestBody: unstoredMarker(`SQLite refused the row (${(error as Error).message})`), responseBody: null, payload: null };
+      try {
+        this.insertRow.run(marker);
+      } catch (again) {
+        if (!isRowError(again)) throw again;
+      }
+    }
+  }
+
   private admitLog(pluginId: string): boolean {
     const counter = this.counterFor(pluginId);
     if (counter.admitted >= this.logsPerSecond) {
@@ -426,7 +460,7 @@ export class ActivityStore {
     const window = Math.floor(this.now() / 1000);
     let counter = this.drops.get(pluginId);
     if (!counter) {
-      counter = { window, admitted: 0, throttled: 0, overflowed: 0 };
+      counter = { window, admitted: 0, throttled: 0, overflowed: 0, unstorable: 0 };
       this.drops.set(pluginId, counter);
     }
     if (counter.window !== window) {
@@ -448,11 +482,12 @@ export class ActivityStore {
 
   /** One WARN row counting what a plugin lost in a window; it bypasses the queue limit so the count is never lost. */
   private pushDroppedRow(pluginId: string, counter: DropCounter): void {
-    const dropped = counter.throttled + counter.overflowed;
+    const dropped = counter.throttled + counter.overflowed + counter.unstorable;
     if (dropped === 0) return;
     const reasons = [
       counter.throttled > 0 ? `${counter.throttled} over ${this.logsPerSecond} logs per second` : '',
       counter.overflowed > 0 ? `${counter.overflowed} while the write queue was full` : '',
+      counter.unstorable > 0 ? `${counter.unstorable} whose bodies could not be stored, kept as markers` : '',
     ].filter(Boolean);
     const message = `Insights dropped ${dropped} records from this plugin (${reasons.join(', ')})`;
     this.pending.push({
@@ -469,15 +504,16 @@ export class ActivityStore {
         durationMs: 0,
         level: 'WARN',
         model: null,
-        requestBody: JSON.stringify({ dropped, throttled: counter.throttled, overflowed: counter.overflowed }),
+        requestBody: JSON.stringify({ dropped, throttled: counter.throttled, overflowed: counter.overflowed, unstorable: counter.unstorable }),
         responseBody: null,
-        payload: JSON.stringify({ dropped, throttled: counter.throttled, overflowed: counter.overflowed }),
+        payload: JSON.stringify({ dropped, throttled: counter.throttled, overflowed: counter.overflowed, unstorable: counter.unstorable }),
         requestBytes: 0,
         responseBytes: 0,
       },
     });
     counter.throttled = 0;
     counter.overflowed = 0;
+    counter.unstorable = 0;
   }
 
   private flushInBackground(): void {

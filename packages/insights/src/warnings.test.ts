@@ -116,7 +116,7 @@ describe('console lines', () => {
       'Failed to parse plugin manifest: unexpected token',
       "Route 'ui' declares route /app/x under web mount /app",
       'consent_required: Plugin has not been approved for loading',
-      'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.',
+      'Plugin quarantined after a crash during load — run osr-host tools retry dev.x to load it again, or osr-host tools remove dev.x to uninstall it.',
       'Checksum verification failed - plugin file may be corrupted or tampered with',
     ].map((error) => diagnoseLoadFailure(error)?.symptom);
     expect(symptoms).toEqual([

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { compilePlugin } from '@osr-host/abi-struct/testing';
 import { describe, expect, it } from 'vitest';
-import { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, QUARANTINE_MESSAGE, scanPlugins } from './index.js';
+import { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, quarantineMessage, scanPlugins } from './index.js';
 import { temporaryDirectory } from './test-support/plugins.js';
 
 function toolsWithPlugin(pluginId: string, version = '1.0.0'): string {
@@ -115,7 +115,7 @@ describe('crash-loop guard with real crashing plugins', () => {
 
     const scan = scanPlugins(home, { hostBuild: 'test-build', trustedKeys: [], dev: true });
     expect(scan.promoted).toBe(pluginId);
-    expect(scan.failures).toEqual([{ pluginId, library: null, reason: 'quarantined', message: QUARANTINE_MESSAGE }]);
+    expect(scan.failures).toEqual([{ pluginId, library: null, reason: 'quarantined', message: quarantineMessage(pluginId) }]);
     expect(scanPlugins(home, { hostBuild: 'test-build', trustedKeys: [], dev: true }).plugins).toEqual([]);
   });
 

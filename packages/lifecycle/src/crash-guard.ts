@@ -7,7 +7,10 @@ export const LOADING_MARKER = '.currently_loading';
 export const QUARANTINE_FILE = '.quarantine';
 
 /** The upstream message for a quarantined plugin (ABI.md §8). */
-export const QUARANTINE_MESSAGE = 'Plugin quarantined after a crash during load — use the Retry or Uninstall button below to recover.';
+/** What `tools list` and the scan say about a quarantined plugin: the CLI commands that recover it. */
+export function quarantineMessage(pluginId: string): string {
+  return `Plugin quarantined after a crash during load — run osr-host tools retry ${pluginId} to load it again, or osr-host tools remove ${pluginId} to uninstall it.`;
+}
 
 /**
  * One quarantined plugin: the plugin version and host build that crashed.

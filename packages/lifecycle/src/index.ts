@@ -19,7 +19,7 @@ export {
   widenedRequirements,
   writeConsent,
 } from './consent.js';
-export { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, QUARANTINE_MESSAGE, type QuarantineReview, type QuarantineRow } from './crash-guard.js';
+export { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, quarantineMessage, type QuarantineReview, type QuarantineRow } from './crash-guard.js';
 export { writeFileDurably } from './durable-file.js';
 export {
   type DiagnoseOptions,

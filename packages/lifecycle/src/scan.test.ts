@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONSENT_FILE, CrashGuard, DEV_INSTALL_FILE, DEV_INSTALL_MESSAGE, installFromPath, QUARANTINE_MESSAGE, RECEIPT_FILE, scanPlugins, toolsRoot } from './index.js';
+import { CONSENT_FILE, CrashGuard, DEV_INSTALL_FILE, DEV_INSTALL_MESSAGE, installFromPath, quarantineMessage, RECEIPT_FILE, scanPlugins, toolsRoot } from './index.js';
 import { packageDirectory, publisherKey, temporaryDirectory } from './test-support/plugins.js';
 
 const key = publisherKey();
@@ -101,7 +101,7 @@ describe('scanPlugins verification', () => {
     writeFileSync(join(toolsRoot(home), 'dev.test.two', '1.0.0', 'sub', 'libb.so'), '');
     const messages = Object.fromEntries(scanPlugins(home, options).failures.map((f) => [f.pluginId, f.message]));
     expect(messages).toEqual({
-      'dev.test.scan': QUARANTINE_MESSAGE,
+      'dev.test.scan': quarantineMessage('dev.test.scan'),
       'dev.test.empty': 'No valid version directory found',
       'dev.test.nolib': 'No dylib file found in plugin directory',
       'dev.test.two': 'Two plugin libraries claim the id dev.test.two: liba.so, libb.so; remove all but one',

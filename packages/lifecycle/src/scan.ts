@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DEV_INSTALL_FILE } from './consent.js';
-import { CrashGuard, QUARANTINE_MESSAGE, type QuarantineRow } from './crash-guard.js';
+import { CrashGuard, type QuarantineRow, quarantineMessage } from './crash-guard.js';
 import { activeVersion, findLibraries, holdsOnlyData, installedPluginIds, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
 import { recoverAbandonedInstalls } from './staging.js';
@@ -70,7 +70,7 @@ export function scanPlugins(home: string, options: ScanOptions): ScanResult {
   for (const pluginId of installedPluginIds(home)) {
     const fail = (reason: ScanFailureReason, message: string, library: string | null = null) => failures.push({ pluginId, library, reason, message });
     if (quarantined.has(pluginId)) {
-      fail('quarantined', QUARANTINE_MESSAGE);
+      fail('quarantined', quarantineMessage(pluginId));
       continue;
     }
     const version = activeVersion(join(root, pluginId));

@@ -1,5 +1,5 @@
 export { ManifestError, type ManifestErrorCode, type ManifestErrorOptions } from './errors.js';
-export { MAX_MANIFEST_BYTES, MAX_MANIFEST_DEPTH } from './json-input.js';
+export { jsonNestingDepth, MAX_MANIFEST_BYTES, MAX_MANIFEST_DEPTH } from './json-input.js';
 export { type ParseManifestOptions, type ParseManifestResult, parseManifest } from './parse.js';
 export { type LoadedManifest, loadManifest, manifestFailureMessage } from './load.js';
 export { formatProblem, type ManifestProblem, type ManifestProblemCode } from './problems.js';

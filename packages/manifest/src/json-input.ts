@@ -13,6 +13,30 @@ export const MAX_MANIFEST_DEPTH = 64;
 
 const tooDeepMessage = `The manifest nests arrays/objects more than ${MAX_MANIFEST_DEPTH} levels deep. Flatten it; real manifests need only a few levels.`;
 
+/**
+ * The deepest array/object nesting of JSON text, found in one pass without
+ * parsing (brackets inside strings do not count). Stops as soon as the depth
+ * passes `stopAbove`, so refusing deep text costs only its first levels.
+ */
+export function jsonNestingDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c) index++; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x5b || char === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > stopAbove) return deepest;
+    } else if ((char === 0x5d || char === 0x7d) && depth > 0) depth--;
+  }
+  return deepest;
+}
+
 type Frame =
   | { kind: 'object'; path: PathSegment[]; keys: Set<string>; key: string | undefined; expectKey: boolean }
   | { kind: 'array'; path: PathSegment[]; index: number };

@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { jsonNestingDepth } from '@osr-host/manifest';
 import { McpError } from './errors.js';
 import type { PluginToolServer } from './server.js';
 
@@ -44,9 +45,58 @@ function bearerOf(request: IncomingMessage): string | null {
   return match ? (match[1] as string) : null;
 }
 
-function sendJsonRpcError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+/** The SDK's own body cap (4 MiB), applied here because the body is read before the SDK sees it. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Deepest JSON nesting a JSON-RPC body may have: tool arguments need a few
+ * levels; deeper bodies are refused before parsing, since parsing and schema
+ * validation of deep input would hold the event loop for seconds.
+ */
+export const MAX_BODY_DEPTH = 512;
+
+type BodyRead = { ok: true; parsed: unknown } | { ok: false; status: number; code: number; message: string };
+
+/** Reads and parses a POST body within the size and depth caps, or says why not. */
+async function readJsonBody(request: IncomingMessage): Promise<BodyRead> {
+  const tooLarge: BodyRead = { ok: false, status: 413, code: -32000, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes` };
+  if (Number(request.headers['content-length']) > MAX_BODY_BYTES) {
+    request.resume();
+    return tooLarge;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > MAX_BODY_BYTES) {
+      request.resume();
+      return tooLarge;
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const depth = jsonNestingDepth(text, MAX_BODY_DEPTH);
+  if (depth > MAX_BODY_DEPTH) {
+    return { ok: false, status: 400, code: -32700, message: `Parse error: the body nests arrays/objects more than ${MAX_BODY_DEPTH} levels deep; flatten it.` };
+  }
+  try {
+    return { ok: true, parsed: JSON.parse(text) };
+  } catch {
+    return { ok: false, status: 400, code: -32700, message: 'Parse error: Invalid JSON' };
+  }
+}
+
+/** The body for the SDK: parsed here for POST (within the caps), left to the SDK otherwise. Null once an error was sent. */
+async function parsedBodyOf(request: IncomingMessage, response: ServerResponse): Promise<{ body: unknown } | null> {
+  if (request.method !== 'POST') return { body: undefined };
+  const read = await readJsonBody(request);
+  if (read.ok) return { body: read.parsed };
+  sendJsonRpcError(response, read.status, read.message, {}, read.code);
+  return null;
+}
+
+function sendJsonRpcError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}, code = -32000): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  response.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
 /**
@@ -104,10 +154,13 @@ export function createMcpHttpHandler(toolServer: PluginToolServer, options: McpH
         sendJsonRpcError(response, 404, 'Unknown or ended MCP session; initialize a new one.');
         return;
       }
-      await transport.handleRequest(request, response);
+      const read = await parsedBodyOf(request, response);
+      if (read) await transport.handleRequest(request, response, read.body);
       return;
     }
 
+    const read = await parsedBodyOf(request, response);
+    if (!read) return;
     const requestedAgent = request.headers[AGENT_HEADER];
     const agentId = typeof requestedAgent === 'string' && requestedAgent !== '' ? requestedAgent : undefined;
     if (agentId !== undefined && options.acceptAgent && !options.acceptAgent(agentId)) {
@@ -132,7 +185,7 @@ export function createMcpHttpHandler(toolServer: PluginToolServer, options: McpH
       if (transport.sessionId) transports.delete(transport.sessionId);
     };
     await session.connect(transport);
-    await transport.handleRequest(request, response);
+    await transport.handleRequest(request, response, read.body);
     if (!transport.sessionId) await session.close();
   }
 

@@ -20,4 +20,14 @@ export {
 } from './isolation/isolated-plugin.js';
 export type { PluginInstance } from './plugin-instance.js';
 export { PluginRuntime, type RuntimeOptions } from './runtime.js';
-export { hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, SLOT_RULES, type ServedSlot, type SlotRules } from './slots.js';
+export {
+  hostCallStatus,
+  MAX_ARGUMENT_DEPTH,
+  notSupportedEnvelope,
+  PLUGIN_SHUTTING_DOWN_REPLY,
+  refusedArgument,
+  type RefusedArgument,
+  SLOT_RULES,
+  type ServedSlot,
+  type SlotRules,
+} from './slots.js';

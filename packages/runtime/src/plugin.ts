@@ -1,6 +1,7 @@
 import {
   type BridgeCallResult,
   DEFAULT_HOST_ABI_LEVEL,
+  DEFAULT_MAX_PLUGIN_STRING_BYTES,
   type HostAbiLevel,
   type HostCallEvent,
   HOST_SLOTS,
@@ -11,7 +12,7 @@ import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import type { FrameKind, HostApi, HostCallContext } from './host-api.js';
 import type { PluginInstance } from './plugin-instance.js';
-import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, SLOT_RULES, type ServedSlot } from './slots.js';
+import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, refusedArgument, SLOT_RULES, type ServedSlot } from './slots.js';
 
 /** Limits for each kind of plugin call, in milliseconds. */
 export interface PluginTimeouts {
@@ -37,7 +38,7 @@ export interface LoadPluginOptions {
   /** Serves the plugin's host calls. */
   hostApi?: HostApi;
   timeouts?: Partial<PluginTimeouts>;
-  /** Largest string accepted from the plugin, in bytes (default 64 MiB). */
+  /** Largest string accepted from the plugin, in bytes (default 64 MiB): returned strings and host-call arguments. */
   maxStringBytes?: number;
   /** Receives host-call records and call accounting. */
   events?: RuntimeEvents;
@@ -86,6 +87,9 @@ const hostSlotArity = Object.fromEntries(
 function byteLength(value: string | null): number {
   return value === null ? 0 : Buffer.byteLength(value);
 }
+
+/** Slots that still do their work when an argument is refused: the message is logged, with a marker as payload. */
+const SERVED_WITH_MARKER: ReadonlySet<ServedSlot> = new Set(['log_structured']);
 
 /** Why a string cannot cross into C, or null when it can. */
 function unsendableReason(name: string, value: string): string | null {
@@ -369,12 +373,16 @@ export class NativePlugin implements PluginInstance {
       bridge.reply(event.request, rules.returnsString && !rules.answersPlainString ? abandonedCallEnvelope() : null);
       return;
     }
-    if (event.args.slice(0, rules.requiredArgs).some((arg) => arg === null)) {
+    if (event.argIsNull.slice(0, rules.requiredArgs).some(Boolean)) {
       bridge.reply(event.request, null);
       return;
     }
     const context: HostCallContext = { pluginId: this.id, agentId: frame?.agentId ?? null, frame: frame?.kind ?? null };
-    const cArgs = event.args.slice(0, hostSlotArity[slot]);
+    // Sizes and depths were measured on the plugin's thread: an oversized or too deeply nested argument is
+    // refused here, before it is decoded or parsed on this (the event loop's) thread.
+    const refused = refusedArgument(slot, event.argBytes, event.argDepths, this.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES);
+    const cArgs = Array.from({ length: hostSlotArity[slot] }, (_, index) => (index === refused?.index ? refused.marker : event.readArg(index)));
+    const refusal = refused && !SERVED_WITH_MARKER.has(slot) ? { answer: rules.returnsString && !rules.answersPlainString ? refused.envelope : undefined } : null;
     const onChunk = slot === 'complete_stream' && event.hasOnChunk ? (chunk: string) => bridge.runChunk(event.request, chunk) : null;
     const implementationArgs =
       slot === 'log' || slot === 'log_structured'
@@ -390,7 +398,9 @@ export class NativePlugin implements PluginInstance {
     const started = performance.now();
 
     Promise.resolve()
-      .then(() => (implementation ? implementation.call(this.hostApi, context, ...implementationArgs) : notSupportedAnswer(slot)))
+      .then(() =>
+        refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs) : notSupportedAnswer(slot),
+      )
       .then(
         (answer) => (rules.returnsString && typeof answer === 'string' ? answer : null),
         (error: unknown) => {
@@ -415,7 +425,7 @@ export class NativePlugin implements PluginInstance {
           args: cArgs.map((arg, index) => (secretArgs.includes(index) && arg !== null ? '[redacted]' : arg)),
           intArg: event.intArg,
           response: rules.secretResponse && response !== null ? '[redacted]' : response,
-          requestBytes: cArgs.reduce((sum, arg) => sum + byteLength(arg), 0),
+          requestBytes: event.argBytes.slice(0, cArgs.length).reduce((sum, bytes) => sum + bytes, 0),
           responseBytes: byteLength(response),
         });
       });

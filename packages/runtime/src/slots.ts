@@ -14,6 +14,8 @@ export interface SlotRules {
   answersPlainString?: boolean;
   /** While the plugin is being torn down the slot answers `PLUGIN_SHUTTING_DOWN_REPLY` and does not run. */
   refusedInTeardown?: boolean;
+  /** Positions of arguments that are JSON text, which the host parses: their nesting depth is bounded. */
+  jsonArgs?: number[];
 }
 
 /** Upstream's exact answer to a database call made while its plugin is being torn down. */
@@ -23,29 +25,74 @@ export const SLOT_RULES: Record<Exclude<HostSlotName, 'free_string'>, SlotRules>
   config_get: { returnsString: true, requiredArgs: 1, secretResponse: true, answersPlainString: true },
   config_set: { returnsString: false, requiredArgs: 2, secretArgs: [1] },
   config_delete: { returnsString: false, requiredArgs: 1 },
-  db_exec: { returnsString: true, requiredArgs: 1, refusedInTeardown: true },
-  db_query: { returnsString: true, requiredArgs: 1, refusedInTeardown: true },
+  db_exec: { returnsString: true, requiredArgs: 1, refusedInTeardown: true, jsonArgs: [1] },
+  db_query: { returnsString: true, requiredArgs: 1, refusedInTeardown: true, jsonArgs: [1] },
   log: { returnsString: false, requiredArgs: 1 },
-  dispatch: { returnsString: true, requiredArgs: 1 },
+  dispatch: { returnsString: true, requiredArgs: 1, jsonArgs: [0] },
   task_status: { returnsString: true, requiredArgs: 1 },
   dispatch_cancel: { returnsString: false, requiredArgs: 1 },
   dispatch_clarify: { returnsString: false, requiredArgs: 2 },
-  complete: { returnsString: true, requiredArgs: 1 },
-  complete_stream: { returnsString: true, requiredArgs: 1 },
-  embed: { returnsString: true, requiredArgs: 1 },
+  complete: { returnsString: true, requiredArgs: 1, jsonArgs: [0] },
+  complete_stream: { returnsString: true, requiredArgs: 1, jsonArgs: [0] },
+  embed: { returnsString: true, requiredArgs: 1, jsonArgs: [0] },
   list_models: { returnsString: true, requiredArgs: 0 },
-  http_request: { returnsString: true, requiredArgs: 1 },
-  file_read: { returnsString: true, requiredArgs: 1 },
+  http_request: { returnsString: true, requiredArgs: 1, jsonArgs: [0] },
+  file_read: { returnsString: true, requiredArgs: 1, jsonArgs: [0] },
   list_active_tasks: { returnsString: true, requiredArgs: 0 },
-  send_draft: { returnsString: false, requiredArgs: 2 },
+  send_draft: { returnsString: false, requiredArgs: 2, jsonArgs: [1] },
   dispatch_interrupt: { returnsString: false, requiredArgs: 1 },
-  dispatch_add_issue: { returnsString: true, requiredArgs: 0 },
+  dispatch_add_issue: { returnsString: true, requiredArgs: 0, jsonArgs: [1] },
   complete_cancel: { returnsString: false, requiredArgs: 1 },
   get_active_agent_id: { returnsString: true, requiredArgs: 0, answersPlainString: true },
-  log_structured: { returnsString: false, requiredArgs: 1 },
+  log_structured: { returnsString: false, requiredArgs: 1, jsonArgs: [1] },
 };
 
 export type ServedSlot = keyof typeof SLOT_RULES;
+
+/**
+ * Deepest array/object nesting a JSON argument may have. Real requests use a
+ * few levels; the cap stays below SQLite's JSON depth limit (1000), so every
+ * accepted payload can be stored and searched, and keeps recursive walks
+ * (redaction, validation, serialisation) far from the stack's end.
+ */
+export const MAX_ARGUMENT_DEPTH = 512;
+
+/** Why one host-call argument is refused before anything decodes or parses it. */
+export interface RefusedArgument {
+  index: number;
+  /** The envelope a string slot answers. */
+  envelope: string;
+  /** What Insights and logs get instead of the argument. */
+  marker: string;
+}
+
+/**
+ * The first argument over the size limit (any argument) or the depth limit
+ * (JSON arguments), measured by the native bridge on the plugin's thread; null
+ * when every argument is within both.
+ */
+export function refusedArgument(
+  slot: ServedSlot,
+  argBytes: readonly number[],
+  argDepths: readonly number[],
+  maxArgumentBytes: number,
+): RefusedArgument | null {
+  const jsonArgs = SLOT_RULES[slot].jsonArgs ?? [];
+  for (const [index, bytes] of argBytes.entries()) {
+    const depth = jsonArgs.includes(index) ? (argDepths[index] ?? 0) : 0;
+    if (bytes <= maxArgumentBytes && depth <= MAX_ARGUMENT_DEPTH) continue;
+    const problem =
+      bytes > maxArgumentBytes
+        ? `is ${bytes} bytes, over the host's limit of ${maxArgumentBytes} bytes per argument`
+        : `nests arrays/objects ${depth} levels deep, over the host's limit of ${MAX_ARGUMENT_DEPTH}`;
+    return {
+      index,
+      envelope: JSON.stringify({ error: 'argument_too_large', message: `Argument ${index + 1} of ${slot} ${problem}; send less, or flatten it.` }),
+      marker: `[not stored: argument ${problem}]`,
+    };
+  }
+  return null;
+}
 
 /** The envelope a slot gives while no implementation is wired for it. */
 export function notSupportedEnvelope(slot: ServedSlot): string {
@@ -72,6 +119,7 @@ const INSIGHTS_ERROR_STATUS: Record<string, number> = {
   rate_limit_exceeded: 429,
   plugin_busy: 429,
   not_supported: 501,
+  argument_too_large: 413,
 };
 
 const LOG_STATUS = [200, 200, 200, 299, 500];

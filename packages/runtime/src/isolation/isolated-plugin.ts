@@ -120,6 +120,8 @@ export class IsolatedPlugin implements PluginInstance {
   private terminationReason: string | undefined;
   private crashTimes: number[] = [];
   private quarantineReason: string | undefined;
+  /** Whether a load ever finished: only then does a crash mean a restart on the next call. */
+  private loadedOnce = false;
   private pendingCalls = 0;
   private abandonedCalls = 0;
   private shutdownDone: Promise<void> | undefined;
@@ -259,6 +261,7 @@ export class IsolatedPlugin implements PluginInstance {
       clearTimeout(watchdog);
     }
     Object.assign(this, loaded);
+    this.loadedOnce = true;
   }
 
   /** Runs one request against the live process, starting it first if a crash stopped it. */
@@ -385,7 +388,9 @@ export class IsolatedPlugin implements PluginInstance {
     const expected = this.shutdownDone !== undefined && this.terminationReason === undefined;
     const message = this.terminationReason
       ? `Plugin '${this.id}' ${this.terminationReason}; its helper process was terminated and will restart on the next call`
-      : `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}); it restarts on the next call`;
+      : this.loadedOnce
+        ? `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}); it restarts on the next call`
+        : `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}) while loading, so it is not loaded`;
     rpc.failAll(new Error(expected ? 'Plugin has been shut down' : message));
     this.abandonedCalls = 0;
     if (expected) return;
