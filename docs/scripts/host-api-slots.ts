@@ -264,7 +264,7 @@ export const ERROR_CODES = {
   database_unavailable: { meaning: "The plugin's database file could not be opened; a later call tries again." },
   shutting_down: { meaning: "The plugin's storage is being closed (unload or host shutdown); the statement did not run." },
   'Plugin is shutting down': {
-    meaning: 'The call came while the plugin was being torn down (from its destroy, or a thread of its own after that); the statement did not run. Upstream\'s exact answer, with no `message` (P135).',
+    meaning: 'The call came while the plugin was being torn down (from its destroy, or a thread of its own after that); the statement did not run. Upstream\'s exact answer, with no `message` (P124).',
   },
   built_in_agent_not_exposable: { meaning: 'The call has no agent, or runs under the built-in Default agent, which cannot dispatch (D8).' },
   rate_limit_exceeded: {
@@ -283,11 +283,11 @@ export const ERROR_CODES = {
     extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'usage'],
   },
   output_token_limit: {
-    meaning: 'The model output hit its token limit (`max_tokens`) before the answer was complete; the stream ends with `finish_reason: "length"` (P133).',
+    meaning: 'The model output hit its token limit (`max_tokens`) before the answer was complete; the stream ends with `finish_reason: "length"` (P122).',
     extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'shared_artifacts', 'usage'],
   },
   empty_tool_task_completion: {
-    meaning: 'Tools ran, then the model ended the task with no text; the stream ends with `finish_reason: "empty_response"` (P133).',
+    meaning: 'Tools ran, then the model ended the task with no text; the stream ends with `finish_reason: "empty_response"` (P122).',
     extraKeys: ['id', 'model', 'partial_content', 'tool_calls_executed', 'shared_artifacts', 'usage'],
   },
   cancelled: {
@@ -317,7 +317,7 @@ export const ERROR_CODES = {
   },
   argument_too_large: {
     meaning:
-      'An argument is over the host-call argument limit, or a JSON argument nests deeper than it allows; `message` names the limit, and the slot did nothing (P170).',
+      'An argument is over the host-call argument limit, or a JSON argument nests deeper than it allows; `message` names the limit, and the slot did nothing (P135).',
     everyStringSlot: true,
   },
   host_timeout: {
@@ -413,14 +413,14 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     parameters: { key: 'The config key.', value: 'The new value (any text).' },
     details: [
       'The plugin gets no on_config_changed echo of its own write; the delivery cache is updated so a later change back to the old value is still delivered (P41).',
-      'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the key has a NUL character or is over the key cap (`invalid_key`), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), when the write would take the plugin past its config quota (`over_quota`, P175), or when the secret store fails (`store_failed`).',
+      'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the key has a NUL character or is over the key cap (`invalid_key`), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), when the write would take the plugin past its config quota (`over_quota`, P140), or when the secret store fails (`store_failed`).',
       'Recorded in Insights with the value redacted (P15).',
     ],
     responses: [],
     errors: [],
     limits: ['config_value', 'config_key', 'config_quota'],
     implementedBy: { package: 'config-keychain', symbol: 'ConfigStore.configSet' },
-    decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41', 'P175'],
+    decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41', 'P140'],
   },
   config_delete: {
     summary:
@@ -533,7 +533,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       "Starts a background agent task for the calling frame's agent and answers at once. The task runs the prompt as a chat session, in rounds of the host's tool loop, and reports through on_task_event.",
     parameters: { request_json: 'The task request (below).' },
     details: [
-      'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit. Past the running-task limits the task is not refused: it waits in a FIFO queue (still answered `status: "running"`) and STARTED goes out when it gets a slot (P130).',
+      'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit. Past the running-task limits the task is not refused: it waits in a FIFO queue (still answered `status: "running"`) and STARTED goes out when it gets a slot (P119).',
       "`id` (optional UUID) becomes the task id when it is free, else a fresh upper-case UUID is minted (D17, P65). The task id is also the session id.",
       '`title` defaults to the prompt\'s first line (80 characters at most). `session_id` is the plugin\'s own key: a later dispatch with the same key continues the same chat session, unless a task of this plugin is still active on it.',
       '`tools` pins tool names on top of the agent\'s selection. Names outside the allowed set (the plugin\'s own manifest tools and `clarify`) are dropped with a one-shot warning `<plugin>|dispatch|tool_scope|<name>`; a non-array is ignored.',
@@ -567,7 +567,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     errors: ['invalid_request', 'built_in_agent_not_exposable', 'rate_limit_exceeded'],
     limits: ['dispatch_prompt', 'dispatch_rate', 'active_tasks', 'task_rounds', 'max_iterations'],
     implementedBy: { package: 'dispatch', symbol: 'TaskManager.dispatch' },
-    decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69', 'P130'],
+    decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69', 'P119'],
   },
   task_status: {
     summary: 'Answers the state of one of the plugin\'s own tasks. Task ids are matched in any letter case.',
@@ -703,7 +703,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     errors: ['invalid_request', 'model_unavailable', 'inference_error', 'plugin_busy', 'max_iterations_reached', 'output_token_limit', 'empty_tool_task_completion'],
     limits: ['inference_in_flight', 'max_iterations', 'inference_idle_timeout', 'inference_tool_timeout'],
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.complete' },
-    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P133'],
+    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P122'],
   },
   complete_stream: {
     summary:
@@ -714,7 +714,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
       user_data: 'Passed back to `on_chunk` unchanged; the host never reads it.',
     },
     details: [
-      'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `empty_response`, `tool_calls`, `max_iterations` or `cancelled`. `length` and `empty_response` answer the `output_token_limit` and `empty_tool_task_completion` errors instead of the aggregate (P133).',
+      'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `empty_response`, `tool_calls`, `max_iterations` or `cancelled`. `length` and `empty_response` answer the `output_token_limit` and `empty_tool_task_completion` errors instead of the aggregate (P122).',
       'The usage chunk always comes before the terminator, also on cancel and on `max_iterations` (P60).',
       'Time spent inside `on_chunk` does not count against the idle timeout (P58). `on_chunk` may call complete_cancel.',
       'A NULL `on_chunk` discards the chunks, with a one-shot warning `<plugin>|complete_stream|null_chunk`; the aggregate still comes back.',
@@ -795,7 +795,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     limits: ['inference_in_flight', 'max_iterations', 'inference_idle_timeout', 'inference_tool_timeout'],
     nullNotes: '`on_chunk` may be NULL (chunks are discarded); `user_data` may be anything.',
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.completeStream' },
-    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P133'],
+    decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P122'],
   },
   complete_cancel: {
     summary:
@@ -816,7 +816,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     summary: 'Computes embeddings with a configured embedding model.',
     parameters: { request_json: '`{"model"?: string, "input": string | [string, …]}`; `input` must be a string or a non-empty array of strings.' },
     details: [
-      'An absent, `""` or `"default"` model selects the configured default embedding model, else the first one a provider lists. A named model is one a provider lists in `embeddingModels`, or one its server lists in `GET /models` (P120).',
+      'An absent, `""` or `"default"` model selects the configured default embedding model, else the first one a provider lists. A named model is one a provider lists in `embeddingModels`, or one its server lists in `GET /models` (P118).',
       'Token counts are the server\'s, or an estimate (characters / 4) when it reports none.',
       agentContextNote,
     ],
@@ -838,7 +838,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     errors: ['invalid_request', 'model_unavailable', 'embedding_error', 'plugin_busy'],
     limits: ['inference_in_flight', 'inference_idle_timeout'],
     implementedBy: { package: 'inference-stream', symbol: 'InferenceHost.embed' },
-    decisions: ['D15', 'P61', 'P136'],
+    decisions: ['D15', 'P61', 'P125'],
   },
   list_models: {
     summary:
@@ -847,7 +847,7 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     details: [
       'A provider that cannot be reached contributes only its configured lists; the call itself never fails (P61).',
       'Entries carry no `dimensions` and no `context_window`.',
-      'The operator may hide models: `exposedModels` in `<home>/config/host.json` lists the ids plugins see (P136).',
+      'The operator may hide models: `exposedModels` in `<home>/config/host.json` lists the ids plugins see (P125).',
     ],
     responses: [
       {

@@ -23,7 +23,7 @@ describe('agentic tool loop', () => {
     ['a bare ok object', '{"ok":true,"utc":"2026-01-01T00:00:00Z","epoch":1767225600}'],
     ['plain text', 'It is midnight.'],
     ['ok:false without retryable', '{"ok":false,"kind":"invalid_args","message":"url is required"}'],
-  ])('hands the model %s exactly as the tool wrote it (P110)', async (_shape, reply) => {
+  ])('hands the model %s exactly as the tool wrote it (P108)', async (_shape, reply) => {
     const server = await serve({ reply: toolThenAnswer(1) });
     const { host } = hostFor(server);
     await host.complete(withLookup(async () => reply), chat({ tools: true }));

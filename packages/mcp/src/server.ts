@@ -119,7 +119,7 @@ function toolOf(entry: CatalogEntry): Tool {
   };
 }
 
-/** Tools whose manifest asks for confirmation in so many words (P112); `deny` tools are not served at all. */
+/** Tools whose manifest asks for confirmation in so many words (P110); `deny` tools are not served at all. */
 function asksFirst(entry: CatalogEntry): boolean {
   return entry.tool.permission_policy !== undefined && effectivePermissionPolicy(entry.tool) === 'ask';
 }
@@ -158,7 +158,7 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
     return answer.result;
   }
 
-  /** Whether the user lets an `ask` tool run: through elicitation when the client offers it, else the client's own approval stands (P112). */
+  /** Whether the user lets an `ask` tool run: through elicitation when the client offers it, else the client's own approval stands (P110). */
   async function permitted(server: Server, entry: CatalogEntry, args: unknown, signal: AbortSignal): Promise<boolean> {
     if (!asksFirst(entry) || !server.getClientCapabilities()?.elicitation) return true;
     const answer = await server

@@ -352,7 +352,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     const routes = plugin.manifest.capabilities.routes ?? [];
     const method = (request.method ?? 'GET').toUpperCase();
     const exact = matchRoute(routes, method, url.subpath);
-    // HEAD on a GET route goes through the GET pipeline; Node drops the body (P115).
+    // HEAD on a GET route goes through the GET pipeline; Node drops the body (P113).
     const match = exact ?? (method === 'HEAD' ? matchRoute(routes, 'GET', url.subpath) : null);
     if (!match) return fail(exchange, 404, 'No matching route');
     return serveRoute(exchange, plugin, match.route, match.params, url.rawQuery, exact ? (request.method ?? 'GET') : 'GET');

@@ -262,7 +262,7 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
 
   /**
    * In-process, an abandoned call's thread stays in the plugin until it returns; isolated, the
-   * process holding it is replaced (P150), so the thread ends with it and nothing late arrives.
+   * process holding it is replaced (P129), so the thread ends with it and nothing late arrives.
    */
   async function abandonedCallEnds(plugin: PluginInstance, release: () => Promise<void>, returned: Promise<void>) {
     if (mode === 'in-process') {
@@ -291,7 +291,7 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       expect(logs).toContain('on time');
     });
 
-    // Isolated, the abandoned call's process is replaced before the call could make a late host call (P150).
+    // Isolated, the abandoned call's process is replaced before the call could make a late host call (P129).
     it.runIf(mode === 'in-process')('answers a late JSON slot with host_timeout, and a late config_get or get_active_agent_id with NULL, never an envelope read as a value', async () => {
       let returned = 0;
       const events = new RuntimeEvents();
