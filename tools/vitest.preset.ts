@@ -17,6 +17,8 @@ export function packageTests(overrides: ViteUserConfig['test'] = {}) {
       benchmark: { include: ['src/**/*.bench.ts', 'bench/**/*.bench.ts'] },
       environment: 'node',
       pool: 'forks',
+      // Nx forces colour for the tasks it runs; programs the tests start decide colour for themselves.
+      env: { FORCE_COLOR: '' },
       testTimeout: 30_000,
       hookTimeout: 60_000,
       ...overrides,

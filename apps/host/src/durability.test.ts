@@ -31,7 +31,7 @@ describe('SIGKILL while a plugin writes', () => {
     const acknowledged: number[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
       const first = kill * 1_000_000;
-      const writer = startCli(['invoke', library, 'commit_rows', `${first} 1000000`, '--home', home, '--plugin-id', PLUGIN_ID]);
+      const writer = startCli(['invoke', library, 'commit_rows', `${first} 1000000`, '--raw', '--home', home, '--plugin-id', PLUGIN_ID]);
       // Each run is killed at a different depth into its writes, after Insights stored some of its rows.
       const depth = 200 + kill * 150;
       await writer.waitFor(/committed \d+/, depth);

@@ -53,15 +53,15 @@ async function countedRuns(): Promise<number> {
   const client = new Client({ name: 'osr-edges', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${mcpToken}` } } }));
   try {
-    const result = await client.callTool({ name: 'count', arguments: {} });
+    const result = await client.callTool({ name: 'dev.osr.hello__count', arguments: {} });
     const [first] = result.content as Array<{ text: string }>;
-    return (JSON.parse(first!.text) as { rows: number[][] }).rows[0]![0]!;
+    return (JSON.parse(first!.text) as { result: { rows: number[][] } }).result.rows[0]![0]!;
   } finally {
     await client.close();
   }
 }
 
-const toolCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'count', arguments: {} } });
+const toolCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'dev.osr.hello__count', arguments: {} } });
 const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('bad input at the edges of serve: the expected status and no side effect', () => {

@@ -45,10 +45,12 @@ describe('osr-host serve stays responsive while a plugin sends hostile host call
     const directory = join(home, 'Tools', 'hostile', '1.0.0');
     mkdirSync(directory, { recursive: true });
     copyFileSync(compilePlugin(fixtureSources.hostilePlugin), join(directory, 'libhostile.so'));
-    // The fixture reads its plan from $HOME.
-    writeFileSync(join(home, 'attack'), `${slot} 2000000 0 8`);
-    const go = join(home, 'go');
-    const served = await startServe(['--dev', '--home', home, ...flags], { HOME: home });
+    // The fixture reads its plan from $HOME: an isolated plugin's HOME is its data directory, so both modes use that.
+    const planDirectory = join(home, 'Tools', 'hostile', 'data');
+    mkdirSync(planDirectory, { recursive: true });
+    writeFileSync(join(planDirectory, 'attack'), `${slot} 2000000 0 8`);
+    const go = join(planDirectory, 'go');
+    const served = await startServe(['--dev', '--home', home, ...flags], { HOME: planDirectory });
     await fetch(`http://127.0.0.1:${served.port}/health`);
     const { slowestMs, answers } = await slowestHealthAnswer(served.port, {
       start: () => writeFileSync(go, ''),

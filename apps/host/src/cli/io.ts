@@ -10,13 +10,13 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export class UsageError extends Error {}
 
 /**
- * Whether to paint what goes to `stream`: never with NO_COLOR, always with FORCE_COLOR (but
- * FORCE_COLOR=0), else only on a terminal that has colours. picocolors paints; it is not asked
+ * Whether to paint what goes to `stream`: never with NO_COLOR, always with a non-empty FORCE_COLOR
+ * (but 0 or false), else only on a terminal that has colours. picocolors paints; it is not asked
  * to decide, because it also turns colours on whenever CI is set, even into a pipe.
  */
 export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR) return false;
-  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.FORCE_COLOR) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true && stream.hasColors();
 }
 

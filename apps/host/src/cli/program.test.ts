@@ -40,7 +40,7 @@ describe('osr-host command line', () => {
     expect(serveHelp.code).toBe(0);
     expect(serveHelp.stdout).toMatch(/Usage: osr-host serve \[options\][\s\S]*--port <n>[\s\S]*Examples:/);
     const toolsHelp = runCli(['tools', '--help']).stdout;
-    expect(toolsHelp).toMatch(/Usage: osr-host tools[\s\S]*install \[options\] <dir\|zip\|id>/);
+    expect(toolsHelp).toMatch(/Usage: osr-host tools[\s\S]*install \[options\] <dir\|zip\|url\|id>/);
     expect(toolsHelp).not.toContain('Usage: osr-host [options] [command]');
   });
 

@@ -84,7 +84,7 @@ export async function routeRequest(serve: SoakServe): Promise<boolean> {
 
 /** One MCP tools/call of the example's `greet`; true when it answered without error. */
 export async function mcpCall(client: Client): Promise<boolean> {
-  const result = await client.callTool({ name: 'greet', arguments: { name: 'soak' } });
+  const result = await client.callTool({ name: 'dev.osr.hello__greet', arguments: { name: 'soak' } });
   return !result.isError && JSON.stringify(result.content).includes('Hello, soak!');
 }
 
