@@ -63,7 +63,7 @@ describe('the README, walked as written', () => {
     };
     walk('Try it', repositoryRoot);
     expect(JSON.parse(outputs.get('npx osr-host invoke')!)).toBeDefined();
-    const link = [...outputs.entries()].find(([command]) => command === 'npx osr-host insights')![1].trim();
+    const link = outputs.get('npx osr-host insights')!.trim();
     expect(link).toMatch(new RegExp(`^${origin}/insights\\?token=`));
     expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
 

@@ -11,7 +11,7 @@ import {
   openSecretStore,
   type SecretStoreBackend,
 } from '@osr-host/config-keychain';
-import { dispatchMigrations, TaskManager, type TaskSnapshot } from '@osr-host/dispatch';
+import { dispatchMigrations, TaskManager, type TaskSnapshot, UNFINISHED_STATUSES } from '@osr-host/dispatch';
 import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
 import { CrashGuard, installedPluginIds, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
@@ -136,10 +136,10 @@ export class OsrHost {
       hostProduct: `osr-host/${HOST_VERSION}`,
       ...(options.pluginRouteOrigin ? { pluginRouteOrigin: options.pluginRouteOrigin } : {}),
     });
-    const { exposedModels } = this.readHostConfig();
+    const hostConfig = this.readHostConfig();
     this.inference = createInferenceHost({
       ...loadInferenceConfig(this.readInferenceConfig(), process.env),
-      ...(exposedModels !== undefined ? { exposedModels } : {}),
+      ...(hostConfig.exposedModels !== undefined ? { exposedModels: hostConfig.exposedModels } : {}),
       warn,
     });
     this.delivery = new ConfigDelivery({
@@ -151,7 +151,6 @@ export class OsrHost {
         }
       },
     });
-    const hostConfig = this.readHostConfig();
     const isolated = options.isolate ?? hostConfig.isolate ?? false;
     this.runtime = new PluginRuntime({
       isolate: Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : isolated,
@@ -278,7 +277,7 @@ export class OsrHost {
 
   /** Background tasks of this process that have not finished (none when no plugin dispatched any). */
   unfinishedTasks(): TaskSnapshot[] {
-    return this.taskManager?.list().filter((task) => !['completed', 'failed', 'cancelled'].includes(task.status)) ?? [];
+    return this.taskManager?.list().filter((task) => UNFINISHED_STATUSES.includes(task.status)) ?? [];
   }
 
   /** Background agent tasks (dispatch), started on first use; sessions persist in the host database. */

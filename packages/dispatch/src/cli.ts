@@ -1,6 +1,7 @@
 import { DispatchError } from './errors.js';
 import type { TaskManager } from './manager.js';
 import type { TaskRecord } from './session-store.js';
+import { UNFINISHED_STATUSES } from './task.js';
 import { isTerminal, type TaskEvent } from './task-events.js';
 
 /** Where `osr-host tasks` writes, and what stops `watch`. */
@@ -55,7 +56,7 @@ export async function runTasksCli(argv: readonly string[], io: TasksCliIo, manag
 }
 
 const LIST_HEADER = ['TASK', 'STATUS', 'PLUGIN', 'AGENT', 'UPDATED', 'TITLE', 'DETAIL'];
-const UNFINISHED = new Set(['running', 'queued', 'awaiting_clarification']);
+const UNFINISHED = new Set<string>(UNFINISHED_STATUSES);
 
 function list(io: TasksCliIo, manager: TaskManager, json: boolean): number {
   const live = new Map(manager.list().map((task) => [task.id, task]));

@@ -15,5 +15,5 @@ export {
 export { dispatchMigrations } from './schema.js';
 export type { TaskRecord } from './session-store.js';
 export { taskSlots } from './slots.js';
-export type { ActivityItem, TaskStatus } from './task.js';
+export { type ActivityItem, type TaskStatus, UNFINISHED_STATUSES } from './task.js';
 export { type TaskEvent, type TaskEventName, TaskEventType } from './task-events.js';

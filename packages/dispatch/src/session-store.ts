@@ -3,6 +3,7 @@ import { and, asc, desc, eq, inArray, max, sql } from 'drizzle-orm';
 import type { ChatMessage } from './chat.js';
 import { DispatchError } from './errors.js';
 import { dispatchMessages, dispatchSessions, dispatchTasks } from './schema.js';
+import { UNFINISHED_STATUSES } from './task.js';
 
 /** A task run as `osr-host tasks list` shows it. */
 export interface TaskRecord {
@@ -93,7 +94,7 @@ export class SessionStore {
     this.db
       .update(dispatchTasks)
       .set({ status: 'interrupted', summary: 'The host stopped before the task finished.', updatedAt: new Date().toISOString() })
-      .where(inArray(dispatchTasks.status, ['queued', 'running', 'awaiting_clarification']))
+      .where(inArray(dispatchTasks.status, [...UNFINISHED_STATUSES]))
       .run();
   }
 

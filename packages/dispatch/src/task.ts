@@ -18,6 +18,9 @@ import { activityTimestamp, type TaskEventName } from './task-events.js';
  */
 export type TaskStatus = 'queued' | 'running' | 'awaiting_clarification' | 'completed' | 'failed' | 'cancelled';
 
+/** The statuses of a task that has not ended: it waits for a slot, runs, or waits for an answer. */
+export const UNFINISHED_STATUSES: readonly TaskStatus[] = ['queued', 'running', 'awaiting_clarification'];
+
 /** One entry of a task's activity feed (`task_status` shows the last 20). */
 export interface ActivityItem {
   kind: string;
@@ -124,7 +127,7 @@ export class Task {
   }
 
   get active(): boolean {
-    return this.status === 'queued' || this.status === 'running' || this.status === 'awaiting_clarification';
+    return UNFINISHED_STATUSES.includes(this.status);
   }
 
   /** Starts a queued task's run loop: first on admission, again after a clarification answer. */

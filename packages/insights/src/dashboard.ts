@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { dashboardPage } from './dashboard-page.js';
+import { dashboardPage, escapeHtml } from './dashboard-page.js';
 import { InsightsError } from './errors.js';
 import { type FilterText, parseFilter } from './filters.js';
 import type { ActivityRow } from './schema.js';
@@ -45,7 +45,7 @@ const DAY_MS = 86_400_000;
 
 /** What a browser sees instead of raw JSON when its link was used or its session expired. */
 function signInPage(message: string): string {
-  const escaped = message.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`).replace(/`([^`]+)`/g, '<code>$1</code>');
+  const escaped = escapeHtml(message).replace(/`([^`]+)`/g, '<code>$1</code>');
   return `<!doctype html><meta charset="utf-8"><title>Insights: sign in</title><h1>Insights needs a new link</h1><p>${escaped}</p>`;
 }
 

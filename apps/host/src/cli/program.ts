@@ -64,11 +64,8 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and --version end the parse by throwing, as every other early exit does.
-      const shown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-      return finish(shown && error.exitCode === 0 ? EXIT.ok : EXIT.usage);
-    }
+    // Help and --version end the parse by throwing with exit code 0; every refused command line with 1.
+    if (error instanceof CommanderError) return finish(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
     if (error instanceof UsageError) return finish(EXIT.usage, '', `${errorColors.red('osr-host:')} ${error.message}`);
     return finish(EXIT.failed, '', `${errorColors.red('osr-host:')} ${describeLoadError(error)}`);
   }
