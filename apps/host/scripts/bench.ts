@@ -1,0 +1,252 @@
+/// <reference path="../../../packages/routes/src/autocannon.d.ts" />
+/**
+ * The performance goals in one run: `npm run bench` (root). Every goal is printed as a ratio
+ * against a baseline measured in this same process, so the figures compare like with like on
+ * whatever machine runs them. Results are recorded in docs/benchmarks.md.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import koffi from 'koffi';
+import { AGENT, loadFixturePlugin, serve } from '../../../packages/routes/src/test-support/fixture.js';
+import { type LoadedPlugin, OsrHost } from '../src/host.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'osr-bench-'));
+const library = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
+const quiet = () => undefined;
+const results: Array<{ goal: string; measure: string; value: string; target: string; met: boolean | null }> = [];
+
+function record(goal: string, measure: string, value: number, unit: string, target: string, met: boolean | null) {
+  const shown = unit === '×' ? `${value.toFixed(2)}×` : `${value.toFixed(unit === 'ms' ? 2 : 1)} ${unit}`;
+  results.push({ goal, measure, value: shown, target, met });
+  console.log(`${goal.padEnd(7)} ${measure.padEnd(72)} ${shown.padStart(12)}  (goal ${target})${met === null ? '' : met ? '  met' : '  NOT met'}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** µs per operation: the median of `rounds` rounds, each timing `body`, which performs `operations` operations. */
+async function microsPerOperation(operations: number, body: () => unknown, rounds = 7): Promise<number> {
+  await body();
+  const samples: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const start = performance.now();
+    await body();
+    samples.push(((performance.now() - start) * 1000) / operations);
+  }
+  return median(samples);
+}
+
+/** Individual latencies in µs of `count` sequential calls. */
+async function latencies(count: number, call: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < Math.min(200, count); i += 1) await call();
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = performance.now();
+    await call();
+    samples.push((performance.now() - start) * 1000);
+  }
+  return samples;
+}
+
+// `npm run bench -- P2 P9` runs only the goals named.
+const only = process.argv.slice(2);
+const selected = (goal: string) => only.length === 0 || only.includes(goal);
+const rssMib = () => process.memoryUsage().rss / (1024 * 1024);
+
+const host = new OsrHost({ home: join(scratch, 'home'), writeConsole: quiet });
+void host.insights; // record every host call, as `serve` does
+const { plugin } = await host.loadLibrary(library, { pluginId: 'bench.plugin' });
+const tool = (id: string, payload: string) => plugin.invoke('tool', id, payload, { agentId: AGENT });
+
+console.log(`osr-host goals — node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'})\n`);
+
+// Memory: resident set with 50 plugins loaded, with 64 calls in flight, and after serving many calls.
+if (selected('Memory')) {
+  const memoryHost = new OsrHost({ home: join(scratch, 'memory-home'), writeConsole: quiet });
+  void memoryHost.insights;
+  const before = rssMib();
+  const plugins: LoadedPlugin['plugin'][] = [];
+  for (let i = 0; i < 50; i += 1) {
+    const copy = join(scratch, `memory-${i}.so`);
+    copyFileSync(library, copy);
+    plugins.push((await memoryHost.loadLibrary(copy, { pluginId: `bench.memory${i}` })).plugin);
+  }
+  const loaded = rssMib();
+  record('Memory', `RSS with 50 plugins loaded (host before loading: ${before.toFixed(0)} MiB)`, loaded, 'MiB', 'report', null);
+  const first = plugins[0]!;
+  const parked = Array.from({ length: 64 }, () => first.invoke('tool', 'block', '', { agentId: AGENT }));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  record('Memory', 'RSS with 64 calls in flight', rssMib(), 'MiB', 'report', null);
+  await first.invoke('tool', 'release', '', { agentId: AGENT });
+  await Promise.all(parked);
+  const serveCalls = async (count: number) => {
+    for (let i = 0; i < count; i += 64) {
+      await Promise.all(Array.from({ length: 64 }, (_, j) => plugins[(i + j) % 50]!.invoke('tool', 'repeat.get_active_agent_id', '4', { agentId: AGENT })));
+    }
+  };
+  await serveCalls(20_000);
+  const warm = rssMib();
+  await serveCalls(100_000);
+  const after = rssMib();
+  record('Memory', `RSS after 100k more calls (${after.toFixed(0)} MiB) / after the first 20k (${warm.toFixed(0)} MiB)`, after / warm, '×', '≈ 1×, no growth', after / warm < 1.1);
+  await memoryHost.close();
+}
+
+// P1: the callback floor is C calling a koffi-registered JS function on its own thread, copying and
+// freeing the string it returns; the cases are the same loop through the host table.
+if (selected('P1')) {
+  const raw = koffi.load(library);
+  const StringCallback = koffi.proto('const char* osr_bench_string_callback()');
+  const runStringCallbacks = raw.func('void osr_bench_string_callbacks(osr_bench_string_callback* callback, int times)');
+  const callback = koffi.register(() => AGENT, koffi.pointer(StringCallback));
+  const CALLS = 2000;
+  const floor = await microsPerOperation(CALLS, () => runStringCallbacks(callback, CALLS));
+  koffi.unregister(callback);
+  console.log(`P1 floor: koffi callback on the same thread, copy + free: ${floor.toFixed(3)} µs/call`);
+  for (const slot of ['get_active_agent_id', 'log', 'log_structured']) {
+    const payload = slot === 'log_structured' ? `${CALLS}\nmessage\n{"k":1}` : `${CALLS}\nmessage`;
+    for (const [thread, prefix] of [['tool thread', 'repeat'], ['plugin thread', 'thread_repeat']] as const) {
+      const perCall = await microsPerOperation(CALLS, () => tool(`${prefix}.${slot}`, payload), 3);
+      record('P1', `${slot} from the ${thread} (${perCall.toFixed(2)} µs) / floor`, perCall / floor, '×', '≤ 3×', perCall / floor <= 3);
+    }
+  }
+}
+
+// P2: one-row db_query and an INSERT through db_exec from the tool's thread, against better-sqlite3
+// on this thread with the pragmas the storage engine sets, rows serialised to the same JSON.
+if (selected('P2')) {
+  const CALLS = 500;
+  await tool('call.db_exec', 'CREATE TABLE IF NOT EXISTS kv (k INTEGER PRIMARY KEY, v TEXT)');
+  await tool('call.db_exec', "INSERT OR REPLACE INTO kv VALUES (1, 'one')");
+  const direct = new Database(join(scratch, 'direct.db'));
+  direct.defaultSafeIntegers(true);
+  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'temp_store = MEMORY', 'busy_timeout = 5000']) {
+    direct.pragma(pragma);
+  }
+  direct.exec("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO kv VALUES (1, 'one')");
+  const select = direct.prepare('SELECT k, v FROM kv WHERE k = 1').raw(true);
+  const insert = direct.prepare("INSERT INTO kv (v) VALUES ('x')");
+  const directQuery = await microsPerOperation(CALLS, () => {
+    for (let i = 0; i < CALLS; i += 1) {
+      const rows = select.all() as unknown[][];
+      JSON.stringify({ columns: ['k', 'v'], rows: rows.map((row) => row.map((cell) => (typeof cell === 'bigint' ? Number(cell) : cell))) });
+    }
+  });
+  const directExec = await microsPerOperation(CALLS, () => {
+    for (let i = 0; i < CALLS; i += 1) {
+      const info = insert.run();
+      JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
+    }
+  });
+  direct.close();
+  const query = await microsPerOperation(CALLS, () => tool('repeat.db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`), 3);
+  const exec = await microsPerOperation(CALLS, () => tool('repeat.db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`), 3);
+  record('P2', `db_query one row (${query.toFixed(1)} µs) / better-sqlite3 (${directQuery.toFixed(1)} µs)`, query / directQuery, '×', '≤ 1.5×', query / directQuery <= 1.5);
+  record('P2', `db_exec INSERT (${exec.toFixed(1)} µs) / better-sqlite3 (${directExec.toFixed(1)} µs)`, exec / directExec, '×', '≤ 1.5×', exec / directExec <= 1.5);
+}
+
+// P3: the bare cross-thread round trip is a worker_threads echo (post a message, the other thread
+// answers, this thread wakes); the case is invoke of the fixture's echo tool.
+if (selected('P3')) {
+  const echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))", { eval: true });
+  const pending: Array<() => void> = [];
+  echo.on('message', () => pending.shift()?.());
+  const bare = () => new Promise<void>((resolve) => { pending.push(resolve); echo.postMessage('1'); });
+  const CALLS = 3000;
+  const bareMedian = median(await latencies(CALLS, bare));
+  const invokeMedian = median(await latencies(CALLS, () => tool('echo', '1')));
+  record('P3', `invoke echo median (${invokeMedian.toFixed(1)} µs) / worker echo (${bareMedian.toFixed(1)} µs)`, invokeMedian / bareMedian, '×', '≤ 1.5×', invokeMedian / bareMedian <= 1.5);
+  const throughput = async (call: () => Promise<unknown>) => {
+    const until = performance.now() + 2000;
+    let done = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (performance.now() < until) {
+        await call();
+        done += 1;
+      }
+    }));
+    return done / 2;
+  };
+  const bareRate = await throughput(bare);
+  const invokeRate = await throughput(() => tool('echo', '1'));
+  record('P3', `invoke echo calls/s with 16 in flight (worker echo: ${bareRate.toFixed(0)}/s)`, invokeRate, 'calls/s', '≥ 50000', invokeRate >= 50_000);
+  await echo.terminate();
+}
+
+// P4: the plugin route surface against a bare node:http server calling the same handle_route.
+if (selected('P4')) {
+  const DURATION_S = 5;
+  const fixture = await loadFixturePlugin({ PLUGIN_ID: '"routes.bench"' });
+  const running = await serve([fixture], { rateLimit: { capacity: Number.MAX_SAFE_INTEGER } });
+  const fixedRequest = JSON.stringify({ route_id: 'teapot', method: 'GET', path: '/teapot' });
+  const bare = http.createServer(async (_request, response) => {
+    const outcome = await fixture.plugin.handleRoute(fixedRequest, { agentId: AGENT });
+    response.statusCode = 418;
+    response.end(outcome.kind === 'returned' ? outcome.text : '');
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+  const load = (url: string, headers: Record<string, string> = {}) => autocannon({ url, connections: 16, duration: DURATION_S, headers });
+  const surface = await load(`${running.surface.url}/plugins/routes.bench/teapot`, { 'X-Osaurus-Agent-Id': AGENT });
+  const direct = await load(bareUrl);
+  const ratio = surface.requests.average / direct.requests.average;
+  record('P4', `routes req/s (${surface.requests.average.toFixed(0)}) / bare node:http (${direct.requests.average.toFixed(0)})`, ratio, '×', '≥ 0.7×', ratio >= 0.7);
+  const p99 = surface.latency.p99 / Math.max(direct.latency.p99, 1);
+  record('P4', `routes p99 (${surface.latency.p99} ms) / bare p99 (${direct.latency.p99} ms, floor 1 ms)`, p99, '×', '≤ 2×', p99 <= 2);
+  bare.close();
+  await running.surface.close();
+  await fixture.plugin.shutdown();
+}
+
+// P7: isolated invoke against the same call in process.
+if (selected('P7')) {
+  const isolatedHost = new OsrHost({ home: join(scratch, 'isolated-home'), writeConsole: quiet, isolate: true });
+  void isolatedHost.insights;
+  const { plugin: isolated } = await isolatedHost.loadLibrary(library, { pluginId: 'bench.isolated' });
+  const CALLS = 2000;
+  const inProcess = median(await latencies(CALLS, () => tool('echo', '1')));
+  const child = median(await latencies(CALLS, () => isolated.invoke('tool', 'echo', '1', { agentId: AGENT })));
+  record('P7', `isolated invoke median (${child.toFixed(1)} µs) / in-process (${inProcess.toFixed(1)} µs)`, child / inProcess, '×', '≤ 3×', child / inProcess <= 3);
+  const CALLBACKS = 200;
+  const inProcessCallbacks = await microsPerOperation(CALLBACKS, () => tool('repeat.get_active_agent_id', String(CALLBACKS)), 3);
+  const childCallbacks = await microsPerOperation(CALLBACKS, () => isolated.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT }), 3);
+  record('P7', `isolated host callback (${childCallbacks.toFixed(1)} µs) / in-process (${inProcessCallbacks.toFixed(1)} µs)`, childCallbacks / inProcessCallbacks, '×', '≤ 3×', childCallbacks / inProcessCallbacks <= 3);
+  await isolatedHost.close();
+}
+
+// P9: a plugin loaded into a running host, its first db_exec, against the same plugin's second.
+if (selected('P9')) {
+  const firsts: number[] = [];
+  const seconds: number[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    const freshHost = new OsrHost({ home: join(scratch, `fresh-${i}`), writeConsole: quiet });
+    void freshHost.insights;
+    const { plugin: fresh } = await freshHost.loadLibrary(library, { pluginId: `bench.fresh${i}` });
+    const exec = async () => {
+      const start = performance.now();
+      await fresh.invoke('tool', 'call.db_exec', 'CREATE TABLE IF NOT EXISTS t (x)', { agentId: AGENT });
+      return performance.now() - start;
+    };
+    firsts.push(await exec());
+    seconds.push(await exec());
+    await freshHost.close();
+  }
+  record('P9', `first db_exec of a freshly loaded plugin, median of 5 (second: ${median(seconds).toFixed(2)} ms)`, median(firsts), 'ms', '≤ 10 ms', median(firsts) <= 10);
+}
+
+await host.close();
+rmSync(scratch, { recursive: true, force: true });
+const missed = results.filter((result) => result.met === false);
+console.log(`\n${results.filter((result) => result.met).length} goals met, ${missed.length} not met${missed.length ? `: ${[...new Set(missed.map((result) => result.goal))].join(', ')}` : ''}.`);
+// Plugin libraries are never unloaded and may hold threads; end the run once everything is printed.
+process.exit(0);
