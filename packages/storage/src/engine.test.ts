@@ -90,6 +90,17 @@ describe('exec and query', () => {
     });
   });
 
+  it('a repeated SELECT * answers the columns of the current schema, changed here or by another connection', () => {
+    exec('INSERT INTO items (v) VALUES (?)', '["a"]');
+    expect(query('SELECT * FROM items')).toEqual({ columns: ['id', 'v'], rows: [[1, 'a']] });
+    exec("ALTER TABLE items ADD COLUMN w TEXT DEFAULT 'w'");
+    expect(query('SELECT * FROM items')).toEqual({ columns: ['id', 'v', 'w'], rows: [[1, 'a', 'w']] });
+    const other = new Database(join(home, 'Tools', 'com.example.notes', 'data', 'data.db'));
+    other.exec('ALTER TABLE items RENAME COLUMN w TO x');
+    other.close();
+    expect(query('SELECT * FROM items')).toEqual({ columns: ['id', 'v', 'x'], rows: [[1, 'a', 'w']] });
+  });
+
   it('binds JSON values with the documented SQLite types', () => {
     exec('INSERT INTO items (v) VALUES (?), (?), (?), (?), (?), (?), (?)', '[null, true, false, 7, 2.5, "s", {"k":[1]}]');
     expect(query('SELECT typeof(v), v FROM items ORDER BY id').rows).toEqual([
@@ -217,6 +228,7 @@ describe('bad input', () => {
     ]) {
       expect(exec(sql), sql).toMatchObject({ error: 'forbidden' });
       expect(query(sql), sql).toMatchObject({ error: 'forbidden' });
+      expect(exec(sql), `${sql} (again)`).toMatchObject({ error: 'forbidden' });
     }
     expect(existsSync(target)).toBe(false);
     expect(rowCount()).toBe(1);

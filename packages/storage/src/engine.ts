@@ -25,6 +25,9 @@ interface Connection {
   readonly db: Database.Database;
   readonly statements: Map<string, Database.Statement>;
   readonly changesStatement: Database.Statement;
+  readonly schemaVersionStatement: Database.Statement;
+  /** Each reader's column names as JSON, and the schema version they were read at (`SELECT *` follows the schema). */
+  readonly columns: WeakMap<Database.Statement, { schemaVersion: unknown; json: string }>;
 }
 
 /** `{"error":code,"message":text}` (keys sorted, as every host reply), plus SQLite's code when there is one. */
@@ -40,6 +43,8 @@ export function errorEnvelope(code: StorageErrorCode, message: string, sqliteCod
 export class PluginDatabaseEngine {
   readonly #options: EngineOptions;
   readonly #connections = new Map<string, Connection>();
+  /** SQL the guard accepted, with its parameter style: the guard is pure, and a plugin repeats its statements. */
+  readonly #allowedSql = new Map<string, ParameterStyle>();
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -66,15 +71,14 @@ export class PluginDatabaseEngine {
   /** `db_query`: runs one statement → `{"columns":[…],"rows":[[…]]}` with positional rows. */
   query(pluginId: string, sql: string | null, paramsJson: string | null): string | null {
     if (sql === null) return null;
-    return this.#guarded(pluginId, sql, paramsJson, (statement, params) => {
+    return this.#guarded(pluginId, sql, paramsJson, (statement, params, connection) => {
       if (!statement.reader) {
         bind(params, (args) => statement.run(...args));
         return EMPTY_QUERY_RESULT;
       }
       statement.raw(true);
-      const columns = statement.columns().map((column) => column.name);
       const rows = bind(params, (args) => statement.all(...args)) as unknown[][];
-      return `{"columns":${JSON.stringify(columns)},"rows":[${rows.map(encodeRow).join(',')}]}`;
+      return `{"columns":${columnsJson(connection, statement)},"rows":[${rows.map(encodeRow).join(',')}]}`;
     });
   }
 
@@ -97,13 +101,21 @@ export class PluginDatabaseEngine {
     run: (statement: Database.Statement, params: BoundParams, connection: Connection) => string,
   ): string {
     try {
-      const style = assertAllowedSql(sql);
+      const style = this.#guard(sql);
       const params = numberPositionalParams(style, parseParams(paramsJson));
       const connection = this.#connection(pluginId);
       return run(this.#prepare(connection, sql), params, connection);
     } catch (error) {
       return envelopeFor(error);
     }
+  }
+
+  #guard(sql: string): ParameterStyle {
+    const known = this.#allowedSql.get(sql);
+    if (known !== undefined) return known;
+    const style = assertAllowedSql(sql);
+    remember(this.#allowedSql, sql, style);
+    return style;
   }
 
   #connection(pluginId: string): Connection {
@@ -124,26 +136,41 @@ export class PluginDatabaseEngine {
       db,
       statements: new Map(),
       changesStatement: db.prepare('SELECT changes(), last_insert_rowid()').raw(true),
+      schemaVersionStatement: db.prepare('PRAGMA schema_version').pluck(),
+      columns: new WeakMap(),
     };
     this.#connections.set(pluginId, connection);
     return connection;
   }
 
   #prepare(connection: Connection, sql: string): Database.Statement {
-    const cache = connection.statements;
-    const cached = cache.get(sql);
+    const cached = connection.statements.get(sql);
     if (cached !== undefined) {
-      cache.delete(sql);
-      cache.set(sql, cached);
+      connection.statements.delete(sql);
+      connection.statements.set(sql, cached);
       return cached;
     }
     const statement = connection.db.prepare(sql);
-    if (sql.length <= MAX_CACHED_SQL_LENGTH) {
-      cache.set(sql, statement);
-      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    }
+    remember(connection.statements, sql, statement);
     return statement;
   }
+}
+
+/** A reader's column names as JSON; better-sqlite3's `columns()` costs more than a one-row query, so it is kept per schema version. */
+function columnsJson(connection: Connection, statement: Database.Statement): string {
+  const schemaVersion = connection.schemaVersionStatement.get();
+  const known = connection.columns.get(statement);
+  if (known !== undefined && known.schemaVersion === schemaVersion) return known.json;
+  const json = JSON.stringify(statement.columns().map((column) => column.name));
+  connection.columns.set(statement, { schemaVersion, json });
+  return json;
+}
+
+/** Adds `sql` to a least-recently-used cache of STATEMENT_CACHE_SIZE entries, unless it is too long to be worth keeping. */
+function remember<T>(cache: Map<string, T>, sql: string, value: T): void {
+  if (sql.length > MAX_CACHED_SQL_LENGTH) return;
+  cache.set(sql, value);
+  if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
 }
 
 /** The upstream pragmas, then the size cap through max_page_count. */

@@ -53,6 +53,24 @@ describe('PluginStorage slots', () => {
     }
   });
 
+  it('prestart starts a worker ahead of need; calls then run on it, and it keeps nothing alive', async () => {
+    const s = storage({ workers: 2 });
+    await s.prestart();
+    await s.prestart();
+    await Promise.all(['a', 'b', 'c'].map((id) => s.exec(id, 'CREATE TABLE t (x)', null)));
+    for (const id of ['a', 'b', 'c']) expect((await s.select(id, 'SELECT count(*) AS n FROM t')).rows).toEqual([[0]]);
+    const script = `import { createPluginStorage } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      await createPluginStorage({ home: ${JSON.stringify(home)} }).prestart();`;
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+  });
+
+  it('prestart after closeAll starts nothing, and calls still answer shutting_down', async () => {
+    const s = storage();
+    await s.closeAll();
+    await s.prestart();
+    expect(parse(await s.exec('a', 'SELECT 1', null)).error).toBe('shutting_down');
+  });
+
   it('keeps data across a storage restart', async () => {
     const first = storage();
     await first.exec('notes', 'CREATE TABLE n (body TEXT)', null);

@@ -147,6 +147,20 @@ export class PluginStorage {
   }
 
   /**
+   * Starts a storage worker now, so that a plugin's first call finds one running instead of
+   * waiting for a thread to boot. Resolves once a worker runs (or could not start: calls then
+   * answer `database_unavailable` as usual). The worker does not keep the process alive.
+   */
+  async prestart(): Promise<void> {
+    if (this.#closed) return;
+    const slot = this.#slots[0] ?? this.#startWorker();
+    await slot.started.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
    * Closes one plugin's connection after the calls already made for it; a
    * later call reopens it (e.g. after a reload).
    */
@@ -181,15 +195,23 @@ export class PluginStorage {
     return this.#send(this.#slotFor(pluginId), (id) => ({ id, op, pluginId, sql, paramsJson }));
   }
 
+  /**
+   * Pins a plugin to the running worker with the fewest plugins (a starting one only when none
+   * runs yet), then starts a spare worker in the background while under the limit, so the next
+   * plugin's first call does not wait for a thread to boot either.
+   */
   #slotFor(pluginId: string): WorkerSlot {
     const assigned = this.#assignments.get(pluginId);
     if (assigned !== undefined) return assigned;
+    const running = this.#slots.filter((slot) => slot.worker !== undefined);
+    const candidates = running.length > 0 ? running : this.#slots;
     const slot =
-      this.#slots.length < this.#workerLimit
-        ? this.#startWorker()
-        : this.#slots.reduce((least, slot) => (slot.assignedPlugins < least.assignedPlugins ? slot : least));
+      candidates.length > 0
+        ? candidates.reduce((least, slot) => (slot.assignedPlugins < least.assignedPlugins ? slot : least))
+        : this.#startWorker();
     slot.assignedPlugins += 1;
     this.#assignments.set(pluginId, slot);
+    if (this.#slots.length < this.#workerLimit && this.#slots.every((started) => started.assignedPlugins > 0)) this.#startWorker();
     return slot;
   }
 
