@@ -12,11 +12,12 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
-import { pluginDatabasePath } from '@osr-host/storage';
+import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_BYTES, pluginDatabasePath } from '@osr-host/storage';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import koffi from 'koffi';
 import { AGENT, loadFixturePlugin, serve } from '../../../packages/routes/src/test-support/fixture.js';
+import { PluginDatabaseEngine } from '../../../packages/storage/src/engine.js';
 import { type LoadedPlugin, OsrHost } from '../src/host.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-bench-'));
@@ -37,28 +38,39 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** µs per operation: the median of `rounds` rounds, each timing `body`, which performs `operations` operations. */
-async function microsPerOperation(operations: number, body: () => unknown, rounds = 7): Promise<number> {
-  await body();
-  const samples: number[] = [];
+/**
+ * µs per operation of each body, the median over `rounds` rounds; each round runs every body once, in
+ * turn, so a change in the machine's load during the run hits baselines and cases alike.
+ */
+async function microsPerOperation<K extends string>(operations: number, bodies: Record<K, () => unknown>, rounds = 5): Promise<Record<K, number>> {
+  const names = Object.keys(bodies) as K[];
+  const samples = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (const name of names) await bodies[name]();
   for (let round = 0; round < rounds; round += 1) {
-    const start = performance.now();
-    await body();
-    samples.push(((performance.now() - start) * 1000) / operations);
+    for (const name of names) {
+      const start = performance.now();
+      await bodies[name]();
+      samples.get(name)!.push(((performance.now() - start) * 1000) / operations);
+    }
   }
-  return median(samples);
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name)!)])) as Record<K, number>;
 }
 
-/** Individual latencies in µs of `count` sequential calls. */
-async function latencies(count: number, call: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < Math.min(200, count); i += 1) await call();
-  const samples: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const start = performance.now();
-    await call();
-    samples.push((performance.now() - start) * 1000);
+/** The median latency in µs of each call, made one at a time, `count` times each, in alternating batches of 100. */
+async function medianLatencies<K extends string>(count: number, calls: Record<K, () => Promise<unknown>>): Promise<Record<K, number>> {
+  const names = Object.keys(calls) as K[];
+  const samples = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (const name of names) for (let i = 0; i < 100; i += 1) await calls[name]();
+  for (let batch = 0; batch < count / 100; batch += 1) {
+    for (const name of names) {
+      for (let i = 0; i < 100; i += 1) {
+        const start = performance.now();
+        await calls[name]();
+        samples.get(name)!.push((performance.now() - start) * 1000);
+      }
+    }
   }
-  return samples;
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name)!)])) as Record<K, number>;
 }
 
 // `npm run bench -- P2 P9` runs only the goals named.
@@ -113,15 +125,17 @@ if (selected('P1')) {
   const runStringCallbacks = raw.func('void osr_bench_string_callbacks(osr_bench_string_callback* callback, int times)');
   const callback = koffi.register(() => AGENT, koffi.pointer(StringCallback));
   const CALLS = 2000;
-  const floor = await microsPerOperation(CALLS, () => runStringCallbacks(callback, CALLS));
-  koffi.unregister(callback);
-  console.log(`P1 floor: koffi callback on the same thread, copy + free: ${floor.toFixed(3)} µs/call`);
+  const cases: Record<string, () => unknown> = { floor: () => runStringCallbacks(callback, CALLS) };
   for (const slot of ['get_active_agent_id', 'log', 'log_structured']) {
     const payload = slot === 'log_structured' ? `${CALLS}\nmessage\n{"k":1}` : `${CALLS}\nmessage`;
-    for (const [thread, prefix] of [['tool thread', 'repeat'], ['plugin thread', 'thread_repeat']] as const) {
-      const perCall = await microsPerOperation(CALLS, () => tool(`${prefix}.${slot}`, payload), 3);
-      record('P1', `${slot} from the ${thread} (${perCall.toFixed(2)} µs) / floor`, perCall / floor, '×', '≤ 3×', perCall / floor <= 3);
-    }
+    cases[`${slot} from the tool thread`] = () => tool(`repeat.${slot}`, payload);
+    cases[`${slot} from the plugin thread`] = () => tool(`thread_repeat.${slot}`, payload);
+  }
+  const { floor, ...perCall } = await microsPerOperation(CALLS, cases, 3);
+  koffi.unregister(callback);
+  console.log(`P1 floor: koffi callback on the same thread, copy + free: ${floor!.toFixed(3)} µs/call`);
+  for (const [name, micros] of Object.entries(perCall)) {
+    record('P1', `${name} (${micros.toFixed(2)} µs) / floor`, micros / floor!, '×', '≤ 3×', micros / floor! <= 3);
   }
 }
 
@@ -137,23 +151,38 @@ if (selected('P2')) {
   direct.exec("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO kv VALUES (1, 'one')");
   const select = direct.prepare('SELECT k, v FROM kv WHERE k = 1').raw(true);
   const insert = direct.prepare("INSERT INTO kv (v) VALUES ('x')");
-  const directQuery = await microsPerOperation(CALLS, () => {
-    for (let i = 0; i < CALLS; i += 1) {
-      const rows = select.all() as unknown[][];
-      JSON.stringify({ columns: ['k', 'v'], rows: rows.map((row) => row.map((cell) => (typeof cell === 'bigint' ? Number(cell) : cell))) });
-    }
-  });
-  const directExec = await microsPerOperation(CALLS, () => {
-    for (let i = 0; i < CALLS; i += 1) {
-      const info = insert.run();
-      JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
-    }
+  const engine = new PluginDatabaseEngine({ home: host.home, maxBytes: DEFAULT_MAX_BYTES, busyTimeoutMs: DEFAULT_BUSY_TIMEOUT_MS });
+  const micros = await microsPerOperation(CALLS, {
+    directQuery: () => {
+      for (let i = 0; i < CALLS; i += 1) {
+        const rows = select.all() as unknown[][];
+        JSON.stringify({ columns: ['k', 'v'], rows: rows.map((row) => row.map((cell) => (typeof cell === 'bigint' ? Number(cell) : cell))) });
+      }
+    },
+    directExec: () => {
+      for (let i = 0; i < CALLS; i += 1) {
+        const info = insert.run();
+        JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
+      }
+    },
+    query: () => tool('repeat.db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`),
+    exec: () => tool('repeat.db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`),
+    // Where the time goes: the engine (guard, binding, reply JSON) on this thread, and the same
+    // query from JS through the storage worker, without the bridge.
+    engine: () => {
+      for (let i = 0; i < CALLS; i += 1) engine.query('bench.plugin', 'SELECT k, v FROM kv WHERE k = 1', null);
+    },
+    worker: async () => {
+      for (let i = 0; i < CALLS; i += 1) await host.storage.query('bench.plugin', 'SELECT k, v FROM kv WHERE k = 1', null);
+    },
   });
   direct.close();
-  const query = await microsPerOperation(CALLS, () => tool('repeat.db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`), 3);
-  const exec = await microsPerOperation(CALLS, () => tool('repeat.db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`), 3);
+  engine.closeAll();
+  const { directQuery, directExec, query, exec, engine: inThread, worker } = micros;
   record('P2', `db_query one row (${query.toFixed(1)} µs) / better-sqlite3 (${directQuery.toFixed(1)} µs)`, query / directQuery, '×', '≤ 1.5×', query / directQuery <= 1.5);
   record('P2', `db_exec INSERT (${exec.toFixed(1)} µs) / better-sqlite3 (${directExec.toFixed(1)} µs)`, exec / directExec, '×', '≤ 1.5×', exec / directExec <= 1.5);
+  record('P2', `… of which the storage engine on this thread (${inThread.toFixed(1)} µs) / better-sqlite3`, inThread / directQuery, '×', 'report', null);
+  record('P2', `… of which the storage worker round trip from JS (${worker.toFixed(1)} µs) / better-sqlite3`, worker / directQuery, '×', 'report', null);
 }
 
 // P3: the bare cross-thread round trip is a worker_threads echo (post a message, the other thread
@@ -164,8 +193,7 @@ if (selected('P3')) {
   echo.on('message', () => pending.shift()?.());
   const bare = () => new Promise<void>((resolve) => { pending.push(resolve); echo.postMessage('1'); });
   const CALLS = 3000;
-  const bareMedian = median(await latencies(CALLS, bare));
-  const invokeMedian = median(await latencies(CALLS, () => tool('echo', '1')));
+  const { bare: bareMedian, invoke: invokeMedian } = await medianLatencies(CALLS, { bare, invoke: () => tool('echo', '1') });
   record('P3', `invoke echo median (${invokeMedian.toFixed(1)} µs) / worker echo (${bareMedian.toFixed(1)} µs)`, invokeMedian / bareMedian, '×', '≤ 1.5×', invokeMedian / bareMedian <= 1.5);
   const throughput = async (call: () => Promise<unknown>) => {
     const until = performance.now() + 2000;
@@ -222,12 +250,16 @@ if (selected('P7')) {
   void isolatedHost.insights;
   const { plugin: isolated } = await isolatedHost.loadLibrary(library, { pluginId: 'bench.isolated' });
   const CALLS = 2000;
-  const inProcess = median(await latencies(CALLS, () => tool('echo', '1')));
-  const child = median(await latencies(CALLS, () => isolated.invoke('tool', 'echo', '1', { agentId: AGENT })));
+  const { inProcess, child } = await medianLatencies(CALLS, {
+    inProcess: () => tool('echo', '1'),
+    child: () => isolated.invoke('tool', 'echo', '1', { agentId: AGENT }),
+  });
   record('P7', `isolated invoke median (${child.toFixed(1)} µs) / in-process (${inProcess.toFixed(1)} µs)`, child / inProcess, '×', '≤ 3×', child / inProcess <= 3);
   const CALLBACKS = 200;
-  const inProcessCallbacks = await microsPerOperation(CALLBACKS, () => tool('repeat.get_active_agent_id', String(CALLBACKS)), 3);
-  const childCallbacks = await microsPerOperation(CALLBACKS, () => isolated.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT }), 3);
+  const { inProcess: inProcessCallbacks, child: childCallbacks } = await microsPerOperation(CALLBACKS, {
+    inProcess: () => tool('repeat.get_active_agent_id', String(CALLBACKS)),
+    child: () => isolated.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT }),
+  });
   record('P7', `isolated host callback (${childCallbacks.toFixed(1)} µs) / in-process (${inProcessCallbacks.toFixed(1)} µs)`, childCallbacks / inProcessCallbacks, '×', '≤ 3×', childCallbacks / inProcessCallbacks <= 3);
   await isolatedHost.close();
 }
