@@ -30,6 +30,13 @@ describe('opening', () => {
     expect(existsSync(file)).toBe(true);
   });
 
+  it('warmUp runs on a throwaway in-memory database: no file, and plugins work as before', () => {
+    engine.warmUp();
+    expect(existsSync(join(home, 'Tools'))).toBe(false);
+    exec('CREATE TABLE notes (body TEXT)');
+    expect(query("SELECT name FROM sqlite_master WHERE type = 'table'")).toEqual({ columns: ['name'], rows: [['notes']] });
+  });
+
   it('applies the upstream pragmas', () => {
     const pragma = (name: string) => (query(`PRAGMA ${name}`).rows as unknown[][])[0]![0];
     expect(pragma('journal_mode')).toBe('wal');

@@ -82,6 +82,20 @@ export class PluginDatabaseEngine {
     });
   }
 
+  /**
+   * Runs exec and query once on a throwaway in-memory database, so a fresh thread's first real
+   * call does not pay the native binding's set-up and cold code. The empty id is never a plugin's.
+   */
+  warmUp(): void {
+    const db = new Database(':memory:');
+    configure(db, this.#options);
+    this.#connections.set('', newConnection(db));
+    this.exec('', 'CREATE TABLE warm_up (x)', null);
+    this.exec('', 'INSERT INTO warm_up VALUES (?)', '[1]');
+    this.query('', 'SELECT x FROM warm_up', null);
+    this.close('');
+  }
+
   /** Closes one plugin's connection (an open transaction rolls back); the next call reopens it. */
   close(pluginId: string): void {
     const connection = this.#connections.get(pluginId);
@@ -132,13 +146,7 @@ export class PluginDatabaseEngine {
       // Not cached: a later call retries, so a transient failure (disk, permissions) heals.
       throw new StorageError('database_unavailable', `Database not open: ${(cause as Error).message}`, { cause });
     }
-    const connection: Connection = {
-      db,
-      statements: new Map(),
-      changesStatement: db.prepare('SELECT changes(), last_insert_rowid()').raw(true),
-      schemaVersionStatement: db.prepare('PRAGMA schema_version').pluck(),
-      columns: new WeakMap(),
-    };
+    const connection = newConnection(db);
     this.#connections.set(pluginId, connection);
     return connection;
   }
@@ -171,6 +179,16 @@ function remember<T>(cache: Map<string, T>, sql: string, value: T): void {
   if (sql.length > MAX_CACHED_SQL_LENGTH) return;
   cache.set(sql, value);
   if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+}
+
+function newConnection(db: Database.Database): Connection {
+  return {
+    db,
+    statements: new Map(),
+    changesStatement: db.prepare('SELECT changes(), last_insert_rowid()').raw(true),
+    schemaVersionStatement: db.prepare('PRAGMA schema_version').pluck(),
+    columns: new WeakMap(),
+  };
 }
 
 /** The upstream pragmas, then the size cap through max_page_count. */

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorEnvelope, PluginDatabaseEngine } from './engine.js';
-import type { WorkerRequest, WorkerResponse, WorkerSettings } from './worker-protocol.js';
+import { WORKER_READY, type WorkerRequest, type WorkerResponse, type WorkerSettings } from './worker-protocol.js';
 
 // Runs the plugin databases off the host's event loop. Messages are handled one
 // at a time, so each plugin's statements run in the order they were sent.
@@ -31,3 +31,7 @@ port.on('message', (request: WorkerRequest) => {
   }
   port.postMessage({ id: request.id, result } satisfies WorkerResponse);
 });
+// A first statement is slow in a fresh thread (native binding set-up, cold code); pay it before
+// reporting ready, not in a plugin's first call.
+engine.warmUp();
+port.postMessage(WORKER_READY);

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from './errors.js';
-import type { WorkerSettings } from './worker-protocol.js';
+import { WORKER_READY, type WorkerSettings } from './worker-protocol.js';
 
 const moduleFile = fileURLToPath(import.meta.url);
 
 /**
- * Starts one storage worker: the sibling `storage-worker.js` (or `.cjs`) of the
+ * Starts one storage worker and resolves once it takes requests: the sibling `storage-worker.js` (or `.cjs`) of the
  * built package. When this module runs from its TypeScript source (tests across
  * the monorepo resolve packages to `src/`), a worker cannot load `.ts`, so it
  * runs the package's own build instead; every test target builds its
@@ -20,5 +20,30 @@ export async function launchStorageWorker(settings: WorkerSettings): Promise<Wor
   if (fromSource && !existsSync(entry)) {
     throw new StorageError('database_unavailable', `The storage worker is not built (${fileURLToPath(entry)} is missing); run \`npx nx run @osr-host/storage:build\` and retry.`);
   }
-  return new Worker(entry, { workerData: settings });
+  const worker = new Worker(entry, { workerData: settings });
+  // Resolved only once the worker has loaded SQLite: a worker still booting must not count as running.
+  await new Promise<void>((resolve, reject) => {
+    const stop = () => {
+      worker.off('message', onReady);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onReady = (message: unknown) => {
+      if (message !== WORKER_READY) return;
+      stop();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      stop();
+      reject(new Error(`the storage worker exited with code ${code} while starting`));
+    };
+    worker.on('message', onReady);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+  return worker;
 }

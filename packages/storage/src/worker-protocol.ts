@@ -15,6 +15,9 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'close'; readonly pluginId: string }
   | { readonly id: number; readonly op: 'closeAll' };
 
+/** Posted once by a storage worker when it has loaded SQLite and takes requests. */
+export const WORKER_READY = 'ready';
+
 /** The worker's answer: the slot's return string (`null` only for the close operations). */
 export interface WorkerResponse {
   readonly id: number;
