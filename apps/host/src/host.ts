@@ -316,7 +316,7 @@ export class OsrHost {
    */
   async loadLibrary(path: string, options: { pluginId?: string; expectedPluginId?: string } = {}): Promise<LoadedPlugin> {
     const pluginId = options.pluginId ?? options.expectedPluginId ?? pluginIdForLibrary(path);
-    // The storage worker boots while the library loads, so the plugin's first db call (often in init) does not wait for it.
+    // The storage workers boot while the library loads, so the plugin's first db call (often in init) does not wait for one.
     void this.storage.prestart();
     const plugin = await this.runtime.load(path, pluginId);
     let entry: LoadedPlugin;

@@ -53,7 +53,7 @@ describe('PluginStorage slots', () => {
     }
   });
 
-  it('prestart starts a worker ahead of need; calls then run on it, and it keeps nothing alive', async () => {
+  it('prestart starts the workers ahead of need; calls then run on them, and they keep nothing alive', async () => {
     const s = storage({ workers: 2 });
     await s.prestart();
     await s.prestart();

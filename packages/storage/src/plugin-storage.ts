@@ -147,17 +147,14 @@ export class PluginStorage {
   }
 
   /**
-   * Starts a storage worker now, so that a plugin's first call finds one running instead of
-   * waiting for a thread to boot. Resolves once a worker runs (or could not start: calls then
-   * answer `database_unavailable` as usual). The worker does not keep the process alive.
+   * Starts every storage worker now (up to the `workers` limit), so that a plugin's first call
+   * finds one running instead of waiting for a thread to boot. Resolves once they run (or could
+   * not start: calls then answer `database_unavailable` as usual). Idle workers keep nothing alive.
    */
   async prestart(): Promise<void> {
     if (this.#closed) return;
-    const slot = this.#slots[0] ?? this.#startWorker();
-    await slot.started.then(
-      () => undefined,
-      () => undefined,
-    );
+    while (this.#slots.length < this.#workerLimit) this.#startWorker();
+    await Promise.allSettled(this.#slots.map((slot) => slot.started));
   }
 
   /**
