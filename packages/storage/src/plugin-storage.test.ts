@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,9 +59,29 @@ describe('PluginStorage slots', () => {
     await s.prestart();
     await Promise.all(['a', 'b', 'c'].map((id) => s.exec(id, 'CREATE TABLE t (x)', null)));
     for (const id of ['a', 'b', 'c']) expect((await s.select(id, 'SELECT count(*) AS n FROM t')).rows).toEqual([[0]]);
-    const script = `import { createPluginStorage } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
-      await createPluginStorage({ home: ${JSON.stringify(home)} }).prestart();`;
-    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    // A file, not `-e`: workers inherit the parent's flags, and `--input-type` stops a worker from starting.
+    const script = join(home, 'prestart.mjs');
+    writeFileSync(
+      script,
+      `import { createPluginStorage } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const s = createPluginStorage({ home: ${JSON.stringify(home)}, workers: 4 });
+      void s.prestart();
+      console.log(await s.exec('a', 'SELECT 1', null));
+      console.log(await createPluginStorage({ home: ${JSON.stringify(home)}, workers: 2 }).exec('b', 'SELECT 1', null));`,
+    );
+    // The process ends by itself: neither the workers booted ahead of need nor the spare ones keep it alive.
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 20_000 });
+    expect(stdout).toBe('{"changes":0,"last_insert_rowid":0}\n{"changes":0,"last_insert_rowid":0}\n');
+  });
+
+  it('a call made while its worker boots ahead of need is answered, and closeAll during a boot returns', async () => {
+    const s = storage({ workers: 2 });
+    void s.prestart();
+    expect(await s.exec('a', 'CREATE TABLE t (x)', null)).toBe('{"changes":0,"last_insert_rowid":0}');
+    const booting = storage();
+    void booting.prestart();
+    await booting.closeAll();
+    expect(parse(await booting.exec('a', 'SELECT 1', null)).error).toBe('shutting_down');
   });
 
   it('prestart after closeAll starts nothing, and calls still answer shutting_down', async () => {

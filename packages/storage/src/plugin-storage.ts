@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { errorEnvelope } from './engine.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import { assertValidPluginId } from './paths.js';
-import { launchStorageWorker } from './worker-launch.js';
+import { launchStorageWorker, type StartingWorker } from './worker-launch.js';
 import type { WorkerRequest, WorkerResponse, WorkerSettings } from './worker-protocol.js';
 
 /** Upstream's default size cap per plugin database: 100 MiB. */
@@ -58,6 +58,8 @@ export interface PluginDatabase {
 }
 
 interface WorkerSlot {
+  /** The thread from the start, so closeAll can stop it while it still boots. */
+  readonly thread: Worker | undefined;
   readonly started: Promise<Worker>;
   worker: Worker | undefined;
   readonly pending: Map<number, (result: string | null) => void>;
@@ -149,7 +151,8 @@ export class PluginStorage {
   /**
    * Starts every storage worker now (up to the `workers` limit), so that a plugin's first call
    * finds one running instead of waiting for a thread to boot. Resolves once they run (or could
-   * not start: calls then answer `database_unavailable` as usual). Idle workers keep nothing alive.
+   * not start: calls then answer `database_unavailable` as usual). Idle workers keep nothing alive;
+   * `closeAll` stops workers still booting without waiting for them.
    */
   async prestart(): Promise<void> {
     if (this.#closed) return;
@@ -174,6 +177,11 @@ export class PluginStorage {
     this.#assignments.clear();
     await Promise.all(
       slots.map(async (slot) => {
+        // A worker still booting with nothing to run has nothing to close: stop it without waiting for its boot.
+        if (slot.worker === undefined && slot.pending.size === 0) {
+          await slot.thread?.terminate();
+          return;
+        }
         await this.#send(slot, (id) => ({ id, op: 'closeAll' }));
         await slot.worker?.terminate();
       }),
@@ -213,8 +221,19 @@ export class PluginStorage {
   }
 
   #startWorker(): WorkerSlot {
+    let launched: StartingWorker | undefined;
+    let started: Promise<Worker>;
+    try {
+      // A booting worker keeps the process alive until it runs, so a call waiting for it is not
+      // dropped at exit; closeAll stops a booting worker without waiting for it.
+      launched = launchStorageWorker(this.#settings);
+      started = launched.ready;
+    } catch (error) {
+      started = Promise.reject(error);
+    }
     const slot: WorkerSlot = {
-      started: launchStorageWorker(this.#settings),
+      thread: launched?.thread,
+      started,
       worker: undefined,
       pending: new Map(),
       assignedPlugins: 0,
@@ -223,8 +242,6 @@ export class PluginStorage {
     slot.started.then(
       (worker) => {
         slot.worker = worker;
-        // Idle workers must not keep the host process alive; #send refs them while busy.
-        if (slot.pending.size === 0) worker.unref();
         worker.on('message', ({ id, result }: WorkerResponse) => {
           const resolve = slot.pending.get(id);
           slot.pending.delete(id);
@@ -233,6 +250,9 @@ export class PluginStorage {
         });
         worker.on('error', (error) => this.#retire(slot, error.message));
         worker.on('exit', (code) => this.#retire(slot, `the storage worker exited with code ${code}`));
+        // Idle workers must not keep the host process alive; #send refs them while busy. After the
+        // listeners: adding a 'message' listener refs the worker's port again.
+        if (slot.pending.size === 0) worker.unref();
       },
       (error: Error) => this.#retire(slot, `the storage worker did not start: ${error.message}`),
     );
