@@ -31,51 +31,14 @@
 #include <unistd.h>
 
 #include "osaurus_plugin.h"
+/* Event kinds, call kinds, the event struct and the trampolines, generated from the TypeScript descriptors. */
+#include "osr_slots.generated.h"
 
 #define OSRB_MAX_PLUGINS 256
 /* Never attached: a released table is pointed at this slot's trampolines, which answer NULL. */
 #define OSRB_RETIRED_SLOT (OSRB_MAX_PLUGINS - 1)
-#define OSRB_SLOT_COUNT 25
 #define OSRB_IDLE_WORKERS_KEPT 2
 #define OSRB_IDLE_SECONDS 30
-
-enum osrb_event_kind { OSRB_HOST_CALL = 1, OSRB_CALL_DONE = 2, OSRB_CHUNK_DONE = 3 };
-
-enum osrb_call_kind {
-  OSRB_LOAD = 1,
-  OSRB_ENTRY_V2 = 2,
-  OSRB_ENTRY_V1 = 3,
-  OSRB_INIT = 4,
-  OSRB_DESTROY = 5,
-  OSRB_GET_MANIFEST = 6,
-  OSRB_INVOKE = 7,
-  OSRB_HANDLE_ROUTE = 8,
-  OSRB_CONFIG_CHANGED = 9,
-  OSRB_TASK_EVENT = 10,
-};
-
-/* Decoded by JS with one koffi struct declaration; keep the two in step. */
-typedef struct osrb_event {
-  int32_t kind;
-  int32_t plugin;
-  int32_t slot;
-  int32_t int_arg;
-  uint64_t call_id;
-  uint64_t frame_id;
-  void* request;
-  const char* arg0;
-  const char* arg1;
-  const char* arg2;
-  void* on_chunk;
-  void* pointer_result;
-  char* text;
-  uint64_t text_len;
-  int32_t has_text;
-  int32_t failed;
-  /* HOST_CALL: each argument's byte length and deepest [ / { nesting, measured on the calling thread. */
-  uint64_t arg_bytes[3];
-  int32_t arg_depth[3];
-} osrb_event;
 
 typedef struct osrb_event_node {
   osrb_event event;
@@ -308,47 +271,6 @@ void osrb_run_chunk(void* handle, const char* chunk) {
   pthread_mutex_unlock(&request->mutex);
 }
 
-/* One trampoline set per plugin slot P. Slot numbers are the osr_host_api field indexes. */
-#define DEFINE_TRAMPOLINES(N, P)                                                                  \
-  static const char* config_get_##N(const char* k) { return host_call(P, 1, 0, k, 0, 0, 0, 0); } \
-  static void config_set_##N(const char* k, const char* v) { free(host_call(P, 2, 0, k, v, 0, 0, 0)); } \
-  static void config_delete_##N(const char* k) { free(host_call(P, 3, 0, k, 0, 0, 0, 0)); }      \
-  static const char* db_exec_##N(const char* s, const char* p) { return host_call(P, 4, 0, s, p, 0, 0, 0); } \
-  static const char* db_query_##N(const char* s, const char* p) { return host_call(P, 5, 0, s, p, 0, 0, 0); } \
-  static void log_##N(int l, const char* m) { free(host_call(P, 6, l, m, 0, 0, 0, 0)); }         \
-  static const char* dispatch_##N(const char* r) { return host_call(P, 7, 0, r, 0, 0, 0, 0); }   \
-  static const char* task_status_##N(const char* t) { return host_call(P, 8, 0, t, 0, 0, 0, 0); } \
-  static void dispatch_cancel_##N(const char* t) { free(host_call(P, 9, 0, t, 0, 0, 0, 0)); }    \
-  static void dispatch_clarify_##N(const char* t, const char* r) { free(host_call(P, 10, 0, t, r, 0, 0, 0)); } \
-  static const char* complete_##N(const char* r) { return host_call(P, 11, 0, r, 0, 0, 0, 0); }  \
-  static const char* complete_stream_##N(const char* r, osr_on_chunk_fn c, void* u) {             \
-    return host_call(P, 12, 0, r, 0, 0, c, u);                                                    \
-  }                                                                                               \
-  static const char* embed_##N(const char* r) { return host_call(P, 13, 0, r, 0, 0, 0, 0); }     \
-  static const char* list_models_##N(void) { return host_call(P, 14, 0, 0, 0, 0, 0, 0); }        \
-  static const char* http_request_##N(const char* r) { return host_call(P, 15, 0, r, 0, 0, 0, 0); } \
-  static const char* file_read_##N(const char* r) { return host_call(P, 16, 0, r, 0, 0, 0, 0); } \
-  static const char* list_active_tasks_##N(void) { return host_call(P, 17, 0, 0, 0, 0, 0, 0); }  \
-  static void send_draft_##N(const char* t, const char* d) { free(host_call(P, 18, 0, t, d, 0, 0, 0)); } \
-  static void dispatch_interrupt_##N(const char* t, const char* m) { free(host_call(P, 19, 0, t, m, 0, 0, 0)); } \
-  static const char* dispatch_add_issue_##N(const char* t, const char* i) {                      \
-    return host_call(P, 20, 0, t, i, 0, 0, 0);                                                    \
-  }                                                                                               \
-  static void complete_cancel_##N(const char* s) { free(host_call(P, 21, 0, s, 0, 0, 0, 0)); }   \
-  static const char* get_active_agent_id_##N(void) { return host_call(P, 22, 0, 0, 0, 0, 0, 0); } \
-  static void log_structured_##N(int l, const char* m, const char* p) { free(host_call(P, 23, l, m, p, 0, 0, 0)); }
-
-#define TRAMPOLINE_ROW(N)                                                                          \
-  {NULL,                      (void*)config_get_##N,         (void*)config_set_##N,              \
-   (void*)config_delete_##N,  (void*)db_exec_##N,            (void*)db_query_##N,                \
-   (void*)log_##N,            (void*)dispatch_##N,           (void*)task_status_##N,             \
-   (void*)dispatch_cancel_##N, (void*)dispatch_clarify_##N,  (void*)complete_##N,                \
-   (void*)complete_stream_##N, (void*)embed_##N,             (void*)list_models_##N,             \
-   (void*)http_request_##N,   (void*)file_read_##N,          (void*)list_active_tasks_##N,       \
-   (void*)send_draft_##N,     (void*)dispatch_interrupt_##N, (void*)dispatch_add_issue_##N,      \
-   (void*)complete_cancel_##N, (void*)get_active_agent_id_##N, (void*)log_structured_##N,        \
-   (void*)osrb_free_string},
-
 /* 256 plugin slots, named by two hex digits: 0x00 .. 0xff. */
 #define EACH_LOW(M, h) \
   M(h, 0) M(h, 1) M(h, 2) M(h, 3) M(h, 4) M(h, 5) M(h, 6) M(h, 7) M(h, 8) M(h, 9) M(h, a) M(h, b) M(h, c) M(h, d) M(h, e) M(h, f)
@@ -357,8 +279,8 @@ void osrb_run_chunk(void* handle, const char* chunk) {
   EACH_LOW(M, 6) EACH_LOW(M, 7) EACH_LOW(M, 8) EACH_LOW(M, 9) EACH_LOW(M, a) EACH_LOW(M, b)        \
   EACH_LOW(M, c) EACH_LOW(M, d) EACH_LOW(M, e) EACH_LOW(M, f)
 
-#define DEFINE_FOR(h, l) DEFINE_TRAMPOLINES(h##l, 0x##h##l)
-#define ROW_FOR(h, l) TRAMPOLINE_ROW(h##l)
+#define DEFINE_FOR(h, l) OSRB_DEFINE_TRAMPOLINES(h##l, 0x##h##l)
+#define ROW_FOR(h, l) OSRB_TRAMPOLINE_ROW(h##l)
 
 EACH_PLUGIN_SLOT(DEFINE_FOR)
 

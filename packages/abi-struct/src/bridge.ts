@@ -20,33 +20,75 @@ export const BridgeCallKind = {
 } as const;
 export type BridgeCallKindName = keyof typeof BridgeCallKind;
 
-const EVENT_HOST_CALL = 1;
-const EVENT_CALL_DONE = 2;
-const EVENT_CHUNK_DONE = 3;
+/** Kinds of event the bridge queues for JS (mirrors osr_bridge.c). */
+export const BridgeEventKind = {
+  /** A plugin thread made a host call that JS serves; answer it with `reply` (a queued call's thread is not waiting). */
+  hostCall: 1,
+  /** A plugin call returned on its bridge thread. */
+  callDone: 2,
+  /** A parked complete_stream caller finished running on_chunk. */
+  chunkDone: 3,
+  /** The bridge answered a host call on the plugin's thread; JS only records it. */
+  hostCallAnswered: 4,
+} as const;
+
+/**
+ * How the bridge's trampoline serves each host slot (default `park`):
+ * - `park`: queue the call for JS and park the calling thread until JS answers;
+ * - `queue`: queue the call for JS and return at once (void slots whose effect the plugin cannot observe);
+ * - `frame_agent`: answer the agent of the frame the calling thread runs, on that thread, when the
+ *   plugin's host API asks for it (`NativeBridge.answerFromFrame`), else `park`;
+ * - `host_free`: the bridge's own free(), the same function in every table.
+ */
+export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_agent' | 'host_free'>> = {
+  free_string: 'host_free',
+};
+
+/** The event the bridge hands JS, field by field in C order; the C struct is generated from this list. */
+export const BRIDGE_EVENT_FIELDS = [
+  { name: 'kind', type: 'int32_t' },
+  { name: 'plugin', type: 'int32_t' },
+  { name: 'slot', type: 'int32_t' },
+  { name: 'int_arg', type: 'int32_t' },
+  { name: 'call_id', type: 'uint64_t' },
+  { name: 'frame_id', type: 'uint64_t' },
+  { name: 'request', type: 'void*' },
+  { name: 'arg0', type: 'void*' },
+  { name: 'arg1', type: 'void*' },
+  { name: 'arg2', type: 'void*' },
+  { name: 'on_chunk', type: 'void*' },
+  { name: 'pointer_result', type: 'void*' },
+  { name: 'text', type: 'void*' },
+  { name: 'text_len', type: 'uint64_t' },
+  { name: 'has_text', type: 'int32_t' },
+  { name: 'failed', type: 'int32_t' },
+  // HOST_CALL: each argument's byte length and deepest [ / { nesting, measured on the calling thread.
+  { name: 'arg_bytes', type: 'uint64_t', count: 3 },
+  { name: 'arg_depth', type: 'int32_t', count: 3 },
+  // HOST_CALL_ANSWERED: when the call started (CLOCK_MONOTONIC, as process.hrtime) and how long it took.
+  { name: 'started_ns', type: 'uint64_t' },
+  { name: 'duration_ns', type: 'uint64_t' },
+] as const;
 
 /** Plugin strings past this size are refused rather than decoded (a JS string cannot hold ~512 MiB). */
 export const DEFAULT_MAX_PLUGIN_STRING_BYTES = 64 * 1024 * 1024;
 
-const BridgeEventStruct = processWide('bridge-event', () => koffi.struct('osrb_event', {
-  kind: 'int32_t',
-  plugin: 'int32_t',
-  slot: 'int32_t',
-  int_arg: 'int32_t',
-  call_id: 'uint64_t',
-  frame_id: 'uint64_t',
-  request: 'void*',
-  arg0: 'void*',
-  arg1: 'void*',
-  arg2: 'void*',
-  on_chunk: 'void*',
-  pointer_result: 'void*',
-  text: 'void*',
-  text_len: 'uint64_t',
-  has_text: 'int32_t',
-  failed: 'int32_t',
-  arg_bytes: koffi.array('uint64_t', 3, 'Array'),
-  arg_depth: koffi.array('int32_t', 3, 'Array'),
-}));
+const BridgeEventStruct = processWide('bridge-event', () =>
+  koffi.struct(
+    'osrb_event',
+    Object.fromEntries(
+      BRIDGE_EVENT_FIELDS.map((field) => [field.name, 'count' in field ? koffi.array(field.type, field.count, 'Array') : field.type]),
+    ),
+  ),
+);
+
+/** Byte size of the bridge's event struct and offset of each field, as koffi lays it out (checked against C). */
+export function bridgeEventLayout(): { size: number; offsets: Record<string, number> } {
+  return {
+    size: koffi.sizeof(BridgeEventStruct),
+    offsets: Object.fromEntries(BRIDGE_EVENT_FIELDS.map((field) => [field.name, koffi.offsetof(BridgeEventStruct, field.name)])),
+  };
+}
 
 interface RawBridgeEvent {
   kind: number;
@@ -67,6 +109,8 @@ interface RawBridgeEvent {
   failed: number;
   arg_bytes: number[];
   arg_depth: number[];
+  started_ns: number;
+  duration_ns: number;
 }
 
 /** The bridge's C functions, declared once. */
@@ -300,9 +344,9 @@ export class NativeBridge {
   private drainEvents(): void {
     while (this.symbols.nextEvent(this.eventBuffer) === 1) {
       const event = koffi.decode(this.eventBuffer, BridgeEventStruct) as RawBridgeEvent;
-      if (event.kind === EVENT_HOST_CALL) this.dispatchHostCall(event);
-      else if (event.kind === EVENT_CALL_DONE) this.completeCall(event);
-      else if (event.kind === EVENT_CHUNK_DONE && event.request !== null) {
+      if (event.kind === BridgeEventKind.hostCall) this.dispatchHostCall(event);
+      else if (event.kind === BridgeEventKind.callDone) this.completeCall(event);
+      else if (event.kind === BridgeEventKind.chunkDone && event.request !== null) {
         const resolve = this.chunkWaiters.get(event.request);
         this.chunkWaiters.delete(event.request);
         resolve?.();
