@@ -7,12 +7,22 @@
  *
  * Host callbacks: every (plugin slot, host-table slot) pair has its own C
  * trampoline, so the calling plugin is always known from the function
- * pointer it called (D3), whichever thread calls it. A trampoline copies its
- * arguments into a request, queues a HOST_CALL event for JS and parks the
- * calling thread on the request's condition variable until JS answers with
- * osrb_reply(). JS may first ask the parked thread to run the plugin's
- * on_chunk callback (osrb_run_chunk), which is how complete_stream delivers
- * chunks on the thread that called it.
+ * pointer it called (D3), whichever thread calls it. The trampolines are
+ * generated (osr_slots.generated.h); how each slot is served is declared in
+ * src/bridge.ts (HOST_SLOT_SERVING):
+ * - park: copy the arguments into a request, queue a HOST_CALL event for JS
+ *   and park the calling thread until JS answers with osrb_reply(). JS may
+ *   first ask the parked thread to run the plugin's on_chunk callback
+ *   (osrb_run_chunk), which is how complete_stream delivers chunks on the
+ *   thread that called it.
+ * - queue (log, log_structured): the same HOST_CALL event, but the caller
+ *   returns at once; JS serves and records it as before, and its reply only
+ *   frees the request.
+ * - answer from the frame (get_active_agent_id): the agent of the frame the
+ *   calling thread runs (NULL on threads the plugin spawned) is answered on
+ *   that thread, and a HOST_CALL_ANSWERED event lets JS record the call.
+ * Calls JS has not yet taken (queued calls, records) are capped: past the
+ * cap a caller parks as in the first way, so a plugin cannot outrun JS.
  *
  * Events for JS (HOST_CALL, CALL_DONE, CHUNK_DONE) go through one queue. The
  * first event after the queue was drained writes one byte to a pipe whose
@@ -37,6 +47,8 @@
 #define OSRB_MAX_PLUGINS 256
 /* Never attached: a released table is pointed at this slot's trampolines, which answer NULL. */
 #define OSRB_RETIRED_SLOT (OSRB_MAX_PLUGINS - 1)
+/* Queued host calls and records JS has not yet taken; past this callers park until JS catches up. */
+#define OSRB_MAX_BACKLOG 4096
 #define OSRB_IDLE_WORKERS_KEPT 2
 #define OSRB_IDLE_SECONDS 30
 
@@ -49,6 +61,7 @@ typedef struct osrb_request {
   pthread_mutex_t mutex;
   pthread_cond_t cond;
   int state; /* 0 waiting, 1 run a chunk, 2 answered */
+  int detached; /* a queued call: nobody waits, the reply frees the request */
   char* chunk;
   char* result;
   char* args[3];
@@ -60,6 +73,8 @@ typedef struct osrb_job {
   int32_t plugin;
   uint64_t frame_id;
   uint32_t generation;
+  char* agent; /* the frame's agent, answered by get_active_agent_id on this job's thread */
+  _Atomic int abandoned; /* JS gave up on the frame: its host calls get the abandoned answers */
   void* fn;
   void* free_fn;
   void* pointer_arg;
@@ -67,6 +82,8 @@ typedef struct osrb_job {
   int32_t int_arg;
   osrb_event_node* done; /* allocated up front so completion can never be lost */
   struct osrb_job* next;
+  struct osrb_job* live_previous; /* every job from start until its thread finished with it */
+  struct osrb_job* live_next;
 } osrb_job;
 
 /* ---- event queue and wake-up pipe ----------------------------------------- */
@@ -79,6 +96,8 @@ static int pipe_read_fd = -1;
 static int pipe_write_fd = -1;
 static pthread_t js_thread;
 static int js_thread_known = 0;
+/* Queued host calls not yet answered by JS plus records not yet taken by JS (capped at OSRB_MAX_BACKLOG). */
+static _Atomic int backlog = 0;
 
 static void post_event(osrb_event_node* node) {
   int must_wake;
@@ -127,6 +146,7 @@ int32_t osrb_next_event(osrb_event* out) {
   pthread_mutex_unlock(&event_mutex);
   *out = node->event;
   free(node);
+  if (out->kind == OSRB_HOST_CALL_ANSWERED) atomic_fetch_sub(&backlog, 1);
   return 1;
 }
 
@@ -139,11 +159,35 @@ void osrb_free_string(const char* s) { free((void*)s); }
 
 void osrb_free(void* p) { free(p); }
 
-/* ---- host callbacks: park the calling thread until JS answers ---------------- */
+/* ---- host callbacks ------------------------------------------------------------- */
 
 static __thread int32_t frame_plugin = -1;
 static __thread uint64_t frame_id = 0;
 static __thread uint32_t frame_generation = 0;
+static __thread osrb_job* frame_job = NULL;
+
+/* Per plugin slot: JS asked for get_active_agent_id to be answered from the frame (osrb_answer_from_frame). */
+static _Atomic int answers_from_frame[OSRB_MAX_PLUGINS];
+
+static uint64_t monotonic_ns(void) {
+  struct timespec now;
+#ifdef __APPLE__
+  clock_gettime(CLOCK_UPTIME_RAW, &now); /* libuv's hrtime clock there */
+#else
+  clock_gettime(CLOCK_MONOTONIC, &now);
+#endif
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Takes one place in the backlog; 0 when it is full. */
+static int enter_backlog(void) {
+  if (atomic_fetch_add(&backlog, 1) < OSRB_MAX_BACKLOG) return 1;
+  atomic_fetch_sub(&backlog, 1);
+  return 0;
+}
+
+/* Parking the JS thread would deadlock: nothing else could answer. */
+static int on_js_thread(void) { return js_thread_known && pthread_equal(pthread_self(), js_thread); }
 
 /*
  * Each plugin slot's owner generation, bumped when JS attaches or releases
@@ -189,11 +233,9 @@ static uint64_t measure_argument(const char* s, int32_t* deepest) {
   return (uint64_t)(p - s);
 }
 
-__attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
-                       const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
-  /* Parking the JS thread would deadlock: nothing else could answer. */
-  if (js_thread_known && pthread_equal(pthread_self(), js_thread)) return NULL;
-  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+/* A HOST_CALL event and its request, with the arguments copied and measured; NULL if out of memory. */
+static osrb_event_node* new_host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
+                                      const char* a2, osr_on_chunk_fn on_chunk, int detached) {
   osrb_request* request = calloc(1, sizeof *request);
   osrb_event_node* node = calloc(1, sizeof *node);
   if (!request || !node) {
@@ -201,8 +243,11 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
     free(node);
     return NULL;
   }
-  pthread_mutex_init(&request->mutex, NULL);
-  pthread_cond_init(&request->cond, NULL);
+  request->detached = detached;
+  if (!detached) {
+    pthread_mutex_init(&request->mutex, NULL);
+    pthread_cond_init(&request->cond, NULL);
+  }
   request->args[0] = copy_or_null(a0);
   request->args[1] = copy_or_null(a1);
   request->args[2] = copy_or_null(a2);
@@ -218,6 +263,22 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
   node->event.arg2 = request->args[2];
   for (int i = 0; i < 3; i++) node->event.arg_bytes[i] = measure_argument(request->args[i], &node->event.arg_depth[i]);
   node->event.on_chunk = (void*)on_chunk;
+  return node;
+}
+
+static void free_request(osrb_request* request) {
+  for (int i = 0; i < 3; i++) free(request->args[i]);
+  free(request);
+}
+
+/* Served by JS: the calling thread parks until JS answers. */
+__attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
+                       const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  osrb_event_node* node = new_host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, 0);
+  if (!node) return NULL;
+  osrb_request* request = node->event.request;
   post_event(node);
 
   pthread_mutex_lock(&request->mutex);
@@ -244,14 +305,75 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
 
   pthread_cond_destroy(&request->cond);
   pthread_mutex_destroy(&request->mutex);
-  for (int i = 0; i < 3; i++) free(request->args[i]);
-  free(request);
+  free_request(request);
   return result;
+}
+
+/* Served by JS without the caller waiting (void slots): the caller goes on at once. */
+static char* queue_host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1, const char* a2,
+                             osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  if (!enter_backlog()) return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  osrb_event_node* node = new_host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, 1);
+  if (node) post_event(node);
+  else atomic_fetch_sub(&backlog, 1);
+  return NULL;
+}
+
+/* Lets JS have the frame's agent answered on the calling thread for `plugin` (on), or served by JS (off). */
+void osrb_answer_from_frame(int32_t plugin, int32_t on) {
+  if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) atomic_store(&answers_from_frame[plugin], on != 0);
+}
+
+/*
+ * get_active_agent_id: the agent of the frame this thread runs for `plugin`, answered here; NULL on a
+ * thread the plugin spawned, in a frame without an agent, and once JS abandoned the frame (then
+ * unrecorded, as JS does). JS gets a HOST_CALL_ANSWERED event to record the call.
+ */
+static char* answer_from_frame(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1, const char* a2,
+                               osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  if (!atomic_load(&answers_from_frame[plugin]) || !enter_backlog()) {
+    return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  }
+  uint64_t started = monotonic_ns();
+  osrb_job* job = frame_plugin == plugin ? frame_job : NULL;
+  if (job && atomic_load(&job->abandoned)) {
+    atomic_fetch_sub(&backlog, 1);
+    return NULL;
+  }
+  char* answer = copy_or_null(job ? job->agent : NULL);
+  osrb_event_node* record = calloc(1, sizeof *record);
+  if (!record) {
+    atomic_fetch_sub(&backlog, 1);
+    return answer;
+  }
+  record->event.kind = OSRB_HOST_CALL_ANSWERED;
+  record->event.plugin = plugin;
+  record->event.slot = slot;
+  record->event.frame_id = job ? frame_id : 0;
+  if (answer) {
+    record->event.text_len = strlen(answer);
+    record->event.text = malloc(record->event.text_len + 1);
+    if (record->event.text) memcpy(record->event.text, answer, record->event.text_len + 1);
+    record->event.has_text = 1;
+  }
+  record->event.started_ns = started;
+  record->event.duration_ns = monotonic_ns() - started;
+  post_event(record);
+  return answer;
 }
 
 /* Answers a HOST_CALL; `result` (may be NULL) is copied with malloc. The request is gone afterwards. */
 void osrb_reply(void* handle, const char* result) {
   osrb_request* request = handle;
+  if (request->detached) {
+    free_request(request);
+    atomic_fetch_sub(&backlog, 1);
+    return;
+  }
   char* copy = copy_or_null(result);
   pthread_mutex_lock(&request->mutex);
   request->result = copy;
@@ -308,6 +430,30 @@ static int idle_workers = 0;
 static int total_workers = 0;
 static int busy_workers = 0;
 static uint64_t next_call_id = 1;
+static osrb_job* live_jobs = NULL;
+
+/* Under pool_mutex. */
+static void forget_job(osrb_job* job) {
+  if (job->live_previous) job->live_previous->live_next = job->live_next;
+  else live_jobs = job->live_next;
+  if (job->live_next) job->live_next->live_previous = job->live_previous;
+}
+
+static void free_job(osrb_job* job) {
+  for (int i = 0; i < 3; i++) free(job->args[i]);
+  free(job->agent);
+  free(job);
+}
+
+/* JS stopped waiting for the calls running in `frame`: their get_active_agent_id answers NULL from now on. */
+void osrb_abandon_frame(uint64_t frame) {
+  if (frame == 0) return;
+  pthread_mutex_lock(&pool_mutex);
+  for (osrb_job* job = live_jobs; job; job = job->live_next) {
+    if (job->frame_id == frame) atomic_store(&job->abandoned, 1);
+  }
+  pthread_mutex_unlock(&pool_mutex);
+}
 
 static void take_plugin_string(osrb_event* event, const char* s, void* free_fn) {
   if (!s) return;
@@ -396,17 +542,19 @@ static void* worker_main(void* unused) {
     frame_plugin = job->plugin;
     frame_id = job->frame_id;
     frame_generation = job->generation;
+    frame_job = job;
     run_job(job, event);
     frame_plugin = -1;
     frame_id = 0;
+    frame_job = NULL;
     event->kind = OSRB_CALL_DONE;
     event->plugin = job->plugin;
     event->call_id = job->id;
     post_event(node);
-    for (int i = 0; i < 3; i++) free(job->args[i]);
-    free(job);
 
     pthread_mutex_lock(&pool_mutex);
+    forget_job(job);
+    free_job(job);
     busy_workers--;
   }
 }
@@ -415,8 +563,8 @@ static void* worker_main(void* unused) {
  * Queues a plugin call and returns its id (0 if no thread could run it).
  * A CALL_DONE event with that id follows when the plugin function returns.
  */
-uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void* free_fn, void* pointer_arg,
-                    const char* a0, const char* a1, const char* a2, int32_t int_arg) {
+uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn,
+                    void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg) {
   osrb_job* job = calloc(1, sizeof *job);
   osrb_event_node* done = calloc(1, sizeof *done);
   if (!job || !done) {
@@ -428,6 +576,7 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
   job->kind = kind;
   job->plugin = plugin;
   job->frame_id = frame;
+  job->agent = copy_or_null(agent);
   if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) job->generation = atomic_load(&slot_generation[plugin]);
   job->fn = fn;
   job->free_fn = free_fn;
@@ -443,6 +592,9 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
   if (job_tail) job_tail->next = job;
   else job_head = job;
   job_tail = job;
+  job->live_next = live_jobs;
+  if (live_jobs) live_jobs->live_previous = job;
+  live_jobs = job;
   queued_jobs++;
   /* Every queued job needs a free worker of its own: a blocked plugin call never delays another. */
   int spawn = queued_jobs > idle_workers;
@@ -474,12 +626,12 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
           if (job_tail == job) job_tail = previous;
           queued_jobs--;
         }
+        forget_job(job);
       }
       pthread_mutex_unlock(&pool_mutex);
       if (orphaned) {
-        for (int i = 0; i < 3; i++) free(job->args[i]);
         free(job->done);
-        free(job);
+        free_job(job);
         return 0;
       }
     }

@@ -61,7 +61,7 @@ typedef struct osrb_event {
   static void osrb_config_delete_##N(const char* key) { free(host_call(P, 3, 0, key, NULL, NULL, NULL, NULL)); } \
   static const char* osrb_db_exec_##N(const char* sql, const char* params_json) { return host_call(P, 4, 0, sql, params_json, NULL, NULL, NULL); } \
   static const char* osrb_db_query_##N(const char* sql, const char* params_json) { return host_call(P, 5, 0, sql, params_json, NULL, NULL, NULL); } \
-  static void osrb_log_##N(int level, const char* message) { free(host_call(P, 6, level, message, NULL, NULL, NULL, NULL)); } \
+  static void osrb_log_##N(int level, const char* message) { free(queue_host_call(P, 6, level, message, NULL, NULL, NULL, NULL)); } \
   static const char* osrb_dispatch_##N(const char* request_json) { return host_call(P, 7, 0, request_json, NULL, NULL, NULL, NULL); } \
   static const char* osrb_task_status_##N(const char* task_id) { return host_call(P, 8, 0, task_id, NULL, NULL, NULL, NULL); } \
   static void osrb_dispatch_cancel_##N(const char* task_id) { free(host_call(P, 9, 0, task_id, NULL, NULL, NULL, NULL)); } \
@@ -77,8 +77,8 @@ typedef struct osrb_event {
   static void osrb_dispatch_interrupt_##N(const char* task_id, const char* message) { free(host_call(P, 19, 0, task_id, message, NULL, NULL, NULL)); } \
   static const char* osrb_dispatch_add_issue_##N(const char* task_id, const char* issue_json) { return host_call(P, 20, 0, task_id, issue_json, NULL, NULL, NULL); } \
   static void osrb_complete_cancel_##N(const char* stream_id) { free(host_call(P, 21, 0, stream_id, NULL, NULL, NULL, NULL)); } \
-  static const char* osrb_get_active_agent_id_##N(void) { return host_call(P, 22, 0, NULL, NULL, NULL, NULL, NULL); } \
-  static void osrb_log_structured_##N(int level, const char* message, const char* payload) { free(host_call(P, 23, level, message, payload, NULL, NULL, NULL)); } \
+  static const char* osrb_get_active_agent_id_##N(void) { return answer_from_frame(P, 22, 0, NULL, NULL, NULL, NULL, NULL); } \
+  static void osrb_log_structured_##N(int level, const char* message, const char* payload) { free(queue_host_call(P, 23, level, message, payload, NULL, NULL, NULL)); } \
 
 /* Plugin slot N's row of the trampoline table, in host-table order (index 0 is the version). */
 #define OSRB_TRAMPOLINE_ROW(N) \

@@ -143,8 +143,8 @@ describe('host calls through the bridge', () => {
       },
     });
     const ctx = await library.init();
-    const direct = await library.invoke(ctx, 'tool', 'call.get_active_agent_id', '', 77);
-    const threaded = await library.invoke(ctx, 'tool', 'thread.get_active_agent_id', '', 78);
+    const direct = await library.invoke(ctx, 'tool', 'call.get_active_agent_id', '', { id: 77 });
+    const threaded = await library.invoke(ctx, 'tool', 'thread.get_active_agent_id', '', { id: 78 });
     expect(JSON.parse(direct.text!).result).toBe('AGENT');
     expect(JSON.parse(threaded.text!).result).toBe('AGENT');
     expect(seen.map((e) => [e.pluginSlot, e.slot, e.frameId])).toEqual([

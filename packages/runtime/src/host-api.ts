@@ -13,6 +13,13 @@ export interface HostCallContext {
 type Answer<T> = T | Promise<T>;
 
 /**
+ * get_active_agent_id as the host defines it: the agent of the frame the calling thread runs, null
+ * elsewhere (D3). Given as a host API's get_active_agent_id, the native bridge answers it on the
+ * plugin's own thread, with no round trip through the event loop; any other function is called as usual.
+ */
+export const answerFrameAgent = (ctx: HostCallContext): string | null => ctx.agentId;
+
+/**
  * The host side of every host-table slot except free_string (which the
  * native bridge serves itself). Arguments are the plugin's C strings; required
  * ones are never null here (HOST_API.md §0 is applied before the call). A slot

@@ -1,5 +1,7 @@
 import {
+  type AnsweredHostCall,
   type BridgeCallResult,
+  type CallFrame,
   DEFAULT_HOST_ABI_LEVEL,
   DEFAULT_MAX_PLUGIN_STRING_BYTES,
   type HostAbiLevel,
@@ -10,7 +12,7 @@ import {
 } from '@osr-host/abi-struct';
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
-import type { FrameKind, HostApi, HostCallContext } from './host-api.js';
+import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from './host-api.js';
 import type { PluginInstance } from './plugin-instance.js';
 import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, refusedArgument, SLOT_RULES, type ServedSlot } from './slots.js';
 
@@ -152,6 +154,9 @@ export class NativePlugin implements PluginInstance {
           frameId: entryFrame.id,
           maxStringBytes: options.maxStringBytes,
           onHostCall: (event) => plugin.serveHostCall(event),
+          // The frame's agent is all the host's get_active_agent_id answers: the bridge answers it on the plugin's thread.
+          answerFromFrame: plugin.hostApi.get_active_agent_id === answerFrameAgent,
+          onAnsweredHostCall: (call) => plugin.recordAnsweredCall(call),
         }),
         deadline,
         timedOut,
@@ -299,13 +304,13 @@ export class NativePlugin implements PluginInstance {
     kind: FrameKind,
     agentId: string | null,
     timeoutMs: number,
-    start: (frameId: number) => Promise<BridgeCallResult>,
+    start: (frame: CallFrame) => Promise<BridgeCallResult>,
     signal?: AbortSignal,
   ): Promise<CallOutcome> {
     if (this.state !== 'live') return { kind: 'shut_down' };
     if (signal?.aborted) return cancelledOutcome;
     const frame = this.openFrame(kind, agentId);
-    const running = start(frame.id);
+    const running = start(frame);
     const settled = running.then(
       (result) => outcomeOf(result),
       (): CallOutcome => ({ kind: 'null' }),
@@ -328,6 +333,7 @@ export class NativePlugin implements PluginInstance {
     }
     // The thread is still inside the plugin: keep it counted, and refuse its host calls from now on.
     frame.abandoned = true;
+    this.library.abandonFrame(frame);
     this.abandonedCalls++;
     this.events?.emit('callAbandoned', { pluginId: this.id, frame: kind, timeoutMs });
     void settled.then(() => {
@@ -344,10 +350,10 @@ export class NativePlugin implements PluginInstance {
     return frame;
   }
 
-  private async inFrame<T>(kind: FrameKind, agentId: string | null, run: (frameId: number) => Promise<T>): Promise<T> {
+  private async inFrame<T>(kind: FrameKind, agentId: string | null, run: (frame: CallFrame) => Promise<T>): Promise<T> {
     const frame = this.openFrame(kind, agentId);
     try {
-      return await run(frame.id);
+      return await run(frame);
     } finally {
       this.frames.delete(frame.id);
     }
@@ -412,10 +418,8 @@ export class NativePlugin implements PluginInstance {
       )
       .then((response) => {
         bridge.reply(event.request, response);
-        if (!this.events) return;
         const secretArgs = rules.secretArgs ?? [];
-        this.events.emit('hostCall', {
-          pluginId: this.id,
+        this.recordHostCall({
           agentId: context.agentId,
           frame: context.frame,
           slot,
@@ -429,6 +433,29 @@ export class NativePlugin implements PluginInstance {
           responseBytes: byteLength(response),
         });
       });
+  }
+
+  /** Records a host call the bridge answered on the plugin's thread (get_active_agent_id, a slot without arguments). */
+  private recordAnsweredCall(call: AnsweredHostCall): void {
+    const frame = call.frameId === 0 ? undefined : this.frames.get(call.frameId);
+    const slot = call.slot as ServedSlot;
+    this.recordHostCall({
+      agentId: frame?.agentId ?? null,
+      frame: frame?.kind ?? null,
+      slot,
+      status: hostCallStatus(slot, 0, call.response),
+      startedAt: call.startedAt,
+      durationMs: call.durationMs,
+      args: [],
+      intArg: 0,
+      response: call.response,
+      requestBytes: 0,
+      responseBytes: byteLength(call.response),
+    });
+  }
+
+  private recordHostCall(record: Omit<HostCallRecord, 'pluginId'>): void {
+    this.events?.emit('hostCall', { pluginId: this.id, ...record });
   }
 }
 

@@ -5,6 +5,8 @@
  * nested request (an on_chunk delivery).
  */
 export interface IpcChannel {
+  /** False once the channel was closed; absent where the channel cannot tell. */
+  readonly connected?: boolean;
   send(message: unknown): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
@@ -76,15 +78,21 @@ export class RpcPeer {
       Promise.resolve()
         .then(() => this.handleRequest(message.method, message.params))
         .then(
-          (result) => this.channel.send({ type: 'response', id: message.id, result: result ?? null } satisfies Message),
+          (result) => this.respond({ type: 'response', id: message.id, result: result ?? null }),
           (error: unknown) => {
             const { message: text, name, code } = error as { message?: string; name?: string; code?: unknown };
             const data: RemoteErrorData = { message: text ?? String(error), ...(name ? { name } : {}), ...(typeof code === 'string' ? { code } : {}) };
-            this.channel.send({ type: 'response', id: message.id, error: data } satisfies Message);
+            this.respond({ type: 'response', id: message.id, error: data });
           },
         );
     } else if (message.type === 'event') {
       this.handleEvent(message.name, message.payload);
     }
+  }
+
+  // A request served after the other side closed the channel (a queued log from a plugin's destroy, answered
+  // once its process was told to exit) has nobody waiting for its answer.
+  private respond(message: Message): void {
+    if (this.channel.connected !== false) this.channel.send(message);
   }
 }
