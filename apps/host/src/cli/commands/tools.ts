@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  askRunningServe,
   CrashGuard,
   consentToInstalled,
   createScaffold,
@@ -22,7 +23,6 @@ import {
 import { type Command, Option } from 'commander';
 import { describeLoadError, HOST_BUILD, OsrHost, readHostConfig } from '../../host.js';
 import { resolveHome } from '../../paths.js';
-import { askRunningServe } from '../admin.js';
 import { manifestOfLibrary } from '../manifest-probe.js';
 import { type Act, examples } from '../act.js';
 import { colors, EXIT, fail, finish, json, table } from '../io.js';
