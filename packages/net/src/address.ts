@@ -65,8 +65,12 @@ export function parseHostAddress(host: string): IpAddress | null {
     const bytes = Uint8Array.from(ipaddr.IPv6.parse(literal).toByteArray());
     return zoneId === undefined ? { family: 6, bytes } : { family: 6, bytes, zoneId };
   }
-  // One trailing dot is the DNS root, accepted by URL parsers (`127.0.0.1.`).
-  const literal = text.endsWith('.') && !text.endsWith('..') ? text.slice(0, -1) : text;
+  // One trailing dot is the DNS root, accepted by URL parsers (`127.0.0.1.`); a bare `0x` part is
+  // zero to URL parsers, and ipaddr.js refuses it.
+  const literal = (text.endsWith('.') && !text.endsWith('..') ? text.slice(0, -1) : text)
+    .split('.')
+    .map((part) => (/^0x$/i.test(part) ? '0' : part))
+    .join('.');
   if (!ipaddr.IPv4.isValid(literal)) return null;
   return { family: 4, bytes: Uint8Array.from(ipaddr.IPv4.parse(literal).toByteArray()) };
 }
