@@ -41,8 +41,9 @@ const DOTTED_QUAD_TAIL = /:((?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,2})\.(?:0|[
 function withHexTail(text: string): string | null {
   if (!text.includes('.')) return text;
   const match = DOTTED_QUAD_TAIL.exec(text);
-  const octets = match?.[1]!.split('.').map(Number);
-  if (!match || !octets || octets.some((octet) => octet > 255)) return null;
+  if (!match) return null;
+  const octets = match[1]!.split('.').map(Number);
+  if (octets.some((octet) => octet > 255)) return null;
   const hex = (high: number, low: number) => ((high << 8) | low).toString(16);
   return `${text.slice(0, match.index)}:${hex(octets[0]!, octets[1]!)}:${hex(octets[2]!, octets[3]!)}`;
 }
