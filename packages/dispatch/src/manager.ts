@@ -1,4 +1,5 @@
 import type { InferenceHost, PluginTools } from '@osr-host/inference-stream';
+import { SlidingWindowLimiter } from '@osr-host/net';
 import { DEFAULT_AGENT_ID, type HostDatabase } from '@osr-host/storage';
 import { EventEmitter } from 'eventemitter3';
 import { CLARIFY_TOOL, clarifyToolDefinition, definitionName } from './chat.js';
@@ -6,7 +7,6 @@ import { DispatchError } from './errors.js';
 import { TaskEventQueue } from './event-queue.js';
 import { mintTaskId, normalizeUuid } from './ids.js';
 import { isRecord, sortedJson, tryParseJson } from './json.js';
-import { SlidingWindowLimiter } from './rate-limit.js';
 import { SessionStore, type TaskRecord } from './session-store.js';
 import { Task, type TaskEnvironment, type TaskStatus, type TaskTools } from './task.js';
 import { type TaskEvent, type TaskEventName, TaskEventType } from './task-events.js';

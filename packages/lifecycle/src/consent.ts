@@ -9,6 +9,11 @@ export const CONSENT_FILE = '.user_consent';
 /** Written by `tools install --dev`: this version was installed unsigned and unapproved, for development. */
 export const DEV_INSTALL_FILE = '.dev_install';
 
+/** What `DEV_INSTALL_FILE` holds: when the development build was installed. */
+export function devInstallFileContent(installedAt: string | number): string {
+  return `${JSON.stringify({ installed_at: installedAt })}\n`;
+}
+
 /**
  * What a user approved. Upstream writes an empty marker; here the file also
  * records the requirements approved, so an upgrade can tell whether they

@@ -1,45 +1,15 @@
 import { constants, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { lookup } from 'mime-types';
 import { errorEnvelope, parseRequestObject, sortedJson } from './envelope.js';
 
 /** Largest file `file_read` returns (HOST_API.md §8). */
 export const FILE_READ_MAX_BYTES = 50_000_000;
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.txt': 'text/plain',
-  '.md': 'text/markdown',
-  '.csv': 'text/csv',
-  '.html': 'text/html',
-  '.htm': 'text/html',
-  '.css': 'text/css',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.json': 'application/json',
-  '.xml': 'application/xml',
-  '.yaml': 'application/yaml',
-  '.yml': 'application/yaml',
-  '.pdf': 'application/pdf',
-  '.zip': 'application/zip',
-  '.gz': 'application/gzip',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/vnd.microsoft.icon',
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-  '.m4a': 'audio/mp4',
-  '.mp4': 'video/mp4',
-  '.mov': 'video/quicktime',
-  '.webm': 'video/webm',
-};
-
-/** The MIME type `file_read` reports for a path, by extension. */
+/** The MIME type `file_read` reports for a path, by extension (the mime-db table), else `application/octet-stream`. */
 export function mimeTypeForPath(filePath: string): string {
-  return MIME_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
+  return lookup(path.basename(filePath)) || 'application/octet-stream';
 }
 
 function isInside(child: string, parent: string): boolean {

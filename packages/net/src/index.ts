@@ -17,6 +17,7 @@ export {
   ANONYMOUS_AGENT_BUCKET,
   DEFAULT_AGENT_ID,
   type RateLimiterOptions,
+  SlidingWindowLimiter,
   SlidingWindowRateLimiter,
 } from './rate-limit.js';
 export { isSensitiveHeaderName, REDACTED, redactHeaders, redactHttpJson, redactUrl } from './redact.js';

@@ -1,9 +1,9 @@
 import { ActivityStore, type INSIGHTS_CLI_COMMANDS, runInsightsCli } from '@osr-host/insights';
+import { askRunningServe } from '@osr-host/lifecycle';
 import { runManifestCli } from '@osr-host/manifest';
 import { hostDatabasePath } from '@osr-host/storage';
 import type { Command } from 'commander';
 import { resolveHome } from '../../paths.js';
-import { askRunningServe } from '../admin.js';
 import { type Act, examples } from '../act.js';
 import { colorEnabled, EXIT, fail, finish } from '../io.js';
 import { type HostOptionValues, OPTION } from '../options.js';

@@ -1,15 +1,14 @@
 import http from 'node:http';
 import { dirname, join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { runTasksCli } from '@osr-host/dispatch';
 import { createInsightsDashboard, type InsightsDashboard } from '@osr-host/insights';
-import { writeFileDurably } from '@osr-host/lifecycle';
+import { type AdminHandlers, handleAdminRequest, publishAdminEndpoint } from '@osr-host/lifecycle';
 import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, writeLoopbackToken } from '@osr-host/mcp';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
 import { DEFAULT_AGENT_ID } from '@osr-host/storage';
 import type { Command } from 'commander';
 import { HOST_VERSION, type LoadedPlugin, type LoadFailure, OsrHost } from '../../host.js';
-import { resolveHome, serveStateFiles } from '../../paths.js';
-import { handleAdminRequest } from '../admin.js';
+import { resolveHome } from '../../paths.js';
 import { type Act, examples } from '../act.js';
 import { EXIT, finish, plural } from '../io.js';
 import { landingPage } from '../landing-page.js';
@@ -68,8 +67,8 @@ async function serve(options: HostOptionValues): Promise<void> {
   let mcpHandler: McpHttpHandler | undefined;
   let adminToken: string | undefined;
   let tools: ReturnType<typeof createPluginToolServer>;
-  const admin = {
-    host: () => host!,
+  const admin: AdminHandlers = {
+    runTasks: (argv, io) => runTasksCli(argv, io, host!.tasks),
     insightsLink: () => ({ url: dashboard!.newLoginUrl(origin) }),
     reload: async () => {
       const { loaded: reloaded, failures: failed } = await host!.reload(say);
@@ -135,14 +134,13 @@ async function serve(options: HostOptionValues): Promise<void> {
     say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${plural(manifest.capabilities?.tools?.length ?? 0, 'tool')})`);
   }
   for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
-  const stateFiles = serveStateFiles(home);
-  adminToken = writeLoopbackToken(stateFiles.token);
-  writeFileDurably(stateFiles.state, `${JSON.stringify({ origin, pid: process.pid })}\n`);
+  const adminEndpoint = publishAdminEndpoint(home, origin);
+  adminToken = adminEndpoint.token;
 
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
     server.close();
-    rmSync(stateFiles.state, { force: true });
+    adminEndpoint.withdraw();
     await mcpHandler?.close();
     await tools.close();
     dashboard?.close();

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
+  askRunningServe,
   CrashGuard,
   consentToInstalled,
   createScaffold,
+  DevLoop,
   diagnoseInstalled,
   formatHealthReport,
   install,
@@ -20,10 +21,8 @@ import {
   verifyInstalled,
 } from '@osr-host/lifecycle';
 import { type Command, Option } from 'commander';
-import { DevLoop } from '../../dev-loop.js';
 import { describeLoadError, HOST_BUILD, OsrHost, readHostConfig } from '../../host.js';
 import { resolveHome } from '../../paths.js';
-import { askRunningServe } from '../admin.js';
 import { manifestOfLibrary } from '../manifest-probe.js';
 import { type Act, examples } from '../act.js';
 import { colors, EXIT, fail, finish, json, table } from '../io.js';
@@ -75,7 +74,6 @@ async function devLoop(directory: string, home: string): Promise<never> {
   process.once('SIGTERM', () => stop.abort());
   const loop = new DevLoop(directory, {
     home,
-    headerDirectory: dirname(createRequire(import.meta.url).resolve('@osr-host/abi-struct/include/osaurus_plugin.h')),
     readManifest: async (library) => JSON.parse(await manifestOfLibrary(library)) as { plugin_id: string; version?: string },
     reload: async () => {
       const answer = await askRunningServe(home, 'reload');
