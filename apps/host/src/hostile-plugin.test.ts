@@ -41,6 +41,12 @@ describe('a hostile plugin, through the host API', () => {
     expect(JSON.stringify(rows)).not.toMatch(/hunter2-secret|sk-secret-key/);
   });
 
+  it('gets the same http_request answer for a large argument, parsed off the event loop, as for a small one', async () => {
+    const { hostile, call } = await hostWithNeighbours();
+    // Over OFF_LOOP_ARGUMENT_BYTES (256 KiB) of padding, and under it.
+    expect(await call(hostile, 'deep.http_request', '1\n300000')).toBe(await call(hostile, 'deep.http_request', '1\n1000'));
+  });
+
   it('cannot grow the config store with huge keys, and other plugins keep their config', async () => {
     const { host, console, hostile, neighbour, call } = await hostWithNeighbours();
     await call(neighbour, 'call.config_set', 'token\nneighbour value');

@@ -96,6 +96,17 @@ describe('toActivityRow: bad input', () => {
     expect(row.path).toMatch(/…\[truncated, original 3\.0 MB\]$/);
   });
 
+  it('stores db SQL or params longer than Insights redacts as the marker, sized as the plugin sent them, without re-encoding them', () => {
+    const dbCall = (slot: string, sql: string, params: string) =>
+      map(hostCall({ slot, args: [sql, params], requestBytes: Buffer.byteLength(sql) + Buffer.byteLength(params) }));
+    const marker = (size: string) => `[not stored: ${size} of JSON, over the 1.0 MB Insights redacts; it was not redacted, so it is not kept]`;
+    // 2 MB of small objects: as a JSON string inside the request they would grow to 2.4 MB of escaped quotes.
+    const wide = `[${'{"a":0},'.repeat(250_000)}{"a":0}]`;
+    expect(dbCall('db_exec', 'INSERT INTO t VALUES (?)', wide)).toMatchObject({ path: '/host-api/db/exec', requestBody: marker('1.9 MB') });
+    expect(dbCall('db_query', 'SELECT ?', JSON.stringify(['x'.repeat(3 * 1024 * 1024)]))).toMatchObject({ requestBody: marker('3.0 MB') });
+    expect(dbCall('db_exec', `SELECT '${'x'.repeat(2 * 1024 * 1024)}'`, '[]').requestBody).toBe(marker('2.0 MB'));
+  });
+
   it('keeps replacement characters and makes lone surrogates well-formed', () => {
     const row = map(hostCall({ slot: 'log', intArg: 2, args: ['bad \uFFFD bytes \uD800 here'] }));
     expect(row.requestBody).toBe('bad \uFFFD bytes \uFFFD here');

@@ -1,5 +1,14 @@
 import { REDACTED, redactHttpJson, redactUrl } from '@osr-host/net';
-import { MAX_PATH_CHARS, MAX_REDACTED_JSON_CHARS, parsedBody, searchablePayload, storedBody, truncateText, unstoredMarker } from './bodies.js';
+import {
+  MAX_PATH_CHARS,
+  MAX_REDACTED_JSON_CHARS,
+  parsedBody,
+  searchablePayload,
+  storedBody,
+  tooLongToRedactMarker,
+  truncateText,
+  unstoredMarker,
+} from './bodies.js';
 import type { NewActivityRow } from './schema.js';
 
 /**
@@ -48,6 +57,8 @@ interface Mapped {
   method: string;
   path: string;
   request: string | null;
+  /** The stored request body as it is, when it is known to be a marker before `request` is built. */
+  storedRequest?: string;
   response: string | null;
   /** Overrides the measured duration (upstream records 0 for log and complete_cancel rows). */
   durationMs?: number;
@@ -126,13 +137,15 @@ function mapSlot(input: HostCallInput): Mapped {
     case 'config_delete':
       return { method: 'DELETE', path: `/host-api/config/${segment(first)}`, request: null, response: null };
     case 'db_exec':
-    case 'db_query':
-      return {
-        method: 'POST',
-        path: `/host-api/db/${input.slot === 'db_exec' ? 'exec' : 'query'}`,
-        request: JSON.stringify({ sql: first, params: parsedOrText(second) }),
-        response,
-      };
+    case 'db_query': {
+      const path = `/host-api/db/${input.slot === 'db_exec' ? 'exec' : 'query'}`;
+      // SQL or params longer than Insights redacts make the request JSON longer still, so it would be stored as a
+      // marker: known from their lengths, without re-encoding tens of megabytes on the event loop first.
+      if ((first?.length ?? 0) > MAX_REDACTED_JSON_CHARS || (second?.length ?? 0) > MAX_REDACTED_JSON_CHARS) {
+        return { method: 'POST', path, request: null, storedRequest: tooLongToRedactMarker(input.requestBytes), response };
+      }
+      return { method: 'POST', path, request: JSON.stringify({ sql: first, params: parsedOrText(second) }), response };
+    }
     case 'get_active_agent_id':
       return { method: 'GET', path: '/host-api/agent', request: null, response };
     case 'log':
@@ -185,7 +198,7 @@ export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewAc
     path: truncateText(mapped.path, MAX_PATH_CHARS),
     durationMs: mapped.durationMs ?? input.durationMs,
     model: mapped.model ?? null,
-    requestBody: storedBody(mapped.request, maxBodyChars),
+    requestBody: mapped.storedRequest ?? storedBody(mapped.request, maxBodyChars),
     responseBody: storedBody(mapped.response, maxBodyChars),
     payload: searchablePayload(payload, maxBodyChars),
   };

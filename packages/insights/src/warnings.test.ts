@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
 import { diagnoseLoadFailure, hostApiWarningLine, loadedPluginLine, loadFailureLine, pluginLogLine } from './console.js';
 import { tempStore } from './test-support/store.js';
 import { hostApiWarnings, WarningLog, warningPluginId } from './warnings.js';
@@ -95,6 +96,14 @@ describe('console lines', () => {
   it('formats plugin logs as upstream, appending structured payloads', () => {
     expect(pluginLogLine('p', 1, 'hello')).toBe('[Plugin:p] [DEBUG] hello');
     expect(pluginLogLine('p', 7, 'x', '{"a":1}')).toBe('[Plugin:p] [LOG] x {"a":1}');
+  });
+
+  it('cuts a message or payload over the body limit, with its size, and keeps one at the limit whole', () => {
+    const atLimit = 'x'.repeat(DEFAULT_MAX_BODY_CHARS);
+    expect(pluginLogLine('p', 2, 'm', atLimit)).toBe(`[Plugin:p] [INFO] m ${atLimit}`);
+    const huge = `{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`;
+    expect(pluginLogLine('p', 2, 'm', huge)).toBe(`[Plugin:p] [INFO] m ${huge.slice(0, DEFAULT_MAX_BODY_CHARS)} …[truncated, original 3.0 MB]`);
+    expect(pluginLogLine('p', 3, `${atLimit}\ny`)).toBe(`[Plugin:p] [WARN] ${atLimit} …[truncated, original 256.0 KB]`);
   });
 
   it('defuses terminal escapes and forged lines in plugin text', () => {

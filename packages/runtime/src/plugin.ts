@@ -13,6 +13,7 @@ import {
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from './host-api.js';
+import { argumentsOffLoop } from './large-arguments.js';
 import type { PluginInstance } from './plugin-instance.js';
 import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, refusedArgument, SLOT_RULES, type ServedSlot } from './slots.js';
 
@@ -390,12 +391,12 @@ export class NativePlugin implements PluginInstance {
     const cArgs = Array.from({ length: hostSlotArity[slot] }, (_, index) => (index === refused?.index ? refused.marker : event.readArg(index)));
     const refusal = refused && !SERVED_WITH_MARKER.has(slot) ? { answer: rules.returnsString && !rules.answersPlainString ? refused.envelope : undefined } : null;
     const onChunk = slot === 'complete_stream' && event.hasOnChunk ? (chunk: string) => bridge.runChunk(event.request, chunk) : null;
-    const implementationArgs =
+    const implementationArgs = (args: (string | null)[]) =>
       slot === 'log' || slot === 'log_structured'
-        ? [event.intArg, ...cArgs]
+        ? [event.intArg, ...args]
         : slot === 'complete_stream'
-          ? [cArgs[0], onChunk]
-          : cArgs;
+          ? [args[0], onChunk]
+          : args;
     const implementation =
       rules.refusedInTeardown && this.inTeardown
         ? () => PLUGIN_SHUTTING_DOWN_REPLY
@@ -403,9 +404,9 @@ export class NativePlugin implements PluginInstance {
     const startedAt = new Date();
     const started = performance.now();
 
-    Promise.resolve()
-      .then(() =>
-        refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs) : notSupportedAnswer(slot),
+    (refused ? Promise.resolve(cArgs) : argumentsOffLoop(slot, cArgs, event.argBytes))
+      .then((args) =>
+        refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs(args)) : notSupportedAnswer(slot),
       )
       .then(
         (answer) => (rules.returnsString && typeof answer === 'string' ? answer : null),
