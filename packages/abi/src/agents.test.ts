@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid, logLevelName, logLevelStatus, parseAgentId } from './index.js';
+import { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid, logLevelName, logLevelStatus, parseUuid } from './index.js';
 
 describe('agent ids', () => {
   it('parses a UUID of either case, trimmed, to upper case', () => {
-    expect(parseAgentId(' 6b1f0e5c-2d4a-4f7b-9c3e-1a2b3c4d5e6f\n')).toBe('6B1F0E5C-2D4A-4F7B-9C3E-1A2B3C4D5E6F');
-    expect(parseAgentId('not-a-uuid')).toBeNull();
-    expect(parseAgentId(null)).toBeNull();
+    expect(parseUuid(' 6b1f0e5c-2d4a-4f7b-9c3e-1a2b3c4d5e6f\n')).toBe('6B1F0E5C-2D4A-4F7B-9C3E-1A2B3C4D5E6F');
+    expect(parseUuid('not-a-uuid')).toBeNull();
+    expect(parseUuid(null)).toBeNull();
   });
 
   it('checks the shape without trimming', () => {

@@ -10,7 +10,7 @@ export function isUuid(value: string): boolean {
 }
 
 /** An agent or task id in the host's upper-case form, or null when it is not a UUID (surrounding space is ignored). */
-export function parseAgentId(value: string | null | undefined): string | null {
+export function parseUuid(value: string | null | undefined): string | null {
   const trimmed = value?.trim() ?? '';
   return isUuid(trimmed) ? trimmed.toUpperCase() : null;
 }

@@ -1,4 +1,4 @@
-export { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid, parseAgentId, UUID_PATTERN } from './agents.js';
+export { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid, parseUuid, UUID_PATTERN } from './agents.js';
 export type { CallOutcome, FrameKind, HostCallRecord } from './calls.js';
 export {
   ENVELOPE_CODES,
@@ -24,7 +24,6 @@ export {
   hostSlotsAtLevel,
   type InsightsRoute,
   isHostAbiLevel,
-  isHostSlotName,
   PLUGIN_FIELDS,
   type PluginFieldName,
   type PluginFunctionName,

@@ -298,11 +298,6 @@ export function hostSlot(name: HostSlotName): HostSlotDescriptor {
   return slotsByName.get(name) as HostSlotDescriptor;
 }
 
-/** Whether a string names a host slot. */
-export function isHostSlotName(value: string): value is HostSlotName {
-  return slotsByName.has(value);
-}
-
 /** Every slot whose calls reach the JavaScript host, in ABI order. */
 export const SERVED_SLOTS = HOST_SLOTS.filter((slot) => slot.reachesHost).map((slot) => slot.name) as ServedSlotName[];
 

@@ -1,4 +1,4 @@
-import { logLevelName } from './record.js';
+import { logLevelName } from '@osr-host/abi';
 
 /**
  * Plugin text on a terminal: control characters (ANSI escapes, newlines that

@@ -1,8 +1,6 @@
+import { isDefaultAgentId } from '@osr-host/abi';
 /** Bucket shared by calls that carry no agent (none, or the built-in Default agent). */
 export const ANONYMOUS_AGENT_BUCKET = 'ffffffff-ffff-ffff-ffff-fffffffffff0';
-
-/** The built-in Default agent counts as "no agent" for rate limiting (D8). */
-export const DEFAULT_AGENT_ID = '00000000-0000-0000-0000-000000000001';
 
 export interface RateLimiterOptions {
   /** Calls allowed per window; default 60. */
@@ -28,7 +26,7 @@ export class SlidingWindowRateLimiter {
 
   /** Records a call and returns true, or returns false when the bucket is full. */
   tryAcquire(pluginId: string, agentId: string | null): boolean {
-    const agent = agentId === null || agentId.toUpperCase() === DEFAULT_AGENT_ID ? ANONYMOUS_AGENT_BUCKET : agentId;
+    const agent = agentId === null || isDefaultAgentId(agentId) ? ANONYMOUS_AGENT_BUCKET : agentId;
     const key = `${pluginId}\u0000${agent.toUpperCase()}`;
     const now = this.now();
     const recent = (this.calls.get(key) ?? []).filter((at) => now - at < this.windowMs);
