@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  DEFAULT_HOST_ABI_LEVEL,
-  ENTRY_SYMBOL_V1,
-  ENTRY_SYMBOL_V2,
-  HOST_ABI_LEVELS,
-  HOST_SLOTS,
-  hostTableSize,
-  PLUGIN_FIELDS,
-  pluginFieldOffset,
-  TASK_EVENT,
-} from '@osr-host/abi-struct';
+import { DEFAULT_HOST_ABI_LEVEL, ENTRY_SYMBOL_V1, ENTRY_SYMBOL_V2, HOST_ABI_LEVELS, HOST_SLOTS, PLUGIN_FIELDS, TASK_EVENT } from '@osr-host/abi';
+import { hostTableSize, pluginFieldOffset } from '@osr-host/abi-struct';
 import { manifestJsonSchema } from '@osr-host/manifest';
 import { GENERATED_PATHS, type GeneratedPage, generatedNotice } from './page.ts';
 

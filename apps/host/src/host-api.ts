@@ -1,3 +1,4 @@
+import { errorEnvelope } from '@osr-host/abi';
 import type { ConfigStore } from '@osr-host/config-keychain';
 import type { TaskManager } from '@osr-host/dispatch';
 import type { InferenceContext, InferenceHost } from '@osr-host/inference-stream';
@@ -59,9 +60,6 @@ export function buildHostApi(services: HostApiServices): HostApi {
     // Reserved slots (HOST_API.md "Reserved slots"): clarify has no effect; add_issue answers not_supported.
     dispatch_clarify: () => undefined,
     dispatch_add_issue: () =>
-      JSON.stringify({
-        error: 'not_supported',
-        message: 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.',
-      }),
+      JSON.stringify(errorEnvelope('not_supported', 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.')),
   };
 }

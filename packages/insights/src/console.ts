@@ -1,5 +1,5 @@
+import { logLevelName } from '@osr-host/abi';
 import { DEFAULT_MAX_BODY_CHARS, truncateText } from './bodies.js';
-import { logLevelName } from './record.js';
 
 /**
  * Plugin text on a terminal: control characters (ANSI escapes, newlines that

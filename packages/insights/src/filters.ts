@@ -1,5 +1,5 @@
 import { InsightsError } from './errors.js';
-import { LOG_LEVEL_NAMES, type LogLevelName } from './record.js';
+import { LOG_LEVEL_NAMES, type LogLevelName } from '@osr-host/abi';
 import type { ActivityFilter } from './store.js';
 
 /** Filters as text, the way the CLI flags and the dashboard's query string carry them. */

@@ -1,7 +1,7 @@
 import type { HostCallRecord } from '@osr-host/runtime';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
-import { CLARIFY_NOT_SUPPORTED, type HostCallInput, logLevelName, logLevelStatus, toActivityRow } from './record.js';
+import { CLARIFY_NOT_SUPPORTED, type HostCallInput, toActivityRow } from './record.js';
 import { hostCall } from './test-support/store.js';
 
 const TASK = '7F1C2E4A-0000-4000-8000-000000000001';
@@ -128,16 +128,3 @@ describe('toActivityRow: bad input', () => {
   });
 });
 
-describe('log levels', () => {
-  it('maps 0–4 to TRACE…ERROR with the upstream statuses, anything else to LOG', () => {
-    expect([0, 1, 2, 3, 4, 5, -1].map((level) => [logLevelName(level), logLevelStatus(level)])).toEqual([
-      ['TRACE', 200],
-      ['DEBUG', 200],
-      ['INFO', 200],
-      ['WARN', 299],
-      ['ERROR', 500],
-      ['LOG', 200],
-      ['LOG', 200],
-    ]);
-  });
-});

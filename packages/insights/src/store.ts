@@ -3,7 +3,8 @@ import { and, asc, type Column, desc, eq, gt, gte, inArray, lt, lte, or, type SQ
 import { DEFAULT_MAX_BODY_CHARS, unstoredMarker } from './bodies.js';
 import { pluginLogLine } from './console.js';
 import { InsightsError } from './errors.js';
-import { type HostCallInput, type LogLevelName, toActivityRow, unstorableRow } from './record.js';
+import type { LogLevelName } from '@osr-host/abi';
+import { type HostCallInput, toActivityRow, unstorableRow } from './record.js';
 import { type ActivityRow, insightsMigrations, insightsRows, insightsWarnings, type NewActivityRow, type WarningRow } from './schema.js';
 
 export interface ActivityStoreOptions {

@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { lookup } from 'mime-types';
-import { errorEnvelope, parseRequestObject, sortedJson } from './envelope.js';
+import { errorJson, parseRequestObject, sortedJson } from './envelope.js';
 
 /** Largest file `file_read` returns (HOST_API.md §8). */
 export const FILE_READ_MAX_BYTES = 50_000_000;
@@ -16,11 +16,11 @@ function isInside(child: string, parent: string): boolean {
   return child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }
 
-const DENIED = () => errorEnvelope('access_denied', 'File read restricted to artifact paths');
-const NOT_FOUND = () => errorEnvelope('not_found', 'File does not exist');
-const TOO_LARGE = () => errorEnvelope('file_too_large', 'File exceeds 50MB limit');
+const DENIED = () => errorJson('access_denied', 'File read restricted to artifact paths');
+const NOT_FOUND = () => errorJson('not_found', 'File does not exist');
+const TOO_LARGE = () => errorJson('file_too_large', 'File exceeds 50MB limit');
 const readError = (error: unknown) =>
-  errorEnvelope('read_error', `Could not read the file: ${(error as Error).message ?? String(error)}`);
+  errorJson('read_error', `Could not read the file: ${(error as Error).message ?? String(error)}`);
 
 /** Symlinks resolved; null when the path does not exist. */
 async function realPathOrNull(target: string): Promise<string | null> {
@@ -46,11 +46,11 @@ export async function fileRead(home: string, requestJson: string | null): Promis
   if (typeof request === 'string') return request;
   const requested = request['path'];
   if (typeof requested !== 'string' || requested === '') {
-    return errorEnvelope('invalid_request', 'Missing required field: path');
+    return errorJson('invalid_request', 'Missing required field: path');
   }
-  if (requested.includes('\u0000')) return errorEnvelope('invalid_request', 'path contains a NUL byte.');
+  if (requested.includes('\u0000')) return errorJson('invalid_request', 'path contains a NUL byte.');
   if (!path.isAbsolute(requested)) {
-    return errorEnvelope('invalid_request', `path must be absolute, under ${path.join(home, 'artifacts')}/.`);
+    return errorJson('invalid_request', `path must be absolute, under ${path.join(home, 'artifacts')}/.`);
   }
   const artifacts = path.resolve(home, 'artifacts');
   // `..` collapses here; where the path lands is judged after symlinks are resolved below.
@@ -73,7 +73,7 @@ export async function fileRead(home: string, requestJson: string | null): Promis
     }
     try {
       const opened = await handle.stat();
-      if (!opened.isFile()) return errorEnvelope('read_error', 'Could not read the file: not a regular file.');
+      if (!opened.isFile()) return errorJson('read_error', 'Could not read the file: not a regular file.');
       // A directory swapped for a symlink between the check and the open would show up as a different inode here.
       const recheck = await realPathOrNull(realTarget);
       if (recheck !== realTarget || !sameFile(opened, await stat(realTarget))) return DENIED();

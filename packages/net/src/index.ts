@@ -15,7 +15,6 @@ export { HTTP_LIMITS, type HostCallContext, type HttpTransportOptions, httpReque
 export { createNet, type Net, type NetOptions } from './net.js';
 export {
   ANONYMOUS_AGENT_BUCKET,
-  DEFAULT_AGENT_ID,
   type RateLimiterOptions,
   SlidingWindowLimiter,
   SlidingWindowRateLimiter,

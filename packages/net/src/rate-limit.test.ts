@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AGENT_ID, SlidingWindowLimiter, SlidingWindowRateLimiter } from './index.js';
+import { DEFAULT_AGENT_ID } from '@osr-host/abi';
+import { SlidingWindowLimiter, SlidingWindowRateLimiter } from './index.js';
 
 function limiterAt(start = 1_000_000) {
   const clock = { now: start };

@@ -1,8 +1,6 @@
+import { isDefaultAgentId } from '@osr-host/abi';
 /** Bucket shared by calls that carry no agent (none, or the built-in Default agent). */
 export const ANONYMOUS_AGENT_BUCKET = 'ffffffff-ffff-ffff-ffff-fffffffffff0';
-
-/** The built-in Default agent counts as "no agent" for rate limiting (D8). */
-export const DEFAULT_AGENT_ID = '00000000-0000-0000-0000-000000000001';
 
 /**
  * A sliding-window counter per key: at most `limit` hits in any `windowMs`.
@@ -55,7 +53,7 @@ export class SlidingWindowRateLimiter {
 
   /** Records a call and returns true, or returns false when the bucket is full. */
   tryAcquire(pluginId: string, agentId: string | null): boolean {
-    const agent = agentId === null || agentId.toUpperCase() === DEFAULT_AGENT_ID ? ANONYMOUS_AGENT_BUCKET : agentId;
+    const agent = agentId === null || isDefaultAgentId(agentId) ? ANONYMOUS_AGENT_BUCKET : agentId;
     return this.window.tryHit(`${pluginId}\u0000${agent.toUpperCase()}`);
   }
 }

@@ -1,3 +1,4 @@
+import { type CallOutcome, errorEnvelope, signatureParameterNames } from '@osr-host/abi';
 import {
   type AnsweredHostCall,
   type BridgeCallResult,
@@ -48,15 +49,7 @@ export interface LoadPluginOptions {
 }
 
 /** How one plugin call ended. */
-export type CallOutcome =
-  | { kind: 'returned'; text: string }
-  | { kind: 'null' }
-  | { kind: 'too_large'; bytes: number }
-  | { kind: 'timeout'; timeoutMs: number }
-  | { kind: 'shut_down' }
-  | { kind: 'invalid_argument'; message: string }
-  /** The plugin's process crashed, was stopped for not answering, or is quarantined (isolated mode). */
-  | { kind: 'unavailable'; message: string };
+export type { CallOutcome };
 
 export interface CallOptions {
   /** The agent the frame runs under; null for none. */
@@ -80,12 +73,10 @@ interface Frame {
 
 let lastFrameId = 0;
 
-const hostSlotArity = Object.fromEntries(
-  HOST_SLOTS.map((slot) => {
-    const parameters = slot.signature.slice(slot.signature.indexOf('(') + 1, -1).trim();
-    return [slot.name, parameters === '' ? 0 : parameters.split(',').length];
-  }),
-) as Record<ServedSlot, number>;
+const hostSlotArity = Object.fromEntries(HOST_SLOTS.map((slot) => [slot.name, signatureParameterNames(slot.signature).length])) as Record<
+  ServedSlot,
+  number
+>;
 
 function byteLength(value: string | null): number {
   return value === null ? 0 : Buffer.byteLength(value);
@@ -413,13 +404,13 @@ export class NativePlugin implements PluginInstance {
         (error: unknown) => {
           this.events?.emit('pluginError', { pluginId: this.id, error });
           return rules.returnsString
-            ? JSON.stringify({ error: 'host_error', message: `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}` })
+            ? JSON.stringify(errorEnvelope('host_error', `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}`))
             : null;
         },
       )
       .then((response) => {
         bridge.reply(event.request, response);
-        const secretArgs = rules.secretArgs ?? [];
+        const secretArgs = rules.secretArgs;
         this.recordHostCall({
           agentId: context.agentId,
           frame: context.frame,

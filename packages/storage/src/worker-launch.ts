@@ -20,5 +20,6 @@ export async function launchStorageWorker(settings: WorkerSettings): Promise<Wor
   if (fromSource && !existsSync(entry)) {
     throw new StorageError('database_unavailable', `The storage worker is not built (${fileURLToPath(entry)} is missing); run \`npx nx run @osr-host/storage:build\` and retry.`);
   }
-  return new Worker(entry, { workerData: settings });
+  // Not the host's flags (export conditions among them): the worker runs the built entry and its built dependencies as is.
+  return new Worker(entry, { workerData: settings, execArgv: [] });
 }

@@ -1,9 +1,8 @@
+import { isUuid } from '@osr-host/abi';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { HostOptions } from '../host.js';
 import { resolveHome } from '../paths.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What commander hands an action: the options below, camel-cased. */
 export interface HostOptionValues {
@@ -25,7 +24,7 @@ function parseLevel(value: string): HostAbiLevel {
 }
 
 function parseAgent(value: string): string {
-  if (!UUID.test(value)) throw new InvalidArgumentError(`--agent takes a UUID, not "${value}".`);
+  if (!isUuid(value)) throw new InvalidArgumentError(`--agent takes a UUID, not "${value}".`);
   return value.toUpperCase();
 }
 
@@ -65,4 +64,3 @@ export function hostOptions(values: HostOptionValues): HostOptions {
   };
 }
 
-export { UUID };

@@ -1,18 +1,18 @@
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { runTasksCli } from '@osr-host/dispatch';
+import { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid } from '@osr-host/abi';
 import { createInsightsDashboard, type InsightsDashboard } from '@osr-host/insights';
 import { type AdminHandlers, handleAdminRequest, publishAdminEndpoint } from '@osr-host/lifecycle';
 import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, writeLoopbackToken } from '@osr-host/mcp';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
-import { DEFAULT_AGENT_ID } from '@osr-host/storage';
 import type { Command } from 'commander';
 import { HOST_VERSION, type LoadedPlugin, type LoadFailure, OsrHost } from '../../host.js';
 import { resolveHome } from '../../paths.js';
 import { type Act, examples } from '../act.js';
 import { EXIT, finish, plural } from '../io.js';
 import { landingPage } from '../landing-page.js';
-import { type HostOptionValues, hostOptions, OPTION, UUID, withHostRuntime } from '../options.js';
+import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 import { exportTelemetry } from '../telemetry.js';
 import { accessKeysFile } from './keys.js';
 import { recordMcpCalls } from './mcp.js';
@@ -125,7 +125,7 @@ async function serve(options: HostOptionValues): Promise<void> {
   mcpHandler = createMcpHttpHandler(tools, {
     verifyAccessKey: (key) => accessKeys.verify(key),
     loopbackToken: writeLoopbackToken(mcpTokenFile),
-    acceptAgent: (agentId) => UUID.test(agentId) && agentId.toUpperCase() !== DEFAULT_AGENT_ID,
+    acceptAgent: (agentId) => isUuid(agentId) && !isDefaultAgentId(agentId),
   });
   say(`home ${host.home}, host ABI level ${host.level}`);
   say(`default agent ${host.defaultAgentId()}`);
