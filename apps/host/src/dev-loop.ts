@@ -22,7 +22,7 @@ interface BuildPlan {
 }
 
 /** The project's own build: make, cargo, or the C compiler for a single-file plugin. */
-export function planBuild(directory: string, headerDirectory: string): BuildPlan {
+function planBuild(directory: string, headerDirectory: string): BuildPlan {
   if (existsSync(join(directory, 'Makefile'))) return { command: ['make'], outputs: join(directory, 'build') };
   if (existsSync(join(directory, 'Cargo.toml'))) {
     return { command: ['cargo', 'build', '--release', '--offline'], outputs: join(directory, 'target', 'release') };
