@@ -119,7 +119,7 @@ function cell(text: string): string {
   return /^[a-z]/.test(line) ? line[0]!.toUpperCase() + line.slice(1) : line;
 }
 
-export function decisionLink(decision: Pick<Decision, 'id' | 'anchor'>): string {
+function decisionLink(decision: Pick<Decision, 'id' | 'anchor'>): string {
   return `[${decision.id}](/decisions#${decision.anchor})`;
 }
 
@@ -140,7 +140,7 @@ export interface SharedSurface {
   capabilityKeys: string[];
 }
 
-export function sharedSurface(): SharedSurface {
+function sharedSurface(): SharedSurface {
   const pointer = pluginFieldOffset('init') - pluginFieldOffset('free_string');
   const lastField = PLUGIN_FIELDS[PLUGIN_FIELDS.length - 1]!.name;
   const required = PLUGIN_FIELDS.filter((field) => field.required).map((field) => field.name);

@@ -60,7 +60,7 @@ export function formatBytes(bytes: number): string {
   return exact;
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${(ms / 1000).toLocaleString('en-US')} s` : `${ms.toLocaleString('en-US')} ms`;
 }
 

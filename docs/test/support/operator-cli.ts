@@ -5,7 +5,7 @@ import { repositoryRoot } from '../../scripts/page.ts';
 import { type WatchedProcess, watchProcess } from './watched-process.ts';
 
 /** The built CLI, driven as an operator would run it. */
-export const osrHostCli = join(repositoryRoot, 'apps/host/dist/cli.js');
+const osrHostCli = join(repositoryRoot, 'apps/host/dist/cli.js');
 
 if (!existsSync(osrHostCli)) throw new Error(`${osrHostCli} is missing: build it first (npx nx run osr-host:build).`);
 

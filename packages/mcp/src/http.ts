@@ -53,7 +53,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
  * levels; deeper bodies are refused before parsing, since parsing and schema
  * validation of deep input would hold the event loop for seconds.
  */
-export const MAX_BODY_DEPTH = 512;
+const MAX_BODY_DEPTH = 512;
 
 type BodyRead = { ok: true; parsed: unknown } | { ok: false; status: number; code: number; message: string };
 

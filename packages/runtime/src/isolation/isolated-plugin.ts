@@ -84,7 +84,7 @@ function packageRoot(): string {
 }
 
 /** The built plugin-process entry; the child is plain Node, so it runs from dist/. */
-export function pluginProcessScript(): string {
+function pluginProcessScript(): string {
   const script = join(packageRoot(), 'dist', 'plugin-process.js');
   if (!existsSync(script)) {
     throw new RuntimeError('invalid_argument', `The plugin process entry ${script} is missing; build @osr-host/runtime first (npx nx run @osr-host/runtime:build).`);
