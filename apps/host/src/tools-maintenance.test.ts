@@ -95,3 +95,16 @@ describe('tools doctor', () => {
     expect(run(['tools', 'doctor', 'test.plugin', '--home', home])).toMatchObject({ code: 0, stdout: 'test.plugin 1.0.0: ok\n' });
   });
 });
+
+describe('tools doctor on a development install', () => {
+  it('reports dev_install and how to load it, not a missing signature and consent', () => {
+    const home = freshHome();
+    expect(run(['tools', 'install', packageDirectory('test.plugin', '1.0.0', library()), '--dev', '--home', home]).code).toBe(0);
+    const report = run(['tools', 'doctor', '--home', home]);
+    expect(report.code).toBe(1);
+    expect(report.stdout).toBe(
+      'test.plugin 1.0.0: dev_install: installed with `tools install --dev` (unsigned, not approved), so it loads only in a host started with --dev (osr-host serve --dev, mcp --dev, tools list --dev).\n' +
+        '  fix: Start the host with --dev, or install a signed build to load it without --dev.\n',
+    );
+  });
+});
