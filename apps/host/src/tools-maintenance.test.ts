@@ -44,7 +44,7 @@ describe('tools verify and tools rollback', () => {
     expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin .* loaded$/m);
     const noEarlier = run(['tools', 'rollback', 'test.plugin', '--home', home]);
     expect(noEarlier.code).toBe(1);
-    expect(noEarlier.stderr).toContain('test.plugin has no installed version before 1.0.0 to roll back to');
+    expect(noEarlier.log).toContain('test.plugin has no installed version before 1.0.0 to roll back to');
 
     const receipt = join(plugin, '1.0.0', 'receipt.json');
     const original = readFileSync(receipt, 'utf8');

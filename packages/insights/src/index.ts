@@ -32,6 +32,7 @@ export {
   type ActivityPage,
   ActivityStore,
   type ActivityStoreOptions,
+  type PluginLogEntry,
   DEFAULT_RETENTION,
   type PageRequest,
   type PluginStats,
