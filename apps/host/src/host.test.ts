@@ -281,7 +281,7 @@ describe('insights under a log flood from a plugin thread (issue 9)', () => {
     // The terminal sees exactly the admitted lines, not the flood.
     const pluginLogs = console.filter((record) => record.plugin === plugin.id && record.key === undefined);
     expect(pluginLogs).toHaveLength(logRows);
-    expect(pluginLogs.at(-1)).toMatchObject({ level: 'info', msg: 'destroyed' });
+    expect(new Set(pluginLogs.map((record) => record.level))).toEqual(new Set(['info']));
     insights.close();
   });
 });

@@ -32,6 +32,27 @@ export function createLogger(format: LogFormat, sink: LogSink, colors?: Colors):
   );
 }
 
+/** One JSON log line as `createLogger('json', …)` writes it. */
+export interface LogRecord {
+  level: string;
+  time: string;
+  msg: string;
+  plugin?: string;
+  [field: string]: unknown;
+}
+
+/** The JSON log lines in a process's stderr; any other line (a usage error from the parser) is left out. */
+export function parseLogLines(text: string): LogRecord[] {
+  return text.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as LogRecord];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Logs one plugin log (from the host API's `log` slots) through a child logger carrying the plugin's id. */
 export function logPluginLine(logger: Logger, log: PluginLogEntry): void {
   const child = logger.child({ plugin: log.pluginId });

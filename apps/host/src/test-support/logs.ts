@@ -1,31 +1,15 @@
 import type { Logger } from 'pino';
-import { createLogger } from '../log.js';
+import { createLogger, type LogRecord, parseLogLines } from '../log.js';
 
-/** One JSON log line of the host. */
-export interface LogRecord {
-  level: string;
-  time: string;
-  msg: string;
-  plugin?: string;
-  [field: string]: unknown;
-}
+export type { LogRecord };
 
 /** A logger whose lines a test reads back as records (pushed onto `records`). */
 export function memoryLogger(records: LogRecord[] = []): { logger: Logger; records: LogRecord[] } {
   return { logger: createLogger('json', { write: (line: string) => records.push(JSON.parse(line) as LogRecord) }), records };
 }
 
-/** The JSON log lines in a command's stderr; any other line (commander's own usage errors) is left out. */
-export function logRecords(stderr: string): LogRecord[] {
-  return stderr.split('\n').flatMap((line) => {
-    if (!line.startsWith('{')) return [];
-    try {
-      return [JSON.parse(line) as LogRecord];
-    } catch {
-      return [];
-    }
-  });
-}
+/** The JSON log lines in a command's stderr. */
+export const logRecords = parseLogLines;
 
 /** What stderr says to a reader: each log line's message (`[<plugin>] <message>` for a plugin's), and any line that is not JSON as it is. */
 export function logText(stderr: string): string {
