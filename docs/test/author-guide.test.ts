@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logRecords } from '../../apps/host/src/test-support/logs.ts';
+import { logRecords, logText } from '../../apps/host/src/test-support/logs.ts';
 import {
   type CommandResult,
   cli,
@@ -168,7 +168,7 @@ describe('the quickstart', () => {
     const health = JSON.parse(resultOf(run, /^curl /).stdout) as { plugins: unknown[]; failures: unknown[] };
     expect(health.plugins).toEqual([{ plugin_id: 'dev.example.notes', version: '1.0.0', abi: 6 }]);
     expect(health.failures).toEqual([]);
-    expect(run.background.get('osr-host tools dev . --home .osr-home')).toMatch(/reloaded: \{"reloaded":\["dev\.example\.notes"\],"failures":\[\]\}/);
+    expect(logText(run.background.get('osr-host tools dev . --home .osr-home')!)).toMatch(/reloaded: \{"reloaded":\["dev\.example\.notes"\],"failures":\[\]\}/);
   });
 });
 

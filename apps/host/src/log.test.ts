@@ -38,6 +38,8 @@ describe('log lines', () => {
     const failed = run(['--log-format', 'pretty', 'tools', 'reload', '--home', home]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe(`${failed.stderr.slice(0, 8)} ERROR No osr-host serve is running on ${home}; start one with osr-host serve --home ${home}.\n`);
+    // On a parent command too.
+    expect(run(['tools', '--log-format', 'pretty', 'reload', '--home', home]).stderr).toMatch(/^\d\d:\d\d:\d\d ERROR No osr-host serve is running/);
     expect(run(['tools', 'reload', '--home', home, '--log-format', 'pretty'], { FORCE_COLOR: '1' }).stderr).toMatch(ANSI);
     expect(run(['tools', 'reload', '--home', home, '--log-format', 'pretty'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stderr).not.toMatch(ANSI);
   });

@@ -10,7 +10,7 @@ import { registerPluginLibraryCommands } from './commands/plugin-library.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTasksCommand } from './commands/tasks.js';
 import { registerToolsCommand } from './commands/tools.js';
-import { ConfigFileError, readHostConfig } from '../host-config.js';
+import { ConfigFileError, type LogFormat, readHostConfig } from '../host-config.js';
 import { resolveHome } from '../paths.js';
 import { colorEnabled, defaultLogFormat, EXIT, fail, finish, UsageError, useLogFormat } from './io.js';
 import { type HostOptionValues, OPTION } from './options.js';
@@ -57,7 +57,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerTasksCommand(program, act);
   registerDelegatedCommands(program, act);
   addLogFormatOption(program);
-  if (!options.check) program.hook('preAction', (_program, command) => configureFromHome(program, command));
+  if (!options.check) program.hook('preAction', (_program, command) => configureFromHome(command));
   return program;
 }
 
@@ -90,10 +90,12 @@ function addLogFormatOption(command: Command): void {
 /**
  * Before a command runs: a command that works on a home reads and checks its host.json (a wrong
  * file stops every such command with exit 2, not just the one that reads the wrong key), then the
- * log format is chosen: --log-format, else host.json's logFormat, else by terminal.
+ * log format is chosen: --log-format (on the command or a parent), else host.json's logFormat,
+ * else by terminal. A given --log-format applies first, so a host.json error is logged in it.
  */
-function configureFromHome(program: Command, command: Command): void {
-  const chosen = (command.opts() as HostOptionValues).logFormat ?? (program.opts() as HostOptionValues).logFormat;
+function configureFromHome(command: Command): void {
+  let chosen: LogFormat | undefined;
+  for (let at: Command | null = command; at && !chosen; at = at.parent) chosen = (at.opts() as HostOptionValues).logFormat;
   if (chosen) useLogFormat(chosen);
   const home = command.options.some((option) => option.long === '--home') ? resolveHome((command.opts() as HostOptionValues).home) : undefined;
   const hostConfig = home === undefined ? {} : readHostConfig(home);
