@@ -22,6 +22,7 @@ import {
   type NewActivityRow,
   type OtlpExport,
   type OtlpExportOptions,
+  type PluginLogEntry,
   type RouteRequestInput,
   routeRequestRow,
   type ToolCallInput,
@@ -42,7 +43,7 @@ import {
   pluginDataDirectory,
 } from '@osr-host/storage';
 import { buildHostApi } from './host-api.js';
-import { createLogger, type Logger, logPluginLine } from './log.js';
+import { createLogger, type Logger, pluginLogWriter } from './log.js';
 import { type HostConfigFile, hostConfigPath, readConfigFile, readHostConfig } from './host-config.js';
 import { pluginIdForLibrary } from './paths.js';
 
@@ -97,6 +98,7 @@ export class OsrHost {
   readonly inference: InferenceHost;
   readonly delivery: ConfigDelivery;
   private readonly logger: Logger;
+  private readonly writePluginLog: (log: PluginLogEntry) => void;
   private readonly secretBackend: SecretStoreBackend | undefined;
   private readonly dev: boolean;
   private readonly loaded = new Map<string, LoadedPlugin>();
@@ -114,6 +116,7 @@ export class OsrHost {
     this.secretBackend = options.secretBackend;
     this.dev = options.dev ?? false;
     this.logger = options.logger ?? createLogger('json', process.stderr);
+    this.writePluginLog = pluginLogWriter(this.logger);
     // One-shot warnings: logged once, kept, and stored in insights once it is open.
     this.warnings = new WarningLog({ print: (_line, entry) => this.logger.warn({ plugin: entry.pluginId, key: entry.key }, entry.message) });
     const warn = this.warnings.warn;
@@ -154,7 +157,7 @@ export class OsrHost {
         inferenceContext: (ctx) => this.inferenceContext(ctx),
         tasks: () => this.tasks,
         printPluginLog: (pluginId, level, message, payload) => {
-          if (!this.activity) logPluginLine(this.logger, { pluginId, level, message, payload });
+          if (!this.activity) this.writePluginLog({ pluginId, level, message, payload });
         },
       }),
     });
@@ -179,7 +182,7 @@ export class OsrHost {
   get insights(): ActivityStore {
     if (!this.activity) {
       const store = new ActivityStore(this.database, {
-        consoleLine: (_line, log) => logPluginLine(this.logger, log),
+        consoleLine: (_line, log) => this.writePluginLog(log),
         onError: (error) => this.logger.error(`insights: ${String(error)}`),
         onRowsWritten: (rows) => this.otlp?.exportRows(rows),
       });

@@ -53,12 +53,19 @@ export function parseLogLines(text: string): LogRecord[] {
   });
 }
 
-/** Logs one plugin log (from the host API's `log` slots) through a child logger carrying the plugin's id. */
-export function logPluginLine(logger: Logger, log: PluginLogEntry): void {
-  const child = logger.child({ plugin: log.pluginId });
-  const level = PLUGIN_LEVELS[logLevelName(log.level)];
-  if (log.payload === null) child[level](log.message);
-  else child[level]({ payload: log.payload }, log.message);
+/** Writes plugin logs (from the host API's `log` slots) through one child logger per plugin, carrying its id. */
+export function pluginLogWriter(logger: Logger): (log: PluginLogEntry) => void {
+  const children = new Map<string, Logger>();
+  return (log) => {
+    let child = children.get(log.pluginId);
+    if (!child) {
+      child = logger.child({ plugin: log.pluginId });
+      children.set(log.pluginId, child);
+    }
+    const level = PLUGIN_LEVELS[logLevelName(log.level)];
+    if (log.payload === null) child[level](log.message);
+    else child[level]({ payload: log.payload }, log.message);
+  };
 }
 
 const LEVEL_COLOR = { trace: 'dim', debug: 'dim', info: 'green', warn: 'yellow', error: 'red', fatal: 'red' } as const;
