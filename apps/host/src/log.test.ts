@@ -3,12 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { describe, expect, it } from 'vitest';
+import { pluginLogWriter } from './log.js';
 import { runCli as run } from './test-support/cli.js';
+import { memoryLogger } from './test-support/logs.js';
 
 const testPlugin = () => compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
 const freshHome = () => mkdtempSync(join(tmpdir(), 'osr-log-'));
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ANSI = /\u001b\[[0-9;]*m/;
+
+describe('plugin log lines', () => {
+  it('keep every ABI level, trace included, under the plugin id, with a structured payload as a field', () => {
+    const { logger, records } = memoryLogger();
+    const write = pluginLogWriter(logger);
+    for (const level of [0, 1, 2, 3, 4, 9]) write({ pluginId: 'a.plugin', level, message: `at ${level}`, payload: null });
+    write({ pluginId: 'b.plugin', level: 3, message: 'low disk', payload: '{"free":1}' });
+    expect(records.map(({ level, plugin, msg, payload }) => ({ level, plugin, msg, payload }))).toEqual([
+      { level: 'trace', plugin: 'a.plugin', msg: 'at 0', payload: undefined },
+      { level: 'debug', plugin: 'a.plugin', msg: 'at 1', payload: undefined },
+      { level: 'info', plugin: 'a.plugin', msg: 'at 2', payload: undefined },
+      { level: 'warn', plugin: 'a.plugin', msg: 'at 3', payload: undefined },
+      { level: 'error', plugin: 'a.plugin', msg: 'at 4', payload: undefined },
+      { level: 'info', plugin: 'a.plugin', msg: 'at 9', payload: undefined },
+      { level: 'warn', plugin: 'b.plugin', msg: 'low disk', payload: '{"free":1}' },
+    ]);
+  });
+});
 
 describe('log lines', () => {
   it('with --log-format json: one JSON object per line with level, time and msg; plugin lines carry the plugin id', () => {

@@ -16,15 +16,15 @@ export interface LogSink {
 const PLUGIN_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error', LOG: 'info' } as const;
 
 /**
- * The host's logger: level names and ISO times in every line, from debug up (a plugin's debug
- * logs are shown, as before). `json` writes one JSON object per line; `pretty` writes
+ * The host's logger: level names and ISO times in every line, every level written (a plugin's
+ * trace and debug logs are shown, as before). `json` writes one JSON object per line; `pretty` writes
  * `HH:MM:SS LEVEL message key=value`, in colour when `colors` paints.
  */
 export function createLogger(format: LogFormat, sink: LogSink, colors?: Colors): Logger {
   return pino(
     {
       base: undefined,
-      level: 'debug',
+      level: 'trace',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
