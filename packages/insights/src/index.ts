@@ -28,6 +28,7 @@ export {
   type ActivityPage,
   ActivityStore,
   type ActivityStoreOptions,
+  type PluginLogEntry,
   DEFAULT_RETENTION,
   type PageRequest,
   type PluginStats,

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
 import { diagnoseLoadFailure, hostApiWarningLine, loadedPluginLine, loadFailureLine, pluginLogLine } from './console.js';
+import type { WarningEntry } from './store.js';
 import { tempStore } from './test-support/store.js';
 import { hostApiWarnings, WarningLog, warningPluginId } from './warnings.js';
 
 describe('WarningLog', () => {
   it('prints and keeps a warning once per key per process, with the [PluginHostAPI] prefix', () => {
     const printed: string[] = [];
+    const printedEntries: WarningEntry[] = [];
     const opened = tempStore();
-    const log = new WarningLog({ store: opened.store, print: (line) => printed.push(line), now: () => 42 });
+    const log = new WarningLog({ store: opened.store, print: (line, entry) => {
+        printed.push(line);
+        printedEntries.push(entry);
+      }, now: () => 42 });
     expect(log.warnOnce(hostApiWarnings.nullOnChunk('p'))).toBe(true);
     expect(log.warnOnce(hostApiWarnings.nullOnChunk('p'))).toBe(false);
     expect(log.warnOnce(hostApiWarnings.nullOnChunk('q'))).toBe(true);
@@ -20,6 +25,7 @@ describe('WarningLog', () => {
       ['p|complete_stream|null_chunk', 'p', 42],
       ['q|complete_stream|null_chunk', 'q', 42],
     ]);
+    expect(printedEntries).toEqual(log.entries());
     expect(opened.store.warnings().map((row) => row.key)).toEqual(['q|complete_stream|null_chunk', 'p|complete_stream|null_chunk']);
     opened.dispose();
   });

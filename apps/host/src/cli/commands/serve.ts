@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { HOST_VERSION, type LoadedPlugin, type LoadFailure, OsrHost } from '../../host.js';
 import { resolveHome } from '../../paths.js';
 import { type Act, examples } from '../act.js';
-import { EXIT, finish, plural } from '../io.js';
+import { EXIT, finish, logger, plural } from '../io.js';
 import { landingPage } from '../landing-page.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 import { exportTelemetry } from '../telemetry.js';
@@ -32,7 +32,7 @@ export function registerServeCommand(program: Command, act: Act): void {
 
 async function serve(options: HostOptionValues): Promise<void> {
   const port = options.port ?? 1337;
-  const say = (line: string) => process.stderr.write(`osr-host: ${line}\n`);
+  const say = (line: string) => logger().info(line);
   let loaded: LoadedPlugin[] = [];
   let failures: LoadFailure[] = [];
 
@@ -133,7 +133,7 @@ async function serve(options: HostOptionValues): Promise<void> {
   for (const { plugin, manifest } of loaded) {
     say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${plural(manifest.capabilities?.tools?.length ?? 0, 'tool')})`);
   }
-  for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
+  for (const failure of failures) logger().error(`failed to load ${failure.pluginId}: ${failure.message}`);
   const adminEndpoint = publishAdminEndpoint(home, origin);
   adminToken = adminEndpoint.token;
 

@@ -21,11 +21,12 @@ import {
   verifyInstalled,
 } from '@osr-host/lifecycle';
 import { type Command, Option } from 'commander';
-import { describeLoadError, HOST_BUILD, OsrHost, readHostConfig } from '../../host.js';
+import { describeLoadError, HOST_BUILD, OsrHost } from '../../host.js';
+import { readHostConfig } from '../../host-config.js';
 import { resolveHome } from '../../paths.js';
 import { manifestOfLibrary } from '../manifest-probe.js';
 import { type Act, examples } from '../act.js';
-import { colors, EXIT, fail, finish, json, table } from '../io.js';
+import { colors, EXIT, fail, finish, json, logger, table } from '../io.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 
 interface ToolsOptionValues extends HostOptionValues {
@@ -47,7 +48,7 @@ const exitForProblems = (rows: ReadonlyArray<{ problems: readonly unknown[] }>) 
 
 /** Install steps on stderr; the last one is left to the result line on stdout, so the result shows once. */
 const progress = (event: { step: string; message: string }) => {
-  if (event.step !== 'done') process.stderr.write(`osr-host: ${event.message}\n`);
+  if (event.step !== 'done') logger().info(event.message);
 };
 
 /** Runs one tools action; a library or lifecycle failure exits 1 with its message. */
@@ -79,7 +80,7 @@ async function devLoop(directory: string, home: string): Promise<never> {
       const answer = await askRunningServe(home, 'reload');
       return answer === null ? null : answer.ok ? answer.body : `failed (${answer.status}): ${answer.body}`;
     },
-    say: (line) => process.stderr.write(`osr-host: ${line}\n`),
+    say: (line) => logger().info(line),
   });
   await loop.run(stop.signal);
   return finish(EXIT.ok);
