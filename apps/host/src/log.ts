@@ -1,4 +1,5 @@
-import { logLevelName, type PluginLogEntry, printable } from '@osr-host/insights';
+import { logLevelName } from '@osr-host/abi';
+import { type PluginLogEntry, printable } from '@osr-host/insights';
 import { type Logger, pino } from 'pino';
 import type pc from 'picocolors';
 import type { LogFormat } from './host-config.js';

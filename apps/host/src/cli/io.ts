@@ -24,7 +24,7 @@ export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv 
 
 /** Colours for standard output and for standard error, each on only where it is shown in colour. */
 export const colors = pc.createColors(colorEnabled(process.stdout));
-export const errorColors = pc.createColors(colorEnabled(process.stderr));
+const errorColors = pc.createColors(colorEnabled(process.stderr));
 
 /** Without `--log-format` or host.json's `logFormat`: text on a terminal, JSON lines for a supervisor or a pipe. */
 export function defaultLogFormat(): LogFormat {
