@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  DEFAULT_HOST_ABI_LEVEL,
-  ENTRY_SYMBOL_V1,
-  ENTRY_SYMBOL_V2,
-  HOST_ABI_LEVELS,
-  HOST_SLOTS,
-  hostTableSize,
-  PLUGIN_FIELDS,
-  pluginFieldOffset,
-  TASK_EVENT,
-} from '@osr-host/abi-struct';
+import { DEFAULT_HOST_ABI_LEVEL, ENTRY_SYMBOL_V1, ENTRY_SYMBOL_V2, HOST_ABI_LEVELS, HOST_SLOTS, PLUGIN_FIELDS, TASK_EVENT } from '@osr-host/abi';
+import { hostTableSize, pluginFieldOffset } from '@osr-host/abi-struct';
 import { manifestJsonSchema } from '@osr-host/manifest';
 import { GENERATED_PATHS, type GeneratedPage, generatedNotice } from './page.ts';
 
@@ -128,7 +119,7 @@ function cell(text: string): string {
   return /^[a-z]/.test(line) ? line[0]!.toUpperCase() + line.slice(1) : line;
 }
 
-export function decisionLink(decision: Pick<Decision, 'id' | 'anchor'>): string {
+function decisionLink(decision: Pick<Decision, 'id' | 'anchor'>): string {
   return `[${decision.id}](/decisions#${decision.anchor})`;
 }
 
@@ -149,7 +140,7 @@ export interface SharedSurface {
   capabilityKeys: string[];
 }
 
-export function sharedSurface(): SharedSurface {
+function sharedSurface(): SharedSurface {
   const pointer = pluginFieldOffset('init') - pluginFieldOffset('free_string');
   const lastField = PLUGIN_FIELDS[PLUGIN_FIELDS.length - 1]!.name;
   const required = PLUGIN_FIELDS.filter((field) => field.required).map((field) => field.name);

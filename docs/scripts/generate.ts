@@ -3,12 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCompatibilityTable } from './compatibility.ts';
 import { generateHostApiReference } from './host-api.ts';
+import { generateHostConfigSchema } from './host-config-schema.ts';
 import type { GeneratedPage } from './page.ts';
 import { generatePackagePages } from './packages.ts';
 
 /**
- * Writes every generated page of the site: the host API reference, the package pages and the
- * compatibility table. Each generator is a function from the repository's sources to pages.
+ * Writes every generated page of the site: the host API reference, the package pages, the
+ * compatibility table and host.json's JSON Schema. Each generator is a function from the repository's sources to pages.
  */
 const docsRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,6 +17,7 @@ const generators: Array<[string, () => Promise<GeneratedPage[]>]> = [
   ['host API reference', generateHostApiReference],
   ['package pages', generatePackagePages],
   ['compatibility table', generateCompatibilityTable],
+  ['host.json schema', generateHostConfigSchema],
 ];
 
 let written = 0;

@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_PLUGIN_STRING_BYTES, type HostSlotName, type PluginFieldName, type TASK_EVENT } from '@osr-host/abi-struct';
+import { DEFAULT_AGENT_ID, type EnvelopeCode, type HostSlotName, type PluginFieldName, type TASK_EVENT } from '@osr-host/abi';
+import { DEFAULT_MAX_PLUGIN_STRING_BYTES } from '@osr-host/abi-struct';
 import { configKeyMaxBytes, configPluginQuotaBytes, configValueMaxBytes } from '@osr-host/config-keychain';
 import { DEFAULT_DISPATCH_LIMITS } from '@osr-host/dispatch';
 import { DEFAULT_MAX_ITERATIONS, MAX_INFLIGHT_PER_PLUGIN, MAX_ITERATIONS_LIMIT } from '@osr-host/inference-stream';
@@ -7,7 +8,7 @@ import { MAX_MANIFEST_BYTES } from '@osr-host/manifest';
 import { FILE_READ_MAX_BYTES, HTTP_LIMITS, SlidingWindowRateLimiter, SsrfGuard } from '@osr-host/net';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_ROUTE_TIMEOUT_MS } from '@osr-host/routes';
 import { DEFAULT_TIMEOUTS, MAX_ARGUMENT_DEPTH } from '@osr-host/runtime';
-import { DEFAULT_AGENT_ID, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_BYTES } from '@osr-host/storage';
+import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_BYTES } from '@osr-host/storage';
 
 /**
  * What the host API reference says about each slot, field, error code and
@@ -59,7 +60,7 @@ export function formatBytes(bytes: number): string {
   return exact;
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${(ms / 1000).toLocaleString('en-US')} s` : `${ms.toLocaleString('en-US')} ms`;
 }
 
@@ -325,7 +326,7 @@ export const ERROR_CODES = {
       'The plugin call this host call belongs to already timed out or was cancelled, so the host no longer serves it (P10). config_get answers NULL instead.',
     everyStringSlot: true,
   },
-} satisfies Record<string, ErrorCodeDoc>;
+} satisfies Record<EnvelopeCode, ErrorCodeDoc>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

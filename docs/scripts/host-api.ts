@@ -1,22 +1,23 @@
 import {
   ABI_PROBE_KEY,
+  DEFAULT_AGENT_ID,
   DEFAULT_HOST_ABI_LEVEL,
   ENTRY_SYMBOL_V1,
   ENTRY_SYMBOL_V2,
+  ENVELOPE_CODES,
   HOST_ABI_LEVELS,
   HOST_SLOTS,
   type HostSlotName,
+  hostSlot,
   hostSlotIndex,
-  hostSlotOffset,
   hostSlotsAtLevel,
-  hostTableSize,
+  LOG_LEVEL_NAMES,
+  logLevelStatus,
   PLUGIN_FIELDS,
-  pluginFieldOffset,
   TASK_EVENT,
-} from '@osr-host/abi-struct';
-import { LOG_LEVEL_NAMES, logLevelStatus } from '@osr-host/insights';
-import { DEFAULT_TIMEOUTS, SLOT_RULES, toolResult } from '@osr-host/runtime';
-import { DEFAULT_AGENT_ID } from '@osr-host/storage';
+} from '@osr-host/abi';
+import { hostSlotOffset, hostTableSize, pluginFieldOffset } from '@osr-host/abi-struct';
+import { DEFAULT_TIMEOUTS, toolResult } from '@osr-host/runtime';
 import {
   CODES_NEVER_RETURNED,
   ERROR_CODES,
@@ -36,8 +37,8 @@ import {
 import { GENERATED_PATHS, type GeneratedPage, generatedNotice } from './page.ts';
 
 /**
- * The host API reference page. Layout facts come from @osr-host/abi-struct,
- * NULL rules from the runtime's SLOT_RULES, numbers from the packages'
+ * The host API reference page. The contract (slots, fields, NULL rules,
+ * codes) comes from @osr-host/abi, offsets from @osr-host/abi-struct, numbers from the packages'
  * constants; host-api-slots.ts holds what only prose can say.
  */
 export async function generateHostApiReference(): Promise<GeneratedPage[]> {
@@ -75,15 +76,17 @@ export function signatureParameters(signature: string): CParameter[] {
   });
 }
 
-function returnsString(signature: string): boolean {
-  return signature.startsWith('const char*');
+/** Whether the slot hands the plugin a string (its descriptor's answer). */
+function returnsString(name: HostSlotName): boolean {
+  return hostSlot(name).answer !== 'none';
 }
 
-/** The C strings the runtime requires to be non-NULL: the first `requiredArgs` of them (SLOT_RULES). */
-function requiredParameters(name: Exclude<HostSlotName, 'free_string'>, signature: string): string[] {
-  return signatureParameters(signature)
+/** The C strings the runtime requires to be non-NULL: the first `requiredArgs` of them (the slot's descriptor). */
+function requiredParameters(name: HostSlotName): string[] {
+  const slot = hostSlot(name);
+  return signatureParameters(slot.signature)
     .filter((parameter) => parameter.isString)
-    .slice(0, SLOT_RULES[name].requiredArgs)
+    .slice(0, slot.requiredArgs)
     .map((parameter) => parameter.name);
 }
 
@@ -151,8 +154,8 @@ threads into Node.js.
 function nullRulesTable(): string {
   const rows = HOST_SLOTS.map((slot) => {
     if (slot.name === 'free_string') return [slotLink(slot.name), '—', 'NULL is a no-op'];
-    const required = requiredParameters(slot.name, slot.signature).map(code);
-    const outcome = returnsString(slot.signature) ? 'answers NULL, runs nothing' : 'does nothing';
+    const required = requiredParameters(slot.name).map(code);
+    const outcome = returnsString(slot.name) ? 'answers NULL, runs nothing' : 'does nothing';
     return [slotLink(slot.name), required.join(', ') || '—', required.length > 0 ? outcome : '—'];
   });
   return table(['Slot', 'Must not be NULL', 'If one is NULL'], rows);
@@ -250,7 +253,7 @@ function hostTable(): string {
     String(hostSlotOffset(slot.name)),
     slotLink(slot.name),
     `v${slot.since}`,
-    returnsString(slot.signature) ? 'string' : 'void',
+    returnsString(slot.name) ? 'string' : 'void',
   ]);
   return `## Host table
 
@@ -282,25 +285,25 @@ const everyStringSlotCodes = Object.entries(ERROR_CODES)
   .filter(([, doc]) => 'everyStringSlot' in doc)
   .map(([errorCode]) => errorCode);
 
-function errorCodesLine(signature: string, doc: SlotDoc): string {
+function errorCodesLine(name: HostSlotName, doc: SlotDoc): string {
   const own = doc.errors.map(errorLink);
-  if (!returnsString(signature)) {
+  if (!returnsString(name)) {
     return '**Error codes:** none — a void slot answers nothing; problems it detects become one-shot warnings.';
   }
   const common = `plus ${everyStringSlotCodes.map(errorLink).join(' and ')}, as every string slot`;
   return `**Error codes:** ${own.length > 0 ? `${own.join(', ')}; ${common}` : `none of its own; ${common}`}.`;
 }
 
-function nullLine(name: HostSlotName, signature: string, doc: SlotDoc): string {
+function nullLine(name: HostSlotName, doc: SlotDoc): string {
   if (name === 'free_string') return `**NULL:** ${doc.nullNotes ?? 'NULL is a no-op.'}`;
-  const required = requiredParameters(name, signature).map(code);
-  const outcome = returnsString(signature) ? 'the host answers NULL without running the slot' : 'the call is ignored';
+  const required = requiredParameters(name).map(code);
+  const outcome = returnsString(name) ? 'the host answers NULL without running the slot' : 'the call is ignored';
   const rule = required.length > 0 ? `If ${required.join(' or ')} is NULL, ${outcome}.` : 'No argument has to be non-NULL.';
   return `**NULL:** ${[rule, doc.nullNotes].filter(Boolean).join(' ')}`;
 }
 
-function ownershipLine(signature: string, doc: SlotDoc): string {
-  const derived = returnsString(signature)
+function ownershipLine(name: HostSlotName, doc: SlotDoc): string {
+  const derived = returnsString(name)
     ? 'The answer is a new `malloc` string the plugin owns: release it with `free_string` (v6) or `free()`. NULL needs no release.'
     : 'Nothing to release.';
   return `**Ownership:** ${doc.ownership ?? derived} Arguments are copied during the call and stay the plugin's.`;
@@ -315,7 +318,13 @@ function implementedByLine({ package: dir, symbol }: SlotDoc['implementedBy']): 
   return `**Implemented by:** ${dir ? `${packageLink(dir)} ${code(symbol)}` : `${code(symbol)} in the reference host (apps/host)`}`;
 }
 
-function hostSlot(slot: (typeof HOST_SLOTS)[number]): string {
+/** How Insights records a call of the slot (its descriptor's method and path). */
+function insightsLine(slot: (typeof HOST_SLOTS)[number]): string {
+  if (slot.insights === null) return '**Insights:** not recorded; the native bridge answers it without reaching the host.';
+  return `**Insights:** recorded as ${code(`${slot.insights.method} ${slot.insights.path}`)}; \`{name}\` is filled from the argument or request field of that name.`;
+}
+
+function slotSection(slot: (typeof HOST_SLOTS)[number]): string {
   const doc = SLOT_DOCS[slot.name];
   const parameters = signatureParameters(slot.signature);
   const parts = [
@@ -323,7 +332,7 @@ function hostSlot(slot: (typeof HOST_SLOTS)[number]): string {
     ['```c', slot.signature, '```'].join('\n'),
     table(
       ['Added in', 'Offset (64-bit)', 'Index', 'Answer'],
-      [[`v${slot.since}`, String(hostSlotOffset(slot.name)), String(hostSlotIndex(slot.name)), returnsString(slot.signature) ? 'string' : 'void']],
+      [[`v${slot.since}`, String(hostSlotOffset(slot.name)), String(hostSlotIndex(slot.name)), returnsString(slot.name) ? 'string' : 'void']],
     ),
     doc.summary,
     parameters.length > 0
@@ -335,10 +344,11 @@ function hostSlot(slot: (typeof HOST_SLOTS)[number]): string {
   if (doc.onChunkExamples) parts.push('**What `on_chunk` receives**', ...doc.onChunkExamples.map(exampleBlock));
   parts.push(doc.responses.length > 0 ? '**Answer**' : '**Answer:** none (void).', ...doc.responses.map(exampleBlock));
   parts.push(
-    errorCodesLine(slot.signature, doc),
+    errorCodesLine(slot.name, doc),
     limitLines(doc.limits),
-    ownershipLine(slot.signature, doc),
-    nullLine(slot.name, slot.signature, doc),
+    ownershipLine(slot.name, doc),
+    nullLine(slot.name, doc),
+    insightsLine(slot),
     implementedByLine(doc.implementedBy),
     decisions(doc.decisions),
   );
@@ -346,7 +356,7 @@ function hostSlot(slot: (typeof HOST_SLOTS)[number]): string {
 }
 
 function hostSlots(): string {
-  return `## Host slots\n\n${HOST_SLOTS.map(hostSlot).join('\n\n')}\n`;
+  return `## Host slots\n\n${HOST_SLOTS.map(slotSection).join('\n\n')}\n`;
 }
 
 function pluginTable(): string {
@@ -459,12 +469,13 @@ function errorCatalogue(): string {
       ? 'every slot that returns a string'
       : slotsWhere((slotDoc) => slotDoc.errors.includes(errorCode as ErrorCode)).map(slotLink).join(', ');
     const extra = 'extraKeys' in doc ? doc.extraKeys.map(code).join(', ') : '';
-    return [`${code(errorCode)} <span id="${errorAnchor(errorCode)}"></span>`, doc.meaning, extra, slots];
+    const { insightsStatus, retryable } = ENVELOPE_CODES[errorCode as ErrorCode];
+    return [`${code(errorCode)} <span id="${errorAnchor(errorCode)}"></span>`, doc.meaning, extra, slots, String(insightsStatus), retryable ? 'yes' : 'no'];
   });
   const never = Object.entries(CODES_NEVER_RETURNED).map(([errorCode, why]) => `${code(errorCode)}: ${why}`);
   return `## Error codes {#error-codes}
 
-${table(['Code', 'Meaning', 'Extra keys', 'Returned by'], rows)}
+${table(['Code', 'Meaning', 'Extra keys', 'Returned by', 'Insights status', 'Retryable'], rows)}
 
 Codes upstream documents that osr-host never answers:
 

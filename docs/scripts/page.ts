@@ -15,6 +15,7 @@ export const GENERATED_PATHS = {
   hostApiReference: 'reference/host-api.md',
   compatibilityTable: 'reference/compatibility.md',
   packagePages: 'packages',
+  hostConfigSchema: 'public/host.schema.json',
 } as const;
 
 /** Header on every generated page, so nobody edits the output by hand. */

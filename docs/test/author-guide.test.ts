@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { logRecords, logText } from '../../apps/host/src/test-support/logs.ts';
 import {
   type CommandResult,
   cli,
@@ -147,7 +148,7 @@ describe('the quickstart', () => {
 
   it('saves notes in the plugin database and logs through the host', () => {
     expect(JSON.parse(resultOf(run, / add_note /).stdout)).toEqual({ ok: true, result: { id: 1 } });
-    expect(resultOf(run, / add_note /).stderr).toContain('[Plugin:dev.example.notes] [INFO] saved note 1');
+    expect(logRecords(resultOf(run, / add_note /).stderr)).toContainEqual(expect.objectContaining({ level: 'info', plugin: 'dev.example.notes', msg: 'saved note 1' }));
     expect(JSON.parse(resultOf(run, / list_notes /).stdout).result.rows).toEqual([
       [1, 'buy milk'],
       [2, 'call Ada'],
@@ -167,7 +168,7 @@ describe('the quickstart', () => {
     const health = JSON.parse(resultOf(run, /^curl /).stdout) as { plugins: unknown[]; failures: unknown[] };
     expect(health.plugins).toEqual([{ plugin_id: 'dev.example.notes', version: '1.0.0', abi: 6 }]);
     expect(health.failures).toEqual([]);
-    expect(run.background.get('osr-host tools dev . --home .osr-home')).toMatch(/reloaded: \{"reloaded":\["dev\.example\.notes"\],"failures":\[\]\}/);
+    expect(logText(run.background.get('osr-host tools dev . --home .osr-home')!)).toMatch(/reloaded: \{"reloaded":\["dev\.example\.notes"\],"failures":\[\]\}/);
   });
 });
 

@@ -66,8 +66,9 @@ describe('verify and consent', () => {
   it('refuses a plugin signed by a publisher nobody trusted', async () => {
     const refused = await osrHost(['tools', 'install', join(scratch, `${PLUGIN}-1.0.0.zip`), '--home', home]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(
-      `osr-host: Plugin code signature is invalid or missing - plugins must be signed with a trusted minisign key (Signature verification failed: signed by key ${publisher.publicKey.id}, which is not a trusted publisher key;`,
+    expect(refused.logs.at(-1)).toMatchObject({ level: 'error', msg: expect.stringMatching(/^Plugin code signature is invalid or missing/) });
+    expect(refused.log).toContain(
+      `Plugin code signature is invalid or missing - plugins must be signed with a trusted minisign key (Signature verification failed: signed by key ${publisher.publicKey.id}, which is not a trusted publisher key;`,
     );
     expect(existsSync(join(home, 'Tools', PLUGIN))).toBe(false);
   });
@@ -79,13 +80,13 @@ describe('verify and consent', () => {
     const zip = join(scratch, `${PLUGIN}-1.0.0.zip`);
     const installed = await osrHost(['tools', 'install', zip, '--home', home, '--consent']);
     expect(installed).toMatchObject({ code: 0, stdout: `Installed ${PLUGIN} 1.0.0 in ${versionDir}\n` });
-    expect(installed.stderr.trim().split('\n')).toEqual([
-      `osr-host: Resolving ${zip}`,
-      `osr-host: Unpacking ${PLUGIN}-1.0.0.zip`,
-      `osr-host: Checking ${PLUGIN}@1.0.0`,
-      'osr-host: Verifying libhello.so (sha256, signature)',
-      'osr-host: Consent granted',
-      `osr-host: Installing into ${versionDir}`,
+    expect(installed.logs.map(({ level, msg }) => `${level}: ${msg}`)).toEqual([
+      `info: Resolving ${zip}`,
+      `info: Unpacking ${PLUGIN}-1.0.0.zip`,
+      `info: Checking ${PLUGIN}@1.0.0`,
+      'info: Verifying libhello.so (sha256, signature)',
+      'info: Consent granted',
+      `info: Installing into ${versionDir}`,
     ]);
     const receipt = JSON.parse(readFileSync(join(versionDir, 'receipt.json'), 'utf8'));
     expect(receipt).toMatchObject({ plugin_id: PLUGIN, version: '1.0.0', dylib_filename: 'libhello.so', dylib_sha256: sha256(readFileSync(library)) });
@@ -146,7 +147,7 @@ describe('verify and consent', () => {
       osrHost(['tools', 'install', PLUGIN, '--home', registryHome]),
       osrHost(['tools', 'install', PLUGIN, '--registry', registry, '--home', registryHome]),
     ]);
-    expect(withoutRegistry).toMatchObject({ code: 1, stderr: `osr-host: Spec not found: ${PLUGIN} (registry unavailable)\n` });
+    expect(withoutRegistry).toMatchObject({ code: 1, logs: [expect.objectContaining({ level: 'error', msg: `Spec not found: ${PLUGIN} (registry unavailable)` })] });
     expect(installed.stdout, installed.stderr).toBe(`Installed ${PLUGIN} 1.0.0 in ${join(registryHome, 'Tools', PLUGIN, '1.0.0')}\n`);
     expect(existsSync(join(registryHome, 'config', 'trusted-keys', `${publisher.publicKey.id}.pub`))).toBe(true);
 
@@ -166,7 +167,7 @@ describe('keys and config', () => {
   it('sets, reads and deletes settings, plugin-wide and per agent, in the keychain or the encrypted file', async () => {
     const set = await osrHost(['config', 'set', PLUGIN, settingKey, 's3cr3t', '--home', home]);
     expect(set.code, set.stderr).toBe(0);
-    const inFile = set.stderr.includes('osr-host: Secrets are not in an OS keychain');
+    const inFile = set.logs.some((record) => record.level === 'warn' && record.msg.startsWith('Secrets are not in an OS keychain'));
     if (process.env.OSR_REQUIRE_SECRET_SERVICE === '1') expect(inFile, set.stderr).toBe(false);
     const secretsFile = join(home, 'config', 'secrets.enc');
     const get = (...extra: string[]) => osrHost(['config', 'get', PLUGIN, settingKey, ...extra, '--home', home]);
@@ -178,11 +179,11 @@ describe('keys and config', () => {
     ]);
     expect(pluginWide).toMatchObject({ code: 0, stdout: 's3cr3t\n' });
     if (inFile) {
-      expect(set.stderr).toContain(`they are kept in the AES-256-GCM encrypted file ${secretsFile}, keyed from the key file ${secretsFile}.key.`);
+      expect(set.log).toContain(`they are kept in the AES-256-GCM encrypted file ${secretsFile}, keyed from the key file ${secretsFile}.key.`);
       for (const file of [secretsFile, `${secretsFile}.key`]) expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(readFileSync(secretsFile, 'utf8')).not.toContain('s3cr3t');
       expect(withWrongKey.code).toBe(1);
-      expect(withWrongKey.stderr).toContain(`The secrets file ${secretsFile} is unusable: it does not decrypt with the key from OSR_HOST_SECRET_KEY;`);
+      expect(withWrongKey.log).toContain(`The secrets file ${secretsFile} is unusable: it does not decrypt with the key from OSR_HOST_SECRET_KEY;`);
     } else {
       expect(existsSync(secretsFile)).toBe(false);
     }
@@ -191,7 +192,7 @@ describe('keys and config', () => {
     expect(agent).toMatch(UUID);
     const [agents, agentValue] = await Promise.all([osrHost(['agents', 'list', '--home', home]), get('--agent', agent)]);
     expect(agents.stdout).toMatch(new RegExp(`^${agent} +research`, 'm'));
-    expect(agentValue).toMatchObject({ code: 1, stderr: expect.stringContaining(`No value for ${settingKey} of ${PLUGIN}.`) });
+    expect(agentValue).toMatchObject({ code: 1, log: expect.stringContaining(`No value for ${settingKey} of ${PLUGIN}.`) });
     expect((await osrHost(['config', 'set', PLUGIN, settingKey, 'other-token', '--agent', agent, '--home', home])).code).toBe(0);
     expect((await get('--agent', agent)).stdout).toBe('other-token\n');
     expect((await osrHost(['config', 'delete', PLUGIN, settingKey, '--agent', agent, '--home', home])).code).toBe(0);
@@ -205,13 +206,13 @@ describe('serve, MCP and Insights', () => {
     const minted = await osrHost(['keys', 'mint', 'ci-runner', '--home', home]);
     const accessKey = minted.stdout.trim();
     expect(accessKey).toMatch(/^osk-v1-/);
-    expect(minted.stderr).toMatch(/^osr-host: access key [0-9A-F-]{36} minted; it is shown only once\.\n$/);
+    expect(minted.logs).toEqual([expect.objectContaining({ level: 'info', msg: expect.stringMatching(/^access key [0-9A-F-]{36} minted; it is shown only once\.$/) })]);
     expect(JSON.parse((await osrHost(['keys', 'list', '--json', '--home', home])).stdout)).toEqual([expect.objectContaining({ label: 'ci-runner' })]);
 
     const serve = startCli(['serve', '--home', home, '--port', '0']);
     try {
-      const [, origin] = await serve.waitForStderr(/serving on (http:\/\/127\.0\.0\.1:\d+) \(Ctrl-C to stop\)/);
-      expect(serve.stderr()).toContain(`osr-host: loaded ${PLUGIN} 1.0.0 (plugin ABI 6, 4 tools)`);
+      const [, origin] = await serve.waitForLog(/serving on (http:\/\/127\.0\.0\.1:\d+) \(Ctrl-C to stop\)/);
+      expect(serve.logs()).toContainEqual(expect.objectContaining({ level: 'info', msg: `loaded ${PLUGIN} 1.0.0 (plugin ABI 6, 4 tools)` }));
       const health = await fetch(`${origin}/health`).then((response) => response.json());
       expect(health).toEqual({ status: 'ok', plugins: [{ plugin_id: PLUGIN, version: '1.0.0', abi: 6 }], failures: [] });
 
@@ -222,7 +223,12 @@ describe('serve, MCP and Insights', () => {
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } } }),
         });
       const loopbackToken = readFileSync(join(home, 'run', 'mcp-token'), 'utf8').trim();
-      expect(serve.stderr()).toContain(`osr-host: mcp: ${origin}/mcp (Bearer: an access key from \`osr-host keys mint\`, or the loopback token in ${join(home, 'run', 'mcp-token')})`);
+      expect(serve.logs()).toContainEqual(
+        expect.objectContaining({
+          level: 'info',
+          msg: `mcp: ${origin}/mcp (Bearer: an access key from \`osr-host keys mint\`, or the loopback token in ${join(home, 'run', 'mcp-token')})`,
+        }),
+      );
       const session = await initialize({ authorization: `Bearer ${loopbackToken}` });
       expect(session.status).toBe(200);
       expect(session.headers.get('mcp-session-id')).toBeTruthy();
@@ -238,7 +244,7 @@ describe('serve, MCP and Insights', () => {
       await osrHost(['keys', 'revoke', laterId, '--home', home]);
       expect((await initialize({ authorization: `Bearer ${mintedLater}` })).status).toBe(401);
 
-      const [loginUrl] = await serve.waitForStderr(/http:\/\/127\.0\.0\.1:\d+\/insights\?token=\S+/);
+      const [loginUrl] = await serve.waitForLog(/http:\/\/127\.0\.0\.1:\d+\/insights\?token=\S+/);
       const denied = await fetch(`${origin}/insights`);
       expect(denied.status).toBe(401);
       expect(await denied.json()).toMatchObject({ message: expect.stringContaining('osr-host insights link') });
@@ -257,7 +263,7 @@ describe('serve, MCP and Insights', () => {
     } finally {
       expect(await serve.stop('SIGTERM')).toBe(0);
     }
-    expect(serve.stderr()).toContain('osr-host: SIGTERM: unloading plugins');
+    expect(serve.logs()).toContainEqual(expect.objectContaining({ level: 'info', msg: 'SIGTERM: unloading plugins' }));
   });
 
   it('lists and calls the tools over stdio MCP', async () => {
@@ -273,7 +279,7 @@ describe('serve, MCP and Insights', () => {
     expect(called).toMatchObject({ result: { content: [{ type: 'text', text: '{"ok":true,"result":{"greeting":"Hello, Ada!"}}' }] } });
     mcp.child.stdin!.end();
     expect(await mcp.exited).toBe(0);
-    expect(mcp.stderr()).toContain(`[Plugin:${PLUGIN}] [INFO] greeting Ada`);
+    expect(mcp.logs()).toContainEqual(expect.objectContaining({ level: 'info', plugin: PLUGIN, msg: 'greeting Ada' }));
   });
 
   it('runs a plugin isolated with the same answer', async () => {

@@ -50,7 +50,9 @@ describe('the README, walked as written', () => {
     // `npm ci` already ran for this checkout (the tests need it); `-- --port 0` keeps a busy 1337 from failing the walk.
     started = spawn('npm', ['start', '--', '--port', '0'], { cwd: repositoryRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     const serve = watchProcess(started, 'npm start');
-    const [, origin] = await serve.waitForStderr(/serving on (http:\/\/127\.0\.0\.1:\d+)/, 300_000);
+    const [, origin] = await serve.waitForLog(/serving on (http:\/\/127\.0\.0\.1:\d+)/, 300_000);
+    // Under a supervisor (stderr is a pipe), the host logs JSON lines.
+    expect(serve.logs()).toContainEqual(expect.objectContaining({ level: 'info', time: expect.any(String), msg: `serving on ${origin} (Ctrl-C to stop)` }));
     expect(await (await fetch(`${origin}/health`)).json()).toMatchObject({ status: 'ok', plugins: [expect.objectContaining({ plugin_id: 'dev.osr.hello' })] });
 
     const outputs = new Map<string, string>();

@@ -122,7 +122,7 @@ if (selected('Memory')) {
 if (selected('P1')) {
   const raw = koffi.load(library);
   const StringCallback = koffi.proto('const char* osr_bench_string_callback()');
-  const runStringCallbacks = raw.func('void osr_bench_string_callbacks(osr_bench_string_callback* callback, int times)');
+  const runStringCallbacks = raw.func('double osr_bench_string_callbacks(osr_bench_string_callback* callback, int times)');
   const callback = koffi.register(() => AGENT, koffi.pointer(StringCallback));
   const CALLS = 2000;
   const cases: Record<string, () => unknown> = { floor: () => runStringCallbacks(callback, CALLS) };

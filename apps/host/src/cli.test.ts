@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, runCli as run, startServe, stopCommands } from './test-support/cli.js';
+import { logRecords } from './test-support/logs.js';
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
@@ -41,16 +42,17 @@ describe('osr-host inspect', () => {
       [['inspect', join(freshHome(), 'missing.so')], /No such file/],
     ];
     for (const [args, message] of failures) {
-      const { code, stdout, stderr } = run(args);
+      const { code, stdout, logs } = run(args);
       expect(code, args.join(' ')).toBe(1);
       expect(stdout).toBe('');
-      expect(stderr).toMatch(message);
+      expect(logs).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringMatching(message) })]);
     }
   });
 
   it('rejects a bad --abi with usage', () => {
     const { code, stderr } = run(['inspect', testPlugin(), '--abi', '7']);
     expect(code).toBe(2);
+    // commander's own usage error, as text: the command never started.
     expect(stderr).toMatch(/--abi takes a host ABI level from 1 to 6/);
   });
 });
@@ -95,8 +97,7 @@ describe('osr-host invoke', () => {
     expect(call('call.dispatch_clarify', 'T-1\nyes')).toBe('void');
     expect(JSON.parse(call('call.task_status', 'T-1'))).toMatchObject({ error: 'invalid_task_id' });
     const logged = run(['invoke', testPlugin(), 'call.log_structured', 'saved\n{"rows":3}', '--raw', '--home', home]);
-    expect(logged.stderr).toContain('[Plugin:');
-    expect(logged.stderr).toContain('[WARN] saved {"rows":3}');
+    expect(logged.logs).toContainEqual(expect.objectContaining({ level: 'warn', plugin: 'test.plugin', msg: 'saved', payload: '{"rows":3}' }));
   });
 
   it('loads v1 plugins, which get no host table', () => {
@@ -202,7 +203,7 @@ describe('osr-host serve', () => {
     const exited = new Promise<number | null>((resolve) => served.child.once('exit', (code) => resolve(code)));
     served.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(served.stderr()).toContain('[Plugin:test.plugin] [INFO] destroyed');
+    expect(logRecords(served.stderr())).toContainEqual(expect.objectContaining({ level: 'info', plugin: 'test.plugin', msg: 'destroyed' }));
   });
 });
 
@@ -223,7 +224,7 @@ describe('OpenTelemetry export', () => {
       mkdirSync(directory, { recursive: true });
       copyFileSync(testPlugin(6), join(directory, 'libtest_plugin.so'));
       const served = await startServe(['--dev', '--home', home], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=k1' });
-      expect(served.stderr()).toContain(`osr-host: insights: exporting to ${endpoint} (OTLP/HTTP)`);
+      expect(logRecords(served.stderr())).toContainEqual(expect.objectContaining({ level: 'info', msg: `insights: exporting to ${endpoint} (OTLP/HTTP)` }));
       const exited = new Promise<string>((resolve) => served.child.once('exit', (code, signal) => resolve(`${code ?? signal}`)));
       served.child.kill('SIGTERM');
       expect(await exited, served.stderr()).toBe('0');

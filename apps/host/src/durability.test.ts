@@ -44,7 +44,7 @@ describe('SIGKILL while a plugin writes', () => {
       await writer.waitFor(/committed \d+/, depth + 100);
       writer.child.kill('SIGKILL');
       await new Promise((resolve) => writer.child.once('exit', resolve));
-      committed.push(...[...writer.stderr().matchAll(/committed (\d+)/g)].map((match) => Number(match[1])));
+      committed.push(...[...writer.log().matchAll(/committed (\d+)/g)].map((match) => Number(match[1])));
     }
 
     console.log(`durability: ${KILLS} kills, ${committed.length} committed plugin rows and ${acknowledged.length} stored Insights rows checked`);

@@ -82,7 +82,7 @@ describe('bad input at the edges of serve: the expected status and no side effec
     }
     // None of those ran the tool or reloaded a plugin.
     expect(await countedRuns()).toBe(1);
-    expect(served.stderr()).not.toMatch(/destroyed|reloaded/);
+    expect(served.log()).not.toMatch(/destroyed|reloaded/);
   });
 
   it('answers malformed JSON-RPC bodies on /mcp with 400 and runs nothing', async () => {

@@ -1,8 +1,9 @@
+import { errorEnvelope } from '@osr-host/abi';
 import type { ConfigStore } from '@osr-host/config-keychain';
 import type { TaskManager } from '@osr-host/dispatch';
 import type { InferenceContext, InferenceHost } from '@osr-host/inference-stream';
 import type { Net } from '@osr-host/net';
-import type { HostApi, HostCallContext } from '@osr-host/runtime';
+import { answerFrameAgent, type HostApi, type HostCallContext } from '@osr-host/runtime';
 import type { PluginStorage } from '@osr-host/storage';
 
 export interface HostApiServices {
@@ -24,14 +25,14 @@ export interface HostApiServices {
 
 /**
  * The reference host's answer to every slot, built from the packages.
- * (`free_string` is served by the native bridge itself.)
+ * (`free_string` is served by the native bridge itself, and so is get_active_agent_id, on the plugin's thread.)
  */
 export function buildHostApi(services: HostApiServices): HostApi {
   const { storage, net, inference, inferenceContext, printPluginLog } = services;
   return {
     log: (ctx, level, message) => printPluginLog(ctx.pluginId, level, message, null),
     log_structured: (ctx, level, message, payload) => printPluginLog(ctx.pluginId, level, message, payload),
-    get_active_agent_id: (ctx) => ctx.agentId,
+    get_active_agent_id: answerFrameAgent,
 
     config_get: async (ctx, key) => (await services.config()).configGet(ctx, key),
     config_set: async (ctx, key, value) => (await services.config()).configSet(ctx, key, value),
@@ -59,9 +60,6 @@ export function buildHostApi(services: HostApiServices): HostApi {
     // Reserved slots (HOST_API.md "Reserved slots"): clarify has no effect; add_issue answers not_supported.
     dispatch_clarify: () => undefined,
     dispatch_add_issue: () =>
-      JSON.stringify({
-        error: 'not_supported',
-        message: 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.',
-      }),
+      JSON.stringify(errorEnvelope('not_supported', 'dispatch_add_issue is no longer supported. Call dispatch() to start a fresh task.')),
   };
 }

@@ -7,6 +7,10 @@ import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, bench, describe } from 'vitest';
 import { OsrHost } from './host.js';
+import { createLogger } from './log.js';
+
+/** The plugins' log lines are formatted as in a real run, then dropped. */
+const discarded = createLogger('json', { write: () => undefined });
 
 // Each group measures its baseline and cases in the same run; vitest prints the ratios.
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
@@ -20,14 +24,14 @@ const server = await startFakeOpenAIServer({
   reply: () => ({ kind: 'text', tokens: Array.from({ length: TOKENS }, (_, i) => `t${i} `) }),
 });
 const home = mkdtempSync(join(tmpdir(), 'osr-host-bench-'));
-const host = new OsrHost({ home, writeConsole: () => undefined });
+const host = new OsrHost({ home, logger: discarded });
 process.env.OSR_HOST_OPENAI_BASE_URL = server.baseURL;
-const streamingHost = new OsrHost({ home: mkdtempSync(join(tmpdir(), 'osr-host-bench-')), writeConsole: () => undefined });
+const streamingHost = new OsrHost({ home: mkdtempSync(join(tmpdir(), 'osr-host-bench-')), logger: discarded });
 delete process.env.OSR_HOST_OPENAI_BASE_URL;
 const library = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
 const { plugin } = await host.loadLibrary(library, { pluginId: 'bench.db' });
 // The same plugin in a host that records every host call in insights, against `host`, which records nothing.
-const recordingHost = new OsrHost({ home: mkdtempSync(join(tmpdir(), 'osr-host-bench-')), writeConsole: () => undefined });
+const recordingHost = new OsrHost({ home: mkdtempSync(join(tmpdir(), 'osr-host-bench-')), logger: discarded });
 void recordingHost.insights;
 const { plugin: recorded } = await recordingHost.loadLibrary(library, { pluginId: 'bench.recorded' });
 const { plugin: streamer } = await streamingHost.loadLibrary(library, { pluginId: 'bench.stream' });

@@ -10,6 +10,7 @@ import { ActivityStore } from '@osr-host/insights';
 import type { HostCallRecord } from '@osr-host/runtime';
 import { hostDatabasePath } from '@osr-host/storage';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type LogRecord, memoryLogger } from './test-support/logs.js';
 import { HOST_VERSION, type HostOptions, OsrHost } from './host.js';
 
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
@@ -21,8 +22,8 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.close()));
 });
 
-function startHost(options: Partial<HostOptions> = {}, console: string[] = []) {
-  const host = new OsrHost({ home: mkdtempSync(join(scratch, 'home-')), writeConsole: (line) => void console.push(line), ...options });
+function startHost(options: Partial<HostOptions> = {}, console: LogRecord[] = []) {
+  const host = new OsrHost({ home: mkdtempSync(join(scratch, 'home-')), logger: memoryLogger(console).logger, ...options });
   hosts.push(host);
   return host;
 }
@@ -41,7 +42,7 @@ async function slot(plugin: Awaited<ReturnType<typeof loadTestPlugin>>, tool: st
 describe('config slots on the keychain (issue 4)', () => {
   it('scopes values by agent, falls back to the plugin-wide value, and survives a restart', async () => {
     const home = mkdtempSync(join(scratch, 'home-'));
-    const console: string[] = [];
+    const console: LogRecord[] = [];
     const first = startHost({ home }, console);
     const plugin = await loadTestPlugin(first);
     await slot(plugin, 'call.config_set', 'api_base\nhttps://agent.example');
@@ -60,17 +61,17 @@ describe('config slots on the keychain (issue 4)', () => {
     const second = startHost({ home });
     expect(await (await second.config()).get({ pluginId, agentId: AGENT }, 'api_base')).toBe('https://agent.example');
     // Under CI's unlocked gnome-keyring the values must live in the OS keychain, not the file fallback.
-    if (process.env.OSR_REQUIRE_SECRET_SERVICE) expect(console.join('\n')).not.toMatch(/not in an OS keychain|encrypted file/i);
+    if (process.env.OSR_REQUIRE_SECRET_SERVICE) expect(console.map((record) => record.msg).join('\n')).not.toMatch(/not in an OS keychain|encrypted file/i);
   });
 
   it('treats the Default agent and agent-less threads as no agent (D8)', async () => {
-    const console: string[] = [];
+    const console: LogRecord[] = [];
     const host = startHost({}, console);
     const plugin = await loadTestPlugin(host);
     await slot(plugin, 'call.config_set', 'token\nvalue', DEFAULT_AGENT);
     await slot(plugin, 'thread.config_set', 'token\nvalue');
     expect(await slot(plugin, 'call.config_get', 'token')).toBeNull();
-    expect(console.join('\n')).toMatch(/no_agent_context|no agent/i);
+    expect(console.map((record) => record.msg).join('\n')).toMatch(/no_agent_context|no agent/i);
   });
 
   it('delivers host-side changes through on_config_changed, never echoing the plugin’s own writes', async () => {
@@ -85,7 +86,7 @@ describe('config slots on the keychain (issue 4)', () => {
   });
 
   it('never lets a config value reach a console line or an event', async () => {
-    const console: string[] = [];
+    const console: LogRecord[] = [];
     const records: HostCallRecord[] = [];
     const host = startHost({}, console);
     host.runtime.events.on('hostCall', (record) => records.push(record));
@@ -96,7 +97,7 @@ describe('config slots on the keychain (issue 4)', () => {
     await slot(plugin, 'call.config_set', `huge\n${'x'.repeat(1_100_000)}${secret}`);
     expect(records.map((r) => r.slot)).toEqual(['config_set', 'config_get', 'config_set']);
     expect(JSON.stringify(records)).not.toContain(secret);
-    expect(console.join('\n')).not.toContain(secret);
+    expect(console.map((record) => record.msg).join('\n')).not.toContain(secret);
   });
 });
 
@@ -253,7 +254,7 @@ describe('list_models', () => {
 
 describe('insights under a log flood from a plugin thread (issue 9)', () => {
   it('throttles the rows and the console lines alike, and counts what it dropped, losing no count', async () => {
-    const console: string[] = [];
+    const console: LogRecord[] = [];
     const host = startHost({}, console);
     void host.insights;
     const plugin = await loadTestPlugin(host);
@@ -278,7 +279,9 @@ describe('insights under a log flood from a plugin thread (issue 9)', () => {
     // Every log call (the flood, and destroy's own "destroyed" at close) is a row or part of a dropped count.
     expect(logRows + dropped).toBe(flood + 1);
     // The terminal sees exactly the admitted lines, not the flood.
-    expect(console.filter((line) => line.startsWith(`[Plugin:${plugin.id}]`))).toHaveLength(logRows);
+    const pluginLogs = console.filter((record) => record.plugin === plugin.id && record.key === undefined);
+    expect(pluginLogs).toHaveLength(logRows);
+    expect(new Set(pluginLogs.map((record) => record.level))).toEqual(new Set(['info']));
     insights.close();
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import hostPackage from '../package.json' with { type: 'json' };
 import { ABI_PROBE_KEY, AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
@@ -22,7 +22,7 @@ import {
   type NewActivityRow,
   type OtlpExport,
   type OtlpExportOptions,
-  pluginLogLine,
+  type PluginLogEntry,
   type RouteRequestInput,
   routeRequestRow,
   type ToolCallInput,
@@ -43,6 +43,8 @@ import {
   pluginDataDirectory,
 } from '@osr-host/storage';
 import { buildHostApi } from './host-api.js';
+import { createLogger, type Logger, pluginLogWriter } from './log.js';
+import { type HostConfigFile, hostConfigPath, readConfigFile, readHostConfig } from './host-config.js';
 import { pluginIdForLibrary } from './paths.js';
 
 /** This host's own version (its package.json): its User-Agent, MCP server info, `--version` and build stamp. */
@@ -67,21 +69,8 @@ export interface HostOptions {
   isolate?: boolean | string[];
   /** Dev mode: load installed plugins without verifying receipt, signature and consent. */
   dev?: boolean;
-  writeConsole?: (line: string) => void;
-}
-
-export interface HostConfigFile {
-  isolate?: boolean | string[];
-  defaultAgent?: string;
-  /**
-   * The Osaurus release this host stands in for, checked against manifests' `min_osaurus`
-   * (this host's own version is not an Osaurus version). Unset, the check is skipped with a note.
-   */
-  osaurusVersion?: string;
-  /** Model ids `list_models` shows plugins; unset, every configured model. */
-  exposedModels?: string[];
-  /** Resident memory (MiB) an isolated plugin's process may use before it is restarted; 0 for no limit. */
-  pluginMemoryLimitMb?: number;
+  /** Where status lines, one-shot warnings and plugin logs go (default: JSON lines on stderr). */
+  logger?: Logger;
 }
 
 export interface LoadedPlugin {
@@ -108,7 +97,8 @@ export class OsrHost {
   readonly net: Net;
   readonly inference: InferenceHost;
   readonly delivery: ConfigDelivery;
-  private readonly writeConsole: (line: string) => void;
+  private readonly logger: Logger;
+  private readonly writePluginLog: (log: PluginLogEntry) => void;
   private readonly secretBackend: SecretStoreBackend | undefined;
   private readonly dev: boolean;
   private readonly loaded = new Map<string, LoadedPlugin>();
@@ -125,9 +115,10 @@ export class OsrHost {
     this.level = options.level ?? DEFAULT_HOST_ABI_LEVEL;
     this.secretBackend = options.secretBackend;
     this.dev = options.dev ?? false;
-    this.writeConsole = options.writeConsole ?? ((line: string) => process.stderr.write(`${line}\n`));
-    // One-shot warnings: printed once, kept, and stored in insights once it is open.
-    this.warnings = new WarningLog({ print: this.writeConsole });
+    this.logger = options.logger ?? createLogger('json', process.stderr);
+    this.writePluginLog = pluginLogWriter(this.logger);
+    // One-shot warnings: logged once, kept, and stored in insights once it is open.
+    this.warnings = new WarningLog({ print: (_line, entry) => this.logger.warn({ plugin: entry.pluginId, key: entry.key }, entry.message) });
     const warn = this.warnings.warn;
     this.storage = createPluginStorage({ home: this.home });
     this.net = createNet({
@@ -166,7 +157,7 @@ export class OsrHost {
         inferenceContext: (ctx) => this.inferenceContext(ctx),
         tasks: () => this.tasks,
         printPluginLog: (pluginId, level, message, payload) => {
-          if (!this.activity) this.writeConsole(pluginLogLine(pluginId, level, message, payload));
+          if (!this.activity) this.writePluginLog({ pluginId, level, message, payload });
         },
       }),
     });
@@ -191,8 +182,8 @@ export class OsrHost {
   get insights(): ActivityStore {
     if (!this.activity) {
       const store = new ActivityStore(this.database, {
-        consoleLine: this.writeConsole,
-        onError: (error) => this.writeConsole(`osr-host: insights: ${String(error)}`),
+        consoleLine: (_line, log) => this.writePluginLog(log),
+        onError: (error) => this.logger.error(`insights: ${String(error)}`),
         onRowsWritten: (rows) => this.otlp?.exportRows(rows),
       });
       this.activity = store;
@@ -263,7 +254,7 @@ export class OsrHost {
     this.configStore ??= openSecretStore({
       backend: this.secretBackend ?? 'auto',
       fallbackFilePath: join(this.home, 'config', 'secrets.enc'),
-      warn: (_key, message) => this.writeConsole(`osr-host: ${message}`),
+      warn: (_key, message) => this.logger.warn(message),
     }).then(
       (secrets) =>
         new ConfigStore({
@@ -449,7 +440,7 @@ export class OsrHost {
 
   private writeHostConfig(config: HostConfigFile): void {
     mkdirSync(join(this.home, 'config'), { recursive: true });
-    writeFileDurably(join(this.home, 'config', 'host.json'), `${JSON.stringify(config, null, 2)}\n`);
+    writeFileDurably(hostConfigPath(this.home), `${JSON.stringify(config, null, 2)}\n`);
   }
 
   /** Providers from `<home>/config/inference.json` (optional); the environment adds `OSR_HOST_OPENAI_*`. */
@@ -458,20 +449,6 @@ export class OsrHost {
   }
 }
 
-/** `<home>/config/host.json` (optional): `{"isolate": [plugin ids], "defaultAgent": UUID, "osaurusVersion": "x.y.z", "exposedModels": [ids]}`. */
-export function readHostConfig(home: string): HostConfigFile {
-  return (readConfigFile(join(home, 'config', 'host.json')) as HostConfigFile | undefined) ?? {};
-}
-
-/** A JSON config file under `<home>/config`, or undefined when there is none. */
-function readConfigFile(file: string): unknown {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new Error(`${file} is not valid JSON (${(cause as Error).message}); fix it or remove it.`, { cause });
-  }
-}
 
 /** An insights row for something that happened to a plugin process rather than a host call. */
 function processRow(pluginId: string, message: string, status: number): NewActivityRow {

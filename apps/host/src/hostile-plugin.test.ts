@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type LogRecord, memoryLogger } from './test-support/logs.js';
 import { OsrHost } from './host.js';
 
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
@@ -13,8 +14,8 @@ afterEach(async () => {
 });
 
 async function hostWithNeighbours() {
-  const console: string[] = [];
-  const host = new OsrHost({ home: mkdtempSync(join(scratch, 'home-')), writeConsole: (line) => void console.push(line) });
+  const console: LogRecord[] = [];
+  const host = new OsrHost({ home: mkdtempSync(join(scratch, 'home-')), logger: memoryLogger(console).logger });
   hosts.push(host);
   const load = async (source: string, pluginId: string, defines: Record<string, number> = {}) =>
     (await host.loadLibrary(uniqueLibraryCopy(compilePlugin(source, { defines }), scratch), { pluginId })).plugin;
@@ -41,12 +42,18 @@ describe('a hostile plugin, through the host API', () => {
     expect(JSON.stringify(rows)).not.toMatch(/hunter2-secret|sk-secret-key/);
   });
 
+  it('gets the same http_request answer for a large argument, parsed off the event loop, as for a small one', async () => {
+    const { hostile, call } = await hostWithNeighbours();
+    // Over OFF_LOOP_ARGUMENT_BYTES (256 KiB) of padding, and under it.
+    expect(await call(hostile, 'deep.http_request', '1\n300000')).toBe(await call(hostile, 'deep.http_request', '1\n1000'));
+  });
+
   it('cannot grow the config store with huge keys, and other plugins keep their config', async () => {
     const { host, console, hostile, neighbour, call } = await hostWithNeighbours();
     await call(neighbour, 'call.config_set', 'token\nneighbour value');
     for (let index = 0; index < 5; index++) await call(hostile, 'config_key', String(8 * 1024 * 1024));
     expect(await (await host.config()).listKeys({ pluginId: 'hostile.plugin', agentId: AGENT })).toEqual([]);
-    expect(console.join('\n')).toContain('keys are capped at 1024 bytes');
+    expect(console).toContainEqual(expect.objectContaining({ level: 'warn', plugin: 'hostile.plugin', msg: expect.stringContaining('keys are capped at 1024 bytes') }));
     expect(await call(neighbour, 'call.config_get', 'token')).toBe('neighbour value');
   });
 });

@@ -27,7 +27,7 @@ describe('a loaded library overwritten in place', () => {
     expect(statSync(library).ino).toBe(inode);
 
     const reload = runCli(['tools', 'reload', '--home', home]);
-    expect(reload.stderr).not.toMatch(/SIGSEGV|socket hang up|ECONNRESET/);
+    expect(reload.log).not.toMatch(/SIGSEGV|socket hang up|ECONNRESET/);
     expect(reload.code).toBe(0);
     expect(served.child.exitCode).toBeNull();
     expect(served.child.signalCode).toBeNull();

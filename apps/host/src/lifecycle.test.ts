@@ -8,6 +8,7 @@ import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { generateMinisignKeyPair, minisignSign } from '@osr-host/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as run, startCli, startServe, stopCommands } from './test-support/cli.js';
+import { logRecords } from './test-support/logs.js';
 import { freshHome, packageDirectory, writeZip } from './test-support/packages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +34,7 @@ describe('install, verify and load (issue 10)', () => {
 
     const untrusted = run(['tools', 'install', source, '--home', home]);
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(/signature/i);
+    expect(untrusted.log).toMatch(/signature/i);
 
     expect(run(['tools', 'trust', keyFile, '--home', home]).code).toBe(0);
     const installed = run(['tools', 'install', source, '--home', home, '--consent']);
@@ -63,7 +64,7 @@ describe('install, verify and load (issue 10)', () => {
     writeSpec('0'.repeat(64));
     const wrongChecksum = run(['tools', 'install', 'test.plugin', '--registry', registry, '--home', home]);
     expect(wrongChecksum.code).toBe(1);
-    expect(wrongChecksum.stderr).toMatch(/Checksum mismatch/);
+    expect(wrongChecksum.log).toMatch(/Checksum mismatch/);
 
     writeSpec(createHash('sha256').update(readFileSync(zip)).digest('hex'));
     const installed = run(['tools', 'install', 'test.plugin', '--registry', registry, '--home', home]);
@@ -85,7 +86,7 @@ describe('install, verify and load (issue 10)', () => {
     // The installer loads a plugin to read its manifest, so this one cannot be installed: lay it out by hand.
     const refused = run(['tools', 'install', crashing, '--home', home, '--dev']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/crashed \(SIGSEGV\); it cannot be installed/);
+    expect(refused.log).toMatch(/crashed \(SIGSEGV\); it cannot be installed/);
     mkdirSync(join(home, 'Tools', 'dev.crash.init', '1.0.0'), { recursive: true });
     copyFileSync(join(crashing, 'libplugin.so'), join(home, 'Tools', 'dev.crash.init', '1.0.0', 'libplugin.so'));
     const healthy = packageDirectory('test.plugin', '1.0.6', compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }));
@@ -162,7 +163,8 @@ describe('osr-host tools dev', () => {
     expect(existsSync(first[1]!)).toBe(false);
     await dev.waitFor(/reloaded: /, 2);
     // The second reload drained and destroyed the first build's plugin.
-    await serve.waitFor(/\[Plugin:test\.plugin\] \[INFO\] destroyed/);
+    await serve.waitFor(/\[test\.plugin\] destroyed/);
+    expect(logRecords(serve.stderr())).toContainEqual(expect.objectContaining({ level: 'info', plugin: 'test.plugin', msg: 'destroyed' }));
   });
 });
 
@@ -195,7 +197,9 @@ describe('hot reload through the admin endpoint', () => {
     expect(reloaded.code, reloaded.stderr).toBe(0);
     expect(JSON.parse(reloaded.stdout)).toMatchObject({ reloaded: ['test.plugin'], failures: [] });
     // The log line crosses a pipe after the HTTP answer: wait for it, then check it came once.
-    await served.waitFor(/\[Plugin:test\.plugin\] \[INFO\] destroyed/);
-    expect(served.stderr().match(/\[Plugin:test\.plugin\] \[INFO\] destroyed/g)).toHaveLength(1);
+    await served.waitFor(/\[test\.plugin\] destroyed/);
+    expect(logRecords(served.stderr()).filter((record) => record.plugin === 'test.plugin' && record.msg === 'destroyed')).toEqual([
+      expect.objectContaining({ level: 'info' }),
+    ]);
   });
 });

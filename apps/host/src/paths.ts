@@ -21,8 +21,3 @@ export function installedPluginId(path: string): string | undefined {
 export function pluginIdForLibrary(path: string): string {
   return installedPluginId(path) ?? basename(resolve(path), extname(path)).replace(/^lib/, '');
 }
-
-/** Where a running `serve` says how to reach its admin endpoint: `{ origin }`, next to a token file. */
-export function serveStateFiles(home: string): { state: string; token: string } {
-  return { state: join(home, 'run', 'serve.json'), token: join(home, 'run', 'admin-token') };
-}

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
 import { startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, runCli as run, startServe, stopCommands } from './test-support/cli.js';
+import { cli, runCli as run, runCliAsync, startServe, stopCommands } from './test-support/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
@@ -169,7 +168,7 @@ describe('osr-host mcp with nothing to serve', () => {
     const home = mkdtempSync(join(tmpdir(), 'osr-empty-home-'));
     const empty = run(['mcp', '--home', home]);
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toMatch(/nothing to serve over MCP: no plugin with tools is installed/);
+    expect(empty.logs).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^nothing to serve over MCP: no plugin with tools is installed/) })]);
     expect(empty.stdout).toBe('');
 
     const client = new Client({ name: 'empty-test', version: '1.0.0' });
@@ -199,13 +198,22 @@ describe('osr-host invoke on a loose library', () => {
   it('refuses a payload that is not JSON, with a clear error, unless --raw', () => {
     const refused = run(['invoke', testPlugin(), 'echo', '{name: Ada}', '--home', mkdtempSync(join(tmpdir(), 'osr-loose-'))]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^osr-host: The payload must be JSON \(.*\): quote it for the shell, e\.g\. '\{"name":"Ada"\}', or pass --raw/);
+    expect(refused.logs).toEqual([
+      expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^The payload must be JSON \(.*\): quote it for the shell, e\.g\. '\{"name":"Ada"\}', or pass --raw/) }),
+    ]);
   });
 
   it('prints plugin log text escaped, never terminal control sequences', () => {
-    const logged = run(['invoke', testPlugin(), 'call.log', '\u001b[2J\u001b[31mred\u0007\rforged', '--raw', '--home', mkdtempSync(join(tmpdir(), 'osr-loose-'))]);
-    expect(logged.stderr).toContain('[Plugin:test.plugin] [INFO] \\x1b[2J\\x1b[31mred\\x07\\x0dforged');
-    expect(logged.stderr).not.toContain('\u001b');
+    const hostile = '\u001b[2J\u001b[31mred\u0007\rforged';
+    const home = mkdtempSync(join(tmpdir(), 'osr-loose-'));
+    // JSON lines carry the text exactly, escaped by JSON itself.
+    const asJson = run(['invoke', testPlugin(), 'call.log', hostile, '--raw', '--home', home]);
+    expect(asJson.logs).toContainEqual(expect.objectContaining({ level: 'info', plugin: 'test.plugin', msg: hostile }));
+    expect(asJson.stderr).not.toContain('\u001b');
+    // Text for a person shows the control characters as \xNN.
+    const asText = run(['invoke', testPlugin(), 'call.log', hostile, '--raw', '--home', home, '--log-format', 'pretty']);
+    expect(asText.stderr).toMatch(/^\d\d:\d\d:\d\d INFO {2}\[test\.plugin\] \\x1b\[2J\\x1b\[31mred\\x07\\x0dforged$/m);
+    expect(asText.stderr).not.toContain('\u001b');
   });
 
   it('says when the tool left background tasks that end with it, and waits for them with --wait', async () => {
@@ -216,20 +224,18 @@ describe('osr-host invoke on a loose library', () => {
       writeFileSync(join(home, 'config', 'inference.json'), JSON.stringify({ providers: [{ name: 'local', baseURL: model.baseURL, models: ['tiny'] }], defaultModel: 'tiny' }));
       // Asynchronously: the model server answers from this process, which a synchronous run would block.
       const dispatch = (extra: string[]) =>
-        new Promise<{ code: number | null; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, [cli, 'invoke', testPlugin(), 'call.dispatch', '{"prompt":"summarise","title":"Nightly summary"}', '--home', home, '--agent', AGENT, ...extra]);
-          let stderr = '';
-          child.stderr.on('data', (chunk: Buffer) => {
-            stderr += chunk.toString();
-          });
-          child.on('close', (code) => resolve({ code, stderr }));
-        });
+        runCliAsync(['invoke', testPlugin(), 'call.dispatch', '{"prompt":"summarise","title":"Nightly summary"}', '--home', home, '--agent', AGENT, ...extra]);
       const left = await dispatch([]);
       expect(left.code).toBe(0);
-      expect(left.stderr).toMatch(/the tool started background tasks that end when invoke exits: [0-9A-F-]{36} \(running, Nightly summary\)\. Pass --wait/);
+      expect(left.logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          msg: expect.stringMatching(/^the tool started background tasks that end when invoke exits: [0-9A-F-]{36} \(running, Nightly summary\)\. Pass --wait/),
+        }),
+      );
       const waited = await dispatch(['--wait']);
       expect(waited.code).toBe(0);
-      expect(waited.stderr).not.toMatch(/background tasks/);
+      expect(waited.log).not.toMatch(/background tasks/);
       expect(run(['tasks', 'list', '--home', home]).stdout).toMatch(/completed/);
     } finally {
       await model.close();

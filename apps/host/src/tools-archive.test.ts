@@ -14,7 +14,7 @@ function refused(archive: string, message: string): void {
   const home = freshHome();
   const result = run(['tools', 'install', archive, '--home', home, '--dev']);
   expect(result.code, result.stdout).toBe(1);
-  expect(result.stderr).toContain(message);
+  expect(result.log).toContain(message);
   expect(existsSync(join(home, 'Tools', 'test.plugin'))).toBe(false);
 }
 

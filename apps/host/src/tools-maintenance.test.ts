@@ -44,7 +44,7 @@ describe('tools verify and tools rollback', () => {
     expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin .* loaded$/m);
     const noEarlier = run(['tools', 'rollback', 'test.plugin', '--home', home]);
     expect(noEarlier.code).toBe(1);
-    expect(noEarlier.stderr).toContain('test.plugin has no installed version before 1.0.0 to roll back to');
+    expect(noEarlier.log).toContain('test.plugin has no installed version before 1.0.0 to roll back to');
 
     const receipt = join(plugin, '1.0.0', 'receipt.json');
     const original = readFileSync(receipt, 'utf8');
@@ -93,5 +93,18 @@ describe('tools doctor', () => {
     expect(run(['tools', 'retry', 'test.plugin', '--home', home]).code).toBe(0);
     expect(run(['tools', 'consent', 'test.plugin', '--home', home]).code).toBe(0);
     expect(run(['tools', 'doctor', 'test.plugin', '--home', home])).toMatchObject({ code: 0, stdout: 'test.plugin 1.0.0: ok\n' });
+  });
+});
+
+describe('tools doctor on a development install', () => {
+  it('reports dev_install and how to load it, not a missing signature and consent', () => {
+    const home = freshHome();
+    expect(run(['tools', 'install', packageDirectory('test.plugin', '1.0.0', library()), '--dev', '--home', home]).code).toBe(0);
+    const report = run(['tools', 'doctor', '--home', home]);
+    expect(report.code).toBe(1);
+    expect(report.stdout).toBe(
+      'test.plugin 1.0.0: dev_install: installed with `tools install --dev` (unsigned, not approved), so it loads only in a host started with --dev (osr-host serve --dev, mcp --dev, tools list --dev).\n' +
+        '  fix: Start the host with --dev, or install a signed build to load it without --dev.\n',
+    );
   });
 });

@@ -46,7 +46,7 @@ describe('plugin projects', () => {
     writeFileSync(manifestFile, readFileSync(manifestFile, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
     const disagreeing = run(['tools', 'install', '.', '--home', freshHome(), '--dev'], {}, project);
     expect(disagreeing.code).toBe(1);
-    expect(disagreeing.stderr).toContain(
+    expect(disagreeing.log).toContain(
       "The library's manifest (dev.example.greeter 0.1.0) does not agree with osaurus-plugin.json (dev.example.greeter 0.2.0); rebuild the library or fix osaurus-plugin.json.",
     );
   });
@@ -75,7 +75,7 @@ describe('tools install https://', () => {
     try {
       const untrusted = await runCliAsync(['tools', 'install', url, '--home', freshHome(), '--dev']);
       expect(untrusted.code).toBe(1);
-      expect(untrusted.stderr).toContain(`Download failed: ${url}`);
+      expect(untrusted.log).toContain(`Download failed: ${url}`);
 
       const home = freshHome();
       const trusted = await runCliAsync(['tools', 'install', url, '--home', home, '--dev'], { NODE_EXTRA_CA_CERTS: join(tls, 'cert.pem') });
@@ -86,7 +86,7 @@ describe('tools install https://', () => {
     }
     const plain = run(['tools', 'install', 'http://127.0.0.1:9/dev.example.greeter-0.1.0.zip', '--home', freshHome(), '--dev']);
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toContain('is not https; plugins are downloaded over https only');
+    expect(plain.log).toContain('is not https; plugins are downloaded over https only');
   });
 });
 

@@ -43,6 +43,6 @@ describe('registry resolution', () => {
     writeRegistry(newerOnly, 'test.plugin', [{ version: '1.1.0', library, keys, entry: { requires: { osaurus_min_version: '9.0.0' } } }]);
     const none = run(['tools', 'install', 'test.plugin', '--registry', newerOnly, '--home', homeWithOsaurus('1.5.0')]);
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/Resolution failed: test\.plugin has no build for \w+\/\w+ \S+ and Osaurus 1\.5\.0/);
+    expect(none.log).toMatch(/Resolution failed: test\.plugin has no build for \w+\/\w+ \S+ and Osaurus 1\.5\.0/);
   });
 });

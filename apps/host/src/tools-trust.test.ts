@@ -22,7 +22,7 @@ describe('sideload consent is opt-in', () => {
 
     const installed = run(['tools', 'install', source, '--home', home]);
     expect(installed.code, installed.stderr).toBe(0);
-    expect(installed.stderr).toContain('Consent NOT granted for test.plugin@1.0.6: it will not load until you run osr-host tools consent test.plugin');
+    expect(installed.log).toContain('Consent NOT granted for test.plugin@1.0.6: it will not load until you run osr-host tools consent test.plugin');
     expect(existsSync(join(home, 'Tools', 'test.plugin', '1.0.6', '.user_consent'))).toBe(false);
     expect(run(['tools', 'list', '--home', home]).stdout).toMatch(/^test\.plugin +\? +- +failed: consent_required: Plugin has not been approved for loading$/m);
 
@@ -35,7 +35,7 @@ describe('sideload consent is opt-in', () => {
     expect(run(['tools', 'trust', keyFile, '--home', other]).code).toBe(0);
     expect(run(['tools', 'install', source, '--home', other, '--consent']).code).toBe(0);
     expect(run(['tools', 'list', '--home', other]).stdout).toMatch(LOADED);
-    expect(run(['tools', 'consent', 'not.installed', '--home', other]).stderr).toMatch(/not\.installed is not installed/);
+    expect(run(['tools', 'consent', 'not.installed', '--home', other]).log).toMatch(/not\.installed is not installed/);
   });
 });
 
@@ -61,8 +61,8 @@ describe('registry installs pin the author key', () => {
     ]) {
       const refused = run(attempt);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain(`Author key changed for test.plugin: it was installed with key ${original.publicKey.id}, the registry now names key ${rotated.publicKey.id}.`);
-      expect(refused.stderr).toContain('run osr-host tools remove test.plugin and install it again');
+      expect(refused.log).toContain(`Author key changed for test.plugin: it was installed with key ${original.publicKey.id}, the registry now names key ${rotated.publicKey.id}.`);
+      expect(refused.log).toContain('run osr-host tools remove test.plugin and install it again');
     }
     expect(readdirSync(join(home, 'config', 'trusted-keys'))).toEqual(trustedBefore);
     expect(readdirSync(join(home, 'Tools', 'test.plugin')).sort()).toEqual(['1.0.6', 'current']);

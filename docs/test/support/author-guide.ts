@@ -224,14 +224,14 @@ export async function runSession(session: GuideSession): Promise<SessionRun> {
       if (/^osr-host serve\b/.test(command.line)) {
         const serve = startBackground(`${command.line} --port 0`, { cwd, env });
         running.push({ line: command.line, job: serve });
-        servedPort = (await serve.waitForStderr(/serving on http:\/\/127\.0\.0\.1:(\d+)/))[1];
+        servedPort = (await serve.waitForLog(/serving on http:\/\/127\.0\.0\.1:(\d+)/))[1];
         results.push({ command, code: null, stdout: '', stderr: serve.stderr() });
         continue;
       }
       if (/^osr-host tools dev\b/.test(command.line)) {
         const dev = startBackground(command.line, { cwd, env });
         running.push({ line: command.line, job: dev });
-        await dev.waitForStderr(/osr-host: watching /);
+        await dev.waitForLog(/^watching /m);
         results.push({ command, code: null, stdout: '', stderr: dev.stderr() });
         continue;
       }

@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repositoryRoot } from '../../scripts/page.ts';
+import { type LogRecord, logRecords, logText } from '../../../apps/host/src/test-support/logs.ts';
 import { type WatchedProcess, watchProcess } from './watched-process.ts';
 
 /** The built CLI, driven as an operator would run it. */
-export const osrHostCli = join(repositoryRoot, 'apps/host/dist/cli.js');
+const osrHostCli = join(repositoryRoot, 'apps/host/dist/cli.js');
 
 if (!existsSync(osrHostCli)) throw new Error(`${osrHostCli} is missing: build it first (npx nx run osr-host:build).`);
 
@@ -13,6 +14,9 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The JSON log lines in stderr, and what they say (see `logText`). */
+  logs: LogRecord[];
+  log: string;
 }
 
 /** Runs `osr-host <args>` to the end; `input` is written to its stdin. */
@@ -28,7 +32,7 @@ export function osrHost(args: readonly string[], options: { env?: NodeJS.Process
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, logs: logRecords(stderr), log: logText(stderr) }));
     child.stdin.end(options.input ?? '');
   });
 }

@@ -15,7 +15,7 @@ export interface CodeExample {
 }
 
 /** Info-string word that opts a block out of the check. */
-export const NO_CHECK = 'no-check';
+const NO_CHECK = 'no-check';
 
 /**
  * The Markdown files whose examples readers copy: every package and app README, the root README

@@ -1,12 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
+import { type LogRecord, logRecords, logText } from '../../../apps/host/src/test-support/logs.ts';
 
 /** A long-running child (serve, mcp, tools dev) whose stderr the test can wait on. */
 export interface WatchedProcess {
   child: ChildProcess;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
-  /** Resolves with the first match of `pattern` in stderr, now or later; rejects with its stderr if it ends or `timeoutMs` passes first. */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Its JSON log lines so far. */
+  logs(): LogRecord[];
+  /** What its log lines say so far (messages, `[<plugin>] <message>` for a plugin's; other lines as they are). */
+  log(): string;
+  /** Resolves with the first match of `pattern` in `log()`, now or later; rejects with its stderr if it ends or `timeoutMs` passes first. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (null after a signal) once it ends. */
   exited: Promise<number | null>;
   /** Ctrl-C: sends `signal`, then SIGKILL if it is still there 10 s later; resolves with the exit code. */
@@ -27,14 +32,16 @@ export function watchProcess(child: ChildProcess, label: string): WatchedProcess
     child,
     exited,
     stderr: () => stderr,
-    waitForStderr: (pattern, timeoutMs = 120_000) =>
+    logs: () => logRecords(stderr),
+    log: () => logText(stderr),
+    waitForLog: (pattern, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
         const fail = (why: string) => {
           if (listeners.delete(check)) reject(new Error(`${label} ${why} before printing ${pattern}:\n${stderr}`));
         };
         const timer = setTimeout(() => fail(`ran ${timeoutMs} ms`), timeoutMs);
         const check = () => {
-          const match = pattern.exec(stderr);
+          const match = pattern.exec(logText(stderr));
           if (!match) return;
           listeners.delete(check);
           clearTimeout(timer);

@@ -7,12 +7,22 @@
  *
  * Host callbacks: every (plugin slot, host-table slot) pair has its own C
  * trampoline, so the calling plugin is always known from the function
- * pointer it called (D3), whichever thread calls it. A trampoline copies its
- * arguments into a request, queues a HOST_CALL event for JS and parks the
- * calling thread on the request's condition variable until JS answers with
- * osrb_reply(). JS may first ask the parked thread to run the plugin's
- * on_chunk callback (osrb_run_chunk), which is how complete_stream delivers
- * chunks on the thread that called it.
+ * pointer it called (D3), whichever thread calls it. The trampolines are
+ * generated (osr_slots.generated.h); how each slot is served is declared in
+ * src/bridge.ts (HOST_SLOT_SERVING):
+ * - park: copy the arguments into a request, queue a HOST_CALL event for JS
+ *   and park the calling thread until JS answers with osrb_reply(). JS may
+ *   first ask the parked thread to run the plugin's on_chunk callback
+ *   (osrb_run_chunk), which is how complete_stream delivers chunks on the
+ *   thread that called it.
+ * - queue (log, log_structured): the same HOST_CALL event, but the caller
+ *   returns at once; JS serves and records it as before, and its reply only
+ *   frees the request.
+ * - answer from the frame (get_active_agent_id): the agent of the frame the
+ *   calling thread runs (NULL on threads the plugin spawned) is answered on
+ *   that thread, and a HOST_CALL_ANSWERED event lets JS record the call.
+ * Calls JS has not yet taken (queued calls, records) are capped: past the
+ * cap a caller parks as in the first way, so a plugin cannot outrun JS.
  *
  * Events for JS (HOST_CALL, CALL_DONE, CHUNK_DONE) go through one queue. The
  * first event after the queue was drained writes one byte to a pipe whose
@@ -31,51 +41,16 @@
 #include <unistd.h>
 
 #include "osaurus_plugin.h"
+/* Event kinds, call kinds, the event struct and the trampolines, generated from the TypeScript descriptors. */
+#include "osr_slots.generated.h"
 
 #define OSRB_MAX_PLUGINS 256
 /* Never attached: a released table is pointed at this slot's trampolines, which answer NULL. */
 #define OSRB_RETIRED_SLOT (OSRB_MAX_PLUGINS - 1)
-#define OSRB_SLOT_COUNT 25
+/* Queued host calls and records JS has not yet taken; past this callers park until JS catches up. */
+#define OSRB_MAX_BACKLOG 4096
 #define OSRB_IDLE_WORKERS_KEPT 2
 #define OSRB_IDLE_SECONDS 30
-
-enum osrb_event_kind { OSRB_HOST_CALL = 1, OSRB_CALL_DONE = 2, OSRB_CHUNK_DONE = 3 };
-
-enum osrb_call_kind {
-  OSRB_LOAD = 1,
-  OSRB_ENTRY_V2 = 2,
-  OSRB_ENTRY_V1 = 3,
-  OSRB_INIT = 4,
-  OSRB_DESTROY = 5,
-  OSRB_GET_MANIFEST = 6,
-  OSRB_INVOKE = 7,
-  OSRB_HANDLE_ROUTE = 8,
-  OSRB_CONFIG_CHANGED = 9,
-  OSRB_TASK_EVENT = 10,
-};
-
-/* Decoded by JS with one koffi struct declaration; keep the two in step. */
-typedef struct osrb_event {
-  int32_t kind;
-  int32_t plugin;
-  int32_t slot;
-  int32_t int_arg;
-  uint64_t call_id;
-  uint64_t frame_id;
-  void* request;
-  const char* arg0;
-  const char* arg1;
-  const char* arg2;
-  void* on_chunk;
-  void* pointer_result;
-  char* text;
-  uint64_t text_len;
-  int32_t has_text;
-  int32_t failed;
-  /* HOST_CALL: each argument's byte length and deepest [ / { nesting, measured on the calling thread. */
-  uint64_t arg_bytes[3];
-  int32_t arg_depth[3];
-} osrb_event;
 
 typedef struct osrb_event_node {
   osrb_event event;
@@ -86,6 +61,7 @@ typedef struct osrb_request {
   pthread_mutex_t mutex;
   pthread_cond_t cond;
   int state; /* 0 waiting, 1 run a chunk, 2 answered */
+  int detached; /* a queued call: nobody waits, the reply frees the request */
   char* chunk;
   char* result;
   char* args[3];
@@ -97,6 +73,8 @@ typedef struct osrb_job {
   int32_t plugin;
   uint64_t frame_id;
   uint32_t generation;
+  char* agent; /* the frame's agent, answered by get_active_agent_id on this job's thread */
+  _Atomic int abandoned; /* JS gave up on the frame: its host calls get the abandoned answers */
   void* fn;
   void* free_fn;
   void* pointer_arg;
@@ -104,6 +82,8 @@ typedef struct osrb_job {
   int32_t int_arg;
   osrb_event_node* done; /* allocated up front so completion can never be lost */
   struct osrb_job* next;
+  struct osrb_job* live_previous; /* every job from start until its thread finished with it */
+  struct osrb_job* live_next;
 } osrb_job;
 
 /* ---- event queue and wake-up pipe ----------------------------------------- */
@@ -116,6 +96,8 @@ static int pipe_read_fd = -1;
 static int pipe_write_fd = -1;
 static pthread_t js_thread;
 static int js_thread_known = 0;
+/* Queued host calls not yet answered by JS plus records not yet taken by JS (capped at OSRB_MAX_BACKLOG). */
+static _Atomic int backlog = 0;
 
 static void post_event(osrb_event_node* node) {
   int must_wake;
@@ -164,6 +146,7 @@ int32_t osrb_next_event(osrb_event* out) {
   pthread_mutex_unlock(&event_mutex);
   *out = node->event;
   free(node);
+  if (out->kind == OSRB_HOST_CALL_ANSWERED) atomic_fetch_sub(&backlog, 1);
   return 1;
 }
 
@@ -176,11 +159,35 @@ void osrb_free_string(const char* s) { free((void*)s); }
 
 void osrb_free(void* p) { free(p); }
 
-/* ---- host callbacks: park the calling thread until JS answers ---------------- */
+/* ---- host callbacks ------------------------------------------------------------- */
 
 static __thread int32_t frame_plugin = -1;
 static __thread uint64_t frame_id = 0;
 static __thread uint32_t frame_generation = 0;
+static __thread osrb_job* frame_job = NULL;
+
+/* Per plugin slot: JS asked for get_active_agent_id to be answered from the frame (osrb_answer_from_frame). */
+static _Atomic int answers_from_frame[OSRB_MAX_PLUGINS];
+
+static uint64_t monotonic_ns(void) {
+  struct timespec now;
+#ifdef __APPLE__
+  clock_gettime(CLOCK_UPTIME_RAW, &now); /* libuv's hrtime clock there */
+#else
+  clock_gettime(CLOCK_MONOTONIC, &now);
+#endif
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Takes one place in the backlog; 0 when it is full. */
+static int enter_backlog(void) {
+  if (atomic_fetch_add(&backlog, 1) < OSRB_MAX_BACKLOG) return 1;
+  atomic_fetch_sub(&backlog, 1);
+  return 0;
+}
+
+/* Parking the JS thread would deadlock: nothing else could answer. */
+static int on_js_thread(void) { return js_thread_known && pthread_equal(pthread_self(), js_thread); }
 
 /*
  * Each plugin slot's owner generation, bumped when JS attaches or releases
@@ -226,11 +233,9 @@ static uint64_t measure_argument(const char* s, int32_t* deepest) {
   return (uint64_t)(p - s);
 }
 
-__attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
-                       const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
-  /* Parking the JS thread would deadlock: nothing else could answer. */
-  if (js_thread_known && pthread_equal(pthread_self(), js_thread)) return NULL;
-  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+/* A HOST_CALL event and its request, with the arguments copied and measured; NULL if out of memory. */
+static osrb_event_node* new_host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
+                                      const char* a2, osr_on_chunk_fn on_chunk, int detached) {
   osrb_request* request = calloc(1, sizeof *request);
   osrb_event_node* node = calloc(1, sizeof *node);
   if (!request || !node) {
@@ -238,8 +243,11 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
     free(node);
     return NULL;
   }
-  pthread_mutex_init(&request->mutex, NULL);
-  pthread_cond_init(&request->cond, NULL);
+  request->detached = detached;
+  if (!detached) {
+    pthread_mutex_init(&request->mutex, NULL);
+    pthread_cond_init(&request->cond, NULL);
+  }
   request->args[0] = copy_or_null(a0);
   request->args[1] = copy_or_null(a1);
   request->args[2] = copy_or_null(a2);
@@ -255,6 +263,22 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
   node->event.arg2 = request->args[2];
   for (int i = 0; i < 3; i++) node->event.arg_bytes[i] = measure_argument(request->args[i], &node->event.arg_depth[i]);
   node->event.on_chunk = (void*)on_chunk;
+  return node;
+}
+
+static void free_request(osrb_request* request) {
+  for (int i = 0; i < 3; i++) free(request->args[i]);
+  free(request);
+}
+
+/* Served by JS: the calling thread parks until JS answers. */
+__attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
+                       const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  osrb_event_node* node = new_host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, 0);
+  if (!node) return NULL;
+  osrb_request* request = node->event.request;
   post_event(node);
 
   pthread_mutex_lock(&request->mutex);
@@ -281,14 +305,75 @@ __attribute__((noinline)) static char* host_call(int32_t plugin, int32_t slot, i
 
   pthread_cond_destroy(&request->cond);
   pthread_mutex_destroy(&request->mutex);
-  for (int i = 0; i < 3; i++) free(request->args[i]);
-  free(request);
+  free_request(request);
   return result;
+}
+
+/* Served by JS without the caller waiting (void slots): the caller goes on at once. */
+static char* queue_host_call(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1, const char* a2,
+                             osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  if (!enter_backlog()) return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  osrb_event_node* node = new_host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, 1);
+  if (node) post_event(node);
+  else atomic_fetch_sub(&backlog, 1);
+  return NULL;
+}
+
+/* Lets JS have the frame's agent answered on the calling thread for `plugin` (on), or served by JS (off). */
+void osrb_answer_from_frame(int32_t plugin, int32_t on) {
+  if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) atomic_store(&answers_from_frame[plugin], on != 0);
+}
+
+/*
+ * get_active_agent_id: the agent of the frame this thread runs for `plugin`, answered here; NULL on a
+ * thread the plugin spawned, in a frame without an agent, and once JS abandoned the frame (then
+ * unrecorded, as JS does). JS gets a HOST_CALL_ANSWERED event to record the call.
+ */
+static char* answer_from_frame(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1, const char* a2,
+                               osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  if (!atomic_load(&answers_from_frame[plugin]) || !enter_backlog()) {
+    return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  }
+  uint64_t started = monotonic_ns();
+  osrb_job* job = frame_plugin == plugin ? frame_job : NULL;
+  if (job && atomic_load(&job->abandoned)) {
+    atomic_fetch_sub(&backlog, 1);
+    return NULL;
+  }
+  char* answer = copy_or_null(job ? job->agent : NULL);
+  osrb_event_node* record = calloc(1, sizeof *record);
+  if (!record) {
+    atomic_fetch_sub(&backlog, 1);
+    return answer;
+  }
+  record->event.kind = OSRB_HOST_CALL_ANSWERED;
+  record->event.plugin = plugin;
+  record->event.slot = slot;
+  record->event.frame_id = job ? frame_id : 0;
+  if (answer) {
+    record->event.text_len = strlen(answer);
+    record->event.text = malloc(record->event.text_len + 1);
+    if (record->event.text) memcpy(record->event.text, answer, record->event.text_len + 1);
+    record->event.has_text = 1;
+  }
+  record->event.started_ns = started;
+  record->event.duration_ns = monotonic_ns() - started;
+  post_event(record);
+  return answer;
 }
 
 /* Answers a HOST_CALL; `result` (may be NULL) is copied with malloc. The request is gone afterwards. */
 void osrb_reply(void* handle, const char* result) {
   osrb_request* request = handle;
+  if (request->detached) {
+    free_request(request);
+    atomic_fetch_sub(&backlog, 1);
+    return;
+  }
   char* copy = copy_or_null(result);
   pthread_mutex_lock(&request->mutex);
   request->result = copy;
@@ -308,47 +393,6 @@ void osrb_run_chunk(void* handle, const char* chunk) {
   pthread_mutex_unlock(&request->mutex);
 }
 
-/* One trampoline set per plugin slot P. Slot numbers are the osr_host_api field indexes. */
-#define DEFINE_TRAMPOLINES(N, P)                                                                  \
-  static const char* config_get_##N(const char* k) { return host_call(P, 1, 0, k, 0, 0, 0, 0); } \
-  static void config_set_##N(const char* k, const char* v) { free(host_call(P, 2, 0, k, v, 0, 0, 0)); } \
-  static void config_delete_##N(const char* k) { free(host_call(P, 3, 0, k, 0, 0, 0, 0)); }      \
-  static const char* db_exec_##N(const char* s, const char* p) { return host_call(P, 4, 0, s, p, 0, 0, 0); } \
-  static const char* db_query_##N(const char* s, const char* p) { return host_call(P, 5, 0, s, p, 0, 0, 0); } \
-  static void log_##N(int l, const char* m) { free(host_call(P, 6, l, m, 0, 0, 0, 0)); }         \
-  static const char* dispatch_##N(const char* r) { return host_call(P, 7, 0, r, 0, 0, 0, 0); }   \
-  static const char* task_status_##N(const char* t) { return host_call(P, 8, 0, t, 0, 0, 0, 0); } \
-  static void dispatch_cancel_##N(const char* t) { free(host_call(P, 9, 0, t, 0, 0, 0, 0)); }    \
-  static void dispatch_clarify_##N(const char* t, const char* r) { free(host_call(P, 10, 0, t, r, 0, 0, 0)); } \
-  static const char* complete_##N(const char* r) { return host_call(P, 11, 0, r, 0, 0, 0, 0); }  \
-  static const char* complete_stream_##N(const char* r, osr_on_chunk_fn c, void* u) {             \
-    return host_call(P, 12, 0, r, 0, 0, c, u);                                                    \
-  }                                                                                               \
-  static const char* embed_##N(const char* r) { return host_call(P, 13, 0, r, 0, 0, 0, 0); }     \
-  static const char* list_models_##N(void) { return host_call(P, 14, 0, 0, 0, 0, 0, 0); }        \
-  static const char* http_request_##N(const char* r) { return host_call(P, 15, 0, r, 0, 0, 0, 0); } \
-  static const char* file_read_##N(const char* r) { return host_call(P, 16, 0, r, 0, 0, 0, 0); } \
-  static const char* list_active_tasks_##N(void) { return host_call(P, 17, 0, 0, 0, 0, 0, 0); }  \
-  static void send_draft_##N(const char* t, const char* d) { free(host_call(P, 18, 0, t, d, 0, 0, 0)); } \
-  static void dispatch_interrupt_##N(const char* t, const char* m) { free(host_call(P, 19, 0, t, m, 0, 0, 0)); } \
-  static const char* dispatch_add_issue_##N(const char* t, const char* i) {                      \
-    return host_call(P, 20, 0, t, i, 0, 0, 0);                                                    \
-  }                                                                                               \
-  static void complete_cancel_##N(const char* s) { free(host_call(P, 21, 0, s, 0, 0, 0, 0)); }   \
-  static const char* get_active_agent_id_##N(void) { return host_call(P, 22, 0, 0, 0, 0, 0, 0); } \
-  static void log_structured_##N(int l, const char* m, const char* p) { free(host_call(P, 23, l, m, p, 0, 0, 0)); }
-
-#define TRAMPOLINE_ROW(N)                                                                          \
-  {NULL,                      (void*)config_get_##N,         (void*)config_set_##N,              \
-   (void*)config_delete_##N,  (void*)db_exec_##N,            (void*)db_query_##N,                \
-   (void*)log_##N,            (void*)dispatch_##N,           (void*)task_status_##N,             \
-   (void*)dispatch_cancel_##N, (void*)dispatch_clarify_##N,  (void*)complete_##N,                \
-   (void*)complete_stream_##N, (void*)embed_##N,             (void*)list_models_##N,             \
-   (void*)http_request_##N,   (void*)file_read_##N,          (void*)list_active_tasks_##N,       \
-   (void*)send_draft_##N,     (void*)dispatch_interrupt_##N, (void*)dispatch_add_issue_##N,      \
-   (void*)complete_cancel_##N, (void*)get_active_agent_id_##N, (void*)log_structured_##N,        \
-   (void*)osrb_free_string},
-
 /* 256 plugin slots, named by two hex digits: 0x00 .. 0xff. */
 #define EACH_LOW(M, h) \
   M(h, 0) M(h, 1) M(h, 2) M(h, 3) M(h, 4) M(h, 5) M(h, 6) M(h, 7) M(h, 8) M(h, 9) M(h, a) M(h, b) M(h, c) M(h, d) M(h, e) M(h, f)
@@ -357,8 +401,8 @@ void osrb_run_chunk(void* handle, const char* chunk) {
   EACH_LOW(M, 6) EACH_LOW(M, 7) EACH_LOW(M, 8) EACH_LOW(M, 9) EACH_LOW(M, a) EACH_LOW(M, b)        \
   EACH_LOW(M, c) EACH_LOW(M, d) EACH_LOW(M, e) EACH_LOW(M, f)
 
-#define DEFINE_FOR(h, l) DEFINE_TRAMPOLINES(h##l, 0x##h##l)
-#define ROW_FOR(h, l) TRAMPOLINE_ROW(h##l)
+#define DEFINE_FOR(h, l) OSRB_DEFINE_TRAMPOLINES(h##l, 0x##h##l)
+#define ROW_FOR(h, l) OSRB_TRAMPOLINE_ROW(h##l)
 
 EACH_PLUGIN_SLOT(DEFINE_FOR)
 
@@ -386,6 +430,30 @@ static int idle_workers = 0;
 static int total_workers = 0;
 static int busy_workers = 0;
 static uint64_t next_call_id = 1;
+static osrb_job* live_jobs = NULL;
+
+/* Under pool_mutex. */
+static void forget_job(osrb_job* job) {
+  if (job->live_previous) job->live_previous->live_next = job->live_next;
+  else live_jobs = job->live_next;
+  if (job->live_next) job->live_next->live_previous = job->live_previous;
+}
+
+static void free_job(osrb_job* job) {
+  for (int i = 0; i < 3; i++) free(job->args[i]);
+  free(job->agent);
+  free(job);
+}
+
+/* JS stopped waiting for the calls running in `frame`: their get_active_agent_id answers NULL from now on. */
+void osrb_abandon_frame(uint64_t frame) {
+  if (frame == 0) return;
+  pthread_mutex_lock(&pool_mutex);
+  for (osrb_job* job = live_jobs; job; job = job->live_next) {
+    if (job->frame_id == frame) atomic_store(&job->abandoned, 1);
+  }
+  pthread_mutex_unlock(&pool_mutex);
+}
 
 static void take_plugin_string(osrb_event* event, const char* s, void* free_fn) {
   if (!s) return;
@@ -474,17 +542,19 @@ static void* worker_main(void* unused) {
     frame_plugin = job->plugin;
     frame_id = job->frame_id;
     frame_generation = job->generation;
+    frame_job = job;
     run_job(job, event);
     frame_plugin = -1;
     frame_id = 0;
+    frame_job = NULL;
     event->kind = OSRB_CALL_DONE;
     event->plugin = job->plugin;
     event->call_id = job->id;
     post_event(node);
-    for (int i = 0; i < 3; i++) free(job->args[i]);
-    free(job);
 
     pthread_mutex_lock(&pool_mutex);
+    forget_job(job);
+    free_job(job);
     busy_workers--;
   }
 }
@@ -493,8 +563,8 @@ static void* worker_main(void* unused) {
  * Queues a plugin call and returns its id (0 if no thread could run it).
  * A CALL_DONE event with that id follows when the plugin function returns.
  */
-uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void* free_fn, void* pointer_arg,
-                    const char* a0, const char* a1, const char* a2, int32_t int_arg) {
+uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn,
+                    void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg) {
   osrb_job* job = calloc(1, sizeof *job);
   osrb_event_node* done = calloc(1, sizeof *done);
   if (!job || !done) {
@@ -506,6 +576,7 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
   job->kind = kind;
   job->plugin = plugin;
   job->frame_id = frame;
+  job->agent = copy_or_null(agent);
   if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) job->generation = atomic_load(&slot_generation[plugin]);
   job->fn = fn;
   job->free_fn = free_fn;
@@ -521,6 +592,9 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
   if (job_tail) job_tail->next = job;
   else job_head = job;
   job_tail = job;
+  job->live_next = live_jobs;
+  if (live_jobs) live_jobs->live_previous = job;
+  live_jobs = job;
   queued_jobs++;
   /* Every queued job needs a free worker of its own: a blocked plugin call never delays another. */
   int spawn = queued_jobs > idle_workers;
@@ -552,12 +626,12 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void
           if (job_tail == job) job_tail = previous;
           queued_jobs--;
         }
+        forget_job(job);
       }
       pthread_mutex_unlock(&pool_mutex);
       if (orphaned) {
-        for (int i = 0; i < 3; i++) free(job->args[i]);
         free(job->done);
-        free(job);
+        free_job(job);
         return 0;
       }
     }

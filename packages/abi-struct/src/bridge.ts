@@ -20,33 +20,81 @@ export const BridgeCallKind = {
 } as const;
 export type BridgeCallKindName = keyof typeof BridgeCallKind;
 
-const EVENT_HOST_CALL = 1;
-const EVENT_CALL_DONE = 2;
-const EVENT_CHUNK_DONE = 3;
+/** Kinds of event the bridge queues for JS (mirrors osr_bridge.c). */
+export const BridgeEventKind = {
+  /** A plugin thread made a host call that JS serves; answer it with `reply` (a queued call's thread is not waiting). */
+  hostCall: 1,
+  /** A plugin call returned on its bridge thread. */
+  callDone: 2,
+  /** A parked complete_stream caller finished running on_chunk. */
+  chunkDone: 3,
+  /** The bridge answered a host call on the plugin's thread; JS only records it. */
+  hostCallAnswered: 4,
+} as const;
+
+/**
+ * How the bridge's trampoline serves each host slot (default `park`):
+ * - `park`: queue the call for JS and park the calling thread until JS answers;
+ * - `queue`: queue the call for JS and return at once (void slots whose effect the plugin cannot observe);
+ * - `frame_agent`: answer the agent of the frame the calling thread runs, on that thread, when the
+ *   plugin's host API asks for it (`NativeBridge.answerFromFrame`), else `park`;
+ * - `host_free`: the bridge's own free(), the same function in every table.
+ */
+export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_agent' | 'host_free'>> = {
+  log: 'queue',
+  log_structured: 'queue',
+  get_active_agent_id: 'frame_agent',
+  free_string: 'host_free',
+};
+
+/** The event the bridge hands JS, field by field in C order; the C struct is generated from this list. */
+export const BRIDGE_EVENT_FIELDS = [
+  { name: 'kind', type: 'int32_t' },
+  { name: 'plugin', type: 'int32_t' },
+  { name: 'slot', type: 'int32_t' },
+  { name: 'int_arg', type: 'int32_t' },
+  { name: 'call_id', type: 'uint64_t' },
+  { name: 'frame_id', type: 'uint64_t' },
+  { name: 'request', type: 'void*' },
+  { name: 'arg0', type: 'void*' },
+  { name: 'arg1', type: 'void*' },
+  { name: 'arg2', type: 'void*' },
+  { name: 'on_chunk', type: 'void*' },
+  { name: 'pointer_result', type: 'void*' },
+  { name: 'text', type: 'void*' },
+  { name: 'text_len', type: 'uint64_t' },
+  { name: 'has_text', type: 'int32_t' },
+  { name: 'failed', type: 'int32_t' },
+  // HOST_CALL: each argument's byte length and deepest [ / { nesting, measured on the calling thread.
+  { name: 'arg_bytes', type: 'uint64_t', count: 3 },
+  { name: 'arg_depth', type: 'int32_t', count: 3 },
+  // HOST_CALL_ANSWERED: when the call started (CLOCK_MONOTONIC, as process.hrtime) and how long it took.
+  { name: 'started_ns', type: 'uint64_t' },
+  { name: 'duration_ns', type: 'uint64_t' },
+] as const;
+
+/** Events handled per event-loop turn before other work gets its turn. */
+const EVENTS_PER_TURN = 1024;
 
 /** Plugin strings past this size are refused rather than decoded (a JS string cannot hold ~512 MiB). */
 export const DEFAULT_MAX_PLUGIN_STRING_BYTES = 64 * 1024 * 1024;
 
-const BridgeEventStruct = processWide('bridge-event', () => koffi.struct('osrb_event', {
-  kind: 'int32_t',
-  plugin: 'int32_t',
-  slot: 'int32_t',
-  int_arg: 'int32_t',
-  call_id: 'uint64_t',
-  frame_id: 'uint64_t',
-  request: 'void*',
-  arg0: 'void*',
-  arg1: 'void*',
-  arg2: 'void*',
-  on_chunk: 'void*',
-  pointer_result: 'void*',
-  text: 'void*',
-  text_len: 'uint64_t',
-  has_text: 'int32_t',
-  failed: 'int32_t',
-  arg_bytes: koffi.array('uint64_t', 3, 'Array'),
-  arg_depth: koffi.array('int32_t', 3, 'Array'),
-}));
+const BridgeEventStruct = processWide('bridge-event', () =>
+  koffi.struct(
+    'osrb_event',
+    Object.fromEntries(
+      BRIDGE_EVENT_FIELDS.map((field) => [field.name, 'count' in field ? koffi.array(field.type, field.count, 'Array') : field.type]),
+    ),
+  ),
+);
+
+/** Byte size of the bridge's event struct and offset of each field, as koffi lays it out (checked against C). */
+export function bridgeEventLayout(): { size: number; offsets: Record<string, number> } {
+  return {
+    size: koffi.sizeof(BridgeEventStruct),
+    offsets: Object.fromEntries(BRIDGE_EVENT_FIELDS.map((field) => [field.name, koffi.offsetof(BridgeEventStruct, field.name)])),
+  };
+}
 
 interface RawBridgeEvent {
   kind: number;
@@ -67,6 +115,8 @@ interface RawBridgeEvent {
   failed: number;
   arg_bytes: number[];
   arg_depth: number[];
+  started_ns: number;
+  duration_ns: number;
 }
 
 /** The bridge's C functions, declared once. */
@@ -77,8 +127,10 @@ function bindBridgeSymbols(library: LibraryHandle) {
     reply: library.func('void osrb_reply(void* request, const char* result)'),
     runChunk: library.func('void osrb_run_chunk(void* request, const char* chunk)'),
     start: library.func(
-      'uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, void* fn, void* free_fn, void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg)',
+      'uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn, void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg)',
     ),
+    answerFromFrame: library.func('void osrb_answer_from_frame(int32_t plugin, int32_t on)'),
+    abandonFrame: library.func('void osrb_abandon_frame(uint64_t frame)'),
     free: library.func('void osrb_free(void* pointer)'),
     trampoline: library.func('void* osrb_trampoline(int32_t plugin, int32_t slot)'),
     maxPlugins: library.func('int32_t osrb_max_plugins()'),
@@ -120,13 +172,40 @@ export interface HostCallEvent {
   request: HostCallRequest;
 }
 
-/** Handles host calls for one plugin slot; must eventually call `bridge.reply` once per event. */
+/**
+ * Handles host calls for one plugin slot; must eventually call `bridge.reply` once per event. For a
+ * queued slot (log, log_structured) the plugin's thread is not waiting and the reply only frees the call.
+ */
 export type HostCallHandler = (event: HostCallEvent) => void;
+
+/** A host call the bridge answered on the plugin's thread; JS only records it. */
+export interface AnsweredHostCall {
+  pluginSlot: number;
+  slot: HostSlotName;
+  /** The frame the calling thread was running for this plugin, or 0 on any other thread. */
+  frameId: number;
+  /** What the plugin got back. */
+  response: string | null;
+  startedAt: Date;
+  durationMs: number;
+}
+
+export interface AttachOptions {
+  /** Records the host calls the bridge answered itself. */
+  onAnswered?: (call: AnsweredHostCall) => void;
+  /**
+   * get_active_agent_id answers the agent the frame was started with (`BridgeCall.agentId`) on the
+   * calling thread, NULL on threads that run no frame; otherwise the handler serves it.
+   */
+  answerFromFrame?: boolean;
+}
 
 export interface BridgeCall {
   kind: BridgeCallKindName;
   pluginSlot: number;
   frameId?: number;
+  /** The frame's agent, answered by get_active_agent_id on the call's thread (see `AttachOptions.answerFromFrame`). */
+  agentId?: string | null;
   fn?: bigint | null;
   freeFn?: bigint | null;
   pointer?: bigint | null;
@@ -179,6 +258,8 @@ export class NativeBridge {
   private readonly calls = new Map<number, { resolve: (r: BridgeCallResult) => void; maxBytes: number }>();
   private readonly chunkWaiters = new Map<bigint, () => void>();
   private readonly handlers = new Map<number, HostCallHandler>();
+  private readonly recorders = new Map<number, (call: AnsweredHostCall) => void>();
+  private drainScheduled = false;
   /** Released slots are reused oldest-first, so a stale table pointer rarely meets a new plugin. */
   private readonly freeSlots: number[];
 
@@ -207,7 +288,7 @@ export class NativeBridge {
   }
 
   /** Reserves a plugin slot (one host table's worth of trampolines) for `handler`. */
-  attach(handler: HostCallHandler): number {
+  attach(handler: HostCallHandler, options: AttachOptions = {}): number {
     const slot = this.freeSlots.shift();
     if (slot === undefined) {
       throw new AbiError(
@@ -216,7 +297,9 @@ export class NativeBridge {
       );
     }
     this.symbols.nextGeneration(slot);
+    this.symbols.answerFromFrame(slot, options.answerFromFrame ? 1 : 0);
     this.handlers.set(slot, handler);
+    if (options.onAnswered) this.recorders.set(slot, options.onAnswered);
     this.updateLiveness();
     return slot;
   }
@@ -228,7 +311,9 @@ export class NativeBridge {
    */
   detach(pluginSlot: number): void {
     if (!this.handlers.delete(pluginSlot)) return;
+    this.recorders.delete(pluginSlot);
     this.symbols.nextGeneration(pluginSlot);
+    this.symbols.answerFromFrame(pluginSlot, 0);
     this.freeSlots.push(pluginSlot);
     this.updateLiveness();
   }
@@ -250,6 +335,7 @@ export class NativeBridge {
       BridgeCallKind[call.kind],
       call.pluginSlot,
       call.frameId ?? 0,
+      call.agentId ?? null,
       call.fn ?? null,
       call.freeFn ?? null,
       call.pointer ?? null,
@@ -265,6 +351,11 @@ export class NativeBridge {
       this.calls.set(id, { resolve, maxBytes: call.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES });
       this.updateLiveness();
     });
+  }
+
+  /** From now on, get_active_agent_id answers NULL on the threads still running calls of `frameId`. */
+  abandonFrame(frameId: number): void {
+    this.symbols.abandonFrame(frameId);
   }
 
   /** Answers a parked host call; `result` is copied into malloc'd memory the plugin owns (D4). */
@@ -298,17 +389,47 @@ export class NativeBridge {
   }
 
   private drainEvents(): void {
-    while (this.symbols.nextEvent(this.eventBuffer) === 1) {
+    // Plugin threads that do not wait (queued calls, records) can post without end: after a batch the
+    // event loop gets its turn, and the rest follows on the next (no new wake-up byte comes while events wait).
+    for (let taken = 0; taken < EVENTS_PER_TURN; taken++) {
+      if (this.symbols.nextEvent(this.eventBuffer) !== 1) {
+        this.updateLiveness();
+        return;
+      }
       const event = koffi.decode(this.eventBuffer, BridgeEventStruct) as RawBridgeEvent;
-      if (event.kind === EVENT_HOST_CALL) this.dispatchHostCall(event);
-      else if (event.kind === EVENT_CALL_DONE) this.completeCall(event);
-      else if (event.kind === EVENT_CHUNK_DONE && event.request !== null) {
+      if (event.kind === BridgeEventKind.hostCall) this.dispatchHostCall(event);
+      else if (event.kind === BridgeEventKind.hostCallAnswered) this.recordAnsweredCall(event);
+      else if (event.kind === BridgeEventKind.callDone) this.completeCall(event);
+      else if (event.kind === BridgeEventKind.chunkDone && event.request !== null) {
         const resolve = this.chunkWaiters.get(event.request);
         this.chunkWaiters.delete(event.request);
         resolve?.();
       }
     }
-    this.updateLiveness();
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drainEvents();
+    });
+  }
+
+  private recordAnsweredCall(event: RawBridgeEvent): void {
+    let response: string | null = null;
+    if (event.has_text === 1 && event.text !== null) {
+      response = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
+      this.symbols.free(event.text);
+    }
+    const slot = HOST_SLOTS[event.slot - 1]?.name;
+    const record = this.recorders.get(event.plugin);
+    if (!slot || !record) return;
+    const durationMs = event.duration_ns / 1e6;
+    const ageMs = Number(process.hrtime.bigint() - BigInt(event.started_ns)) / 1e6;
+    try {
+      record({ pluginSlot: event.plugin, slot, frameId: event.frame_id, response, startedAt: new Date(Date.now() - ageMs), durationMs });
+    } catch {
+      // A failing recorder loses one record, never the events after it.
+    }
   }
 
   private dispatchHostCall(event: RawBridgeEvent): void {

@@ -24,6 +24,8 @@ export {
   TASK_EVENT,
 } from './layout.js';
 export {
+  type AnsweredHostCall,
+  type AttachOptions,
   type BridgeCall,
   type BridgeCallKindName,
   type BridgeCallResult,
@@ -35,4 +37,4 @@ export {
   NativeBridge,
 } from './bridge.js';
 export { buildHostTable, type HostTable, readHostTable } from './table.js';
-export { type OpenPluginOptions, PluginLibrary } from './plugin-library.js';
+export { type CallFrame, type OpenPluginOptions, PluginLibrary } from './plugin-library.js';

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
-import { headerDirectory } from '../native/build.mjs';
+import { headerDirectory, packageRoot } from '../native/build.mjs';
+import { BRIDGE_EVENT_FIELDS, BridgeCallKind, BridgeEventKind, bridgeEventLayout } from './bridge.js';
+import { cEnumerator } from './native-header.js';
 import {
   HOST_SLOTS,
   HostApiStruct,
@@ -17,12 +19,16 @@ import {
   pluginFieldOffset,
 } from './index.js';
 
-/** Compiles a program against include/osaurus_plugin.h that prints the C compiler's view of every layout. */
+/**
+ * Compiles a program against include/osaurus_plugin.h and the bridge's header (native/osr_slots.generated.h,
+ * the one osr_bridge.c is built with) that prints the C compiler's view of every layout and bridge constant.
+ */
 function cLayout(): Record<string, number> {
   const lines = [
     '#include <stddef.h>',
     '#include <stdio.h>',
     '#include "osaurus_plugin.h"',
+    '#include "osr_slots.generated.h"',
     'int main(void) {',
     '  printf("sizeof osr_host_api %zu\\n", sizeof(osr_host_api));',
     '  printf("sizeof osr_plugin_api %zu\\n", sizeof(osr_plugin_api));',
@@ -32,12 +38,16 @@ function cLayout(): Record<string, number> {
     ...HOST_SLOTS.map((s) => `  printf("osr_host_api.${s.name} %zu\\n", offsetof(osr_host_api, ${s.name}));`),
     ...PLUGIN_FIELDS.map((f) => `  printf("osr_plugin_api.${f.name} %zu\\n", offsetof(osr_plugin_api, ${f.name}));`),
     ...PLUGIN_FIELDS.slice(0, 5).map((f) => `  printf("osr_plugin_api_v1.${f.name} %zu\\n", offsetof(osr_plugin_api_v1, ${f.name}));`),
+    '  printf("sizeof osrb_event %zu\\n", sizeof(osrb_event));',
+    ...BRIDGE_EVENT_FIELDS.map((f) => `  printf("osrb_event.${f.name} %zu\\n", offsetof(osrb_event, ${f.name}));`),
+    '  printf("OSRB_SLOT_COUNT %d\\n", OSRB_SLOT_COUNT);',
+    ...Object.keys({ ...BridgeCallKind, ...BridgeEventKind }).map((k) => `  printf("${cEnumerator(k)} %d\\n", (int)${cEnumerator(k)});`),
     '  return 0;',
     '}',
   ];
   const directory = mkdtempSync(join(tmpdir(), 'osr-layout-'));
   writeFileSync(join(directory, 'layout.c'), lines.join('\n'));
-  execFileSync(process.env.CC || 'cc', ['-std=c11', `-I${headerDirectory}`, join(directory, 'layout.c'), '-o', join(directory, 'layout')]);
+  execFileSync(process.env.CC || 'cc', ['-std=c11', `-I${headerDirectory}`, `-I${join(packageRoot, 'native')}`, join(directory, 'layout.c'), '-o', join(directory, 'layout')]);
   const output = execFileSync(join(directory, 'layout'), { encoding: 'utf8' });
   return Object.fromEntries(
     output
@@ -67,6 +77,14 @@ describe('C layout', () => {
     for (const field of PLUGIN_FIELDS.slice(0, 5)) {
       expect(koffi.offsetof(PluginApiV1Struct, field.name), field.name).toBe(c[`osr_plugin_api_v1.${field.name}`]);
     }
+  });
+
+  it("matches the C compiler for the bridge's event struct, call kinds, event kinds and table width", () => {
+    const koffiEvent = bridgeEventLayout();
+    expect(koffiEvent.size).toBe(c['sizeof osrb_event']);
+    for (const field of BRIDGE_EVENT_FIELDS) expect(koffiEvent.offsets[field.name], field.name).toBe(c[`osrb_event.${field.name}`]);
+    expect(c.OSRB_SLOT_COUNT).toBe(HOST_SLOTS.length + 1);
+    for (const [name, value] of Object.entries({ ...BridgeCallKind, ...BridgeEventKind })) expect(c[cEnumerator(name)], name).toBe(value);
   });
 
   it('pins the upstream sizes and offsets on 64-bit targets', () => {

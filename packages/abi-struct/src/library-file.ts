@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { AbiError } from './errors.js';
 
 const ELF_MAGIC = 0x7f454c46;
@@ -112,10 +113,7 @@ export function privateLibraryCopy(path: string): string {
   }
   const name = createHash('sha256').update(resolve(path)).update('\0').update(content).digest('hex').slice(0, 32);
   const copy = join(privateCopyDirectory(), `${name}${extname(path)}`);
-  if (!existsSync(copy)) {
-    const temporary = `${copy}.${process.pid}.tmp`;
-    writeFileSync(temporary, content, { mode: 0o700 });
-    renameSync(temporary, copy);
-  }
+  // A cache entry, rebuilt from the original after a crash: atomic so no reader maps half a file, not fsynced.
+  if (!existsSync(copy)) writeFileAtomic.sync(copy, content, { mode: 0o700, fsync: false });
   return copy;
 }

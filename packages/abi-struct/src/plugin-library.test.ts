@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AbiError, type HostAbiLevel, type HostCallEvent, NativeBridge, PluginLibrary, readHostTable } from './index.js';
+import { AbiError, type AnsweredHostCall, type HostAbiLevel, type HostCallEvent, NativeBridge, PluginLibrary, readHostTable } from './index.js';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from './testing.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-abi-'));
@@ -143,14 +143,41 @@ describe('host calls through the bridge', () => {
       },
     });
     const ctx = await library.init();
-    const direct = await library.invoke(ctx, 'tool', 'call.get_active_agent_id', '', 77);
-    const threaded = await library.invoke(ctx, 'tool', 'thread.get_active_agent_id', '', 78);
+    const direct = await library.invoke(ctx, 'tool', 'call.get_active_agent_id', '', { id: 77 });
+    const threaded = await library.invoke(ctx, 'tool', 'thread.get_active_agent_id', '', { id: 78 });
     expect(JSON.parse(direct.text!).result).toBe('AGENT');
     expect(JSON.parse(threaded.text!).result).toBe('AGENT');
     expect(seen.map((e) => [e.pluginSlot, e.slot, e.frameId])).toEqual([
       [library.pluginSlot, 'get_active_agent_id', 77],
       [library.pluginSlot, 'get_active_agent_id', 0],
     ]);
+    library.release();
+  });
+
+  it('answers get_active_agent_id from the frame on the calling thread when asked, and reports each answer', async () => {
+    const served: string[] = [];
+    const answered: AnsweredHostCall[] = [];
+    const bridge = NativeBridge.open();
+    const library = await PluginLibrary.open(testPlugin(6), {
+      answerFromFrame: true,
+      onHostCall: (event) => {
+        served.push(event.slot);
+        bridge.reply(event.request, 'FROM JS');
+      },
+      onAnsweredHostCall: (call) => answered.push(call),
+    });
+    const ctx = await library.init();
+    const direct = await library.invoke(ctx, 'tool', 'call.get_active_agent_id', '', { id: 91, agentId: 'AGENT-91' });
+    const threaded = await library.invoke(ctx, 'tool', 'thread.get_active_agent_id', '', { id: 92, agentId: 'AGENT-92' });
+    const noAgent = await library.invoke(ctx, 'tool', 'call.get_active_agent_id', '', { id: 93 });
+    expect([direct, threaded, noAgent].map((call) => JSON.parse(call.text!).result)).toEqual(['AGENT-91', null, null]);
+    expect(served).toEqual([]);
+    expect(answered.map((call) => [call.pluginSlot, call.slot, call.frameId, call.response])).toEqual([
+      [library.pluginSlot, 'get_active_agent_id', 91, 'AGENT-91'],
+      [library.pluginSlot, 'get_active_agent_id', 0, null],
+      [library.pluginSlot, 'get_active_agent_id', 93, null],
+    ]);
+    expect(answered.every((call) => call.durationMs >= 0 && Math.abs(call.startedAt.getTime() - Date.now()) < 60_000)).toBe(true);
     library.release();
   });
 

@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { type BridgeCall, type BridgeCallResult, type HostCallHandler, NativeBridge } from './bridge.js';
+import { type AnsweredHostCall, type BridgeCall, type BridgeCallResult, type HostCallHandler, NativeBridge } from './bridge.js';
 import { AbiError } from './errors.js';
 import {
   DEFAULT_HOST_ABI_LEVEL,
@@ -19,11 +19,23 @@ export interface OpenPluginOptions {
   level?: HostAbiLevel;
   /** Answers the plugin's host callbacks. Without one, every host call returns NULL. */
   onHostCall?: HostCallHandler;
+  /** Records the host calls the bridge answered on the plugin's thread (see `answerFromFrame`). */
+  onAnsweredHostCall?: (call: AnsweredHostCall) => void;
+  /** get_active_agent_id answers each call's `CallFrame.agentId` on the plugin's thread, not through `onHostCall`. */
+  answerFromFrame?: boolean;
   /** Frame for the entry call (host calls made during it carry this frame id). */
   frameId?: number;
   /** Largest plugin string accepted (bytes); larger ones are refused, not decoded. */
   maxStringBytes?: number;
 }
+
+/** The frame a plugin call runs in: host calls from its thread carry the id, and get_active_agent_id may answer the agent. */
+export interface CallFrame {
+  id: number;
+  agentId?: string | null;
+}
+
+const NO_FRAME: CallFrame = { id: 0 };
 
 type PluginFunctions = Record<PluginFunctionName, bigint | null>;
 
@@ -57,7 +69,10 @@ export class PluginLibrary {
   static async open(path: string, options: OpenPluginOptions = {}): Promise<PluginLibrary> {
     const level = options.level ?? DEFAULT_HOST_ABI_LEVEL;
     const bridge = NativeBridge.open();
-    const pluginSlot = bridge.attach(options.onHostCall ?? ((event) => bridge.reply(event.request, null)));
+    const pluginSlot = bridge.attach(options.onHostCall ?? ((event) => bridge.reply(event.request, null)), {
+      onAnswered: options.onAnsweredHostCall,
+      answerFromFrame: options.answerFromFrame,
+    });
     try {
       return await PluginLibrary.enter(path, bridge, pluginSlot, level, options);
     } catch (error) {
@@ -120,59 +135,59 @@ export class PluginLibrary {
   }
 
   /** `init()`; resolves to the plugin context (null means initialisation failed). */
-  async init(frameId = 0): Promise<bigint | null> {
-    return (await this.run({ kind: 'init', fn: this.functions.init, frameId })).pointer;
+  async init(frame = NO_FRAME): Promise<bigint | null> {
+    return (await this.run({ kind: 'init', fn: this.functions.init, frame })).pointer;
   }
 
   /** `get_manifest(ctx)`: the copied string (the plugin's copy is released with its free_string). */
-  getManifest(ctx: bigint | null, frameId = 0): Promise<BridgeCallResult> {
-    return this.run({ kind: 'getManifest', fn: this.functions.get_manifest, pointer: ctx, frameId, freeFn: this.functions.free_string });
+  getManifest(ctx: bigint | null, frame = NO_FRAME): Promise<BridgeCallResult> {
+    return this.run({ kind: 'getManifest', fn: this.functions.get_manifest, pointer: ctx, frame, freeFn: this.functions.free_string });
   }
 
   /** `invoke(ctx, type, id, payload)`. */
-  invoke(ctx: bigint | null, type: string, id: string, payload: string, frameId = 0): Promise<BridgeCallResult> {
+  invoke(ctx: bigint | null, type: string, id: string, payload: string, frame = NO_FRAME): Promise<BridgeCallResult> {
     return this.run({
       kind: 'invoke',
       fn: this.functions.invoke,
       pointer: ctx,
-      frameId,
+      frame,
       freeFn: this.functions.free_string,
       args: [type, id, payload],
     });
   }
 
   /** `handle_route(ctx, request_json)`; callers check `functions.handle_route` and the ABI first. */
-  handleRoute(ctx: bigint | null, requestJson: string, frameId = 0): Promise<BridgeCallResult> {
+  handleRoute(ctx: bigint | null, requestJson: string, frame = NO_FRAME): Promise<BridgeCallResult> {
     return this.run({
       kind: 'handleRoute',
       fn: this.functions.handle_route,
       pointer: ctx,
-      frameId,
+      frame,
       freeFn: this.functions.free_string,
       args: [requestJson],
     });
   }
 
   /** `on_config_changed(ctx, key, value)`. */
-  async configChanged(ctx: bigint | null, key: string, value: string | null, frameId = 0): Promise<void> {
-    await this.run({ kind: 'configChanged', fn: this.functions.on_config_changed, pointer: ctx, frameId, args: [key, value] });
+  async configChanged(ctx: bigint | null, key: string, value: string | null, frame = NO_FRAME): Promise<void> {
+    await this.run({ kind: 'configChanged', fn: this.functions.on_config_changed, pointer: ctx, frame, args: [key, value] });
   }
 
   /** `on_task_event(ctx, task_id, event_type, event_json)`. */
-  async taskEvent(ctx: bigint | null, taskId: string, eventType: number, eventJson: string, frameId = 0): Promise<void> {
+  async taskEvent(ctx: bigint | null, taskId: string, eventType: number, eventJson: string, frame = NO_FRAME): Promise<void> {
     await this.run({
       kind: 'taskEvent',
       fn: this.functions.on_task_event,
       pointer: ctx,
-      frameId,
+      frame,
       args: [taskId, eventJson],
       intArg: eventType,
     });
   }
 
   /** `destroy(ctx)`. */
-  async destroy(ctx: bigint | null, frameId = 0): Promise<void> {
-    await this.run({ kind: 'destroy', fn: this.functions.destroy, pointer: ctx, frameId });
+  async destroy(ctx: bigint | null, frame = NO_FRAME): Promise<void> {
+    await this.run({ kind: 'destroy', fn: this.functions.destroy, pointer: ctx, frame });
   }
 
   /**
@@ -185,10 +200,15 @@ export class PluginLibrary {
     this.bridge.detach(this.pluginSlot);
   }
 
-  private run(call: Omit<BridgeCall, 'pluginSlot'>): Promise<BridgeCallResult> {
+  /** From now on, get_active_agent_id answers NULL on threads still running calls of `frame`. */
+  abandonFrame(frame: CallFrame): void {
+    this.bridge.abandonFrame(frame.id);
+  }
+
+  private run({ frame, ...call }: Omit<BridgeCall, 'pluginSlot' | 'frameId' | 'agentId'> & { frame: CallFrame }): Promise<BridgeCallResult> {
     if (call.fn === null || call.fn === undefined) {
       return Promise.reject(new AbiError('call_failed', `This plugin does not implement the ${call.kind} function.`));
     }
-    return this.bridge.call({ ...call, pluginSlot: this.pluginSlot, maxStringBytes: this.maxStringBytes });
+    return this.bridge.call({ ...call, pluginSlot: this.pluginSlot, frameId: frame.id, agentId: frame.agentId, maxStringBytes: this.maxStringBytes });
   }
 }

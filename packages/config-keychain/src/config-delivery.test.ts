@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT_ID } from '@osr-host/abi';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type ConfigChange,
@@ -5,7 +6,6 @@ import {
   ConfigKeychainError,
   ConfigStore,
   composeFullPush,
-  defaultAgentId,
   MemorySecretStore,
   renderConfigDefault,
 } from './index.js';
@@ -232,7 +232,7 @@ describe('composeFullPush', () => {
       ['retries', '3.0'],
       ['verbose', 'false'],
     ]);
-    expect(await composeFullPush(config, pluginA, defaultAgentId, fields)).toEqual(
+    expect(await composeFullPush(config, pluginA, DEFAULT_AGENT_ID, fields)).toEqual(
       await composeFullPush(config, pluginA, null, fields),
     );
   });

@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT_ID } from '@osr-host/abi';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,6 @@ import {
   ConfigKeychainError,
   ConfigStore,
   configValueMaxBytes,
-  defaultAgentId,
   EncryptedFileSecretStore,
   MemorySecretStore,
 } from './index.js';
@@ -56,7 +56,7 @@ describe('ConfigStore plugin slots', () => {
 
   it.each([
     ['no agent', null],
-    ['the Default agent', defaultAgentId],
+    ['the Default agent', DEFAULT_AGENT_ID],
     ['a non-UUID agent id', 'not-a-uuid'],
   ])('gives %s no config: reads NULL, writes and deletes dropped, each op warned once', async (_label, agentId) => {
     const { config, warn, pluginWrites } = setup();
@@ -167,7 +167,7 @@ describe('ConfigStore host-side operations', () => {
     await config.set({ pluginId: plugin }, 'region', 'eu');
     expect(config.serviceFor(plugin)).toBe(`osr-host:${plugin}`);
     const accounts = (await secrets.findCredentials(`osr-host:${plugin}`)).map((credential) => credential.account);
-    expect(accounts.sort()).toEqual([`${defaultAgentId}.${plugin}.region`, `${agentA}.${plugin}.api.key`]);
+    expect(accounts.sort()).toEqual([`${DEFAULT_AGENT_ID}.${plugin}.region`, `${agentA}.${plugin}.api.key`]);
   });
 
   it('keeps plugins apart even when one id is a dotted prefix of another', async () => {
@@ -187,7 +187,7 @@ describe('ConfigStore host-side operations', () => {
     await config.set({ pluginId: plugin }, 'a', 'default-a');
     await config.set({ pluginId: plugin }, 'd', 'default-d');
     expect(await config.listKeys({ pluginId: plugin, agentId: agentA })).toEqual(['a', 'b']);
-    expect(await config.listKeys({ pluginId: plugin, agentId: defaultAgentId })).toEqual(['a', 'd']);
+    expect(await config.listKeys({ pluginId: plugin, agentId: DEFAULT_AGENT_ID })).toEqual(['a', 'd']);
     expect(Object.fromEntries(await config.readResolved({ pluginId: plugin, agentId: agentA }))).toEqual({
       a: '2',
       b: '1',

@@ -1,9 +1,7 @@
+import { DEFAULT_AGENT_ID, isUuid } from '@osr-host/abi';
 import { ConfigKeychainError, describeCause } from './errors.js';
 import { createOnceFilter, onceKey, type WarnFn } from './once.js';
 import type { SecretStore } from './secret-store.js';
-
-/** The built-in Default agent: "no agent" for plugin config calls, and the namespace of plugin-wide values. */
-export const defaultAgentId = '00000000-0000-0000-0000-000000000001';
 
 /** Largest config value a plugin may store: 1 MiB of UTF-8. */
 export const configValueMaxBytes = 1024 * 1024;
@@ -40,18 +38,16 @@ export interface ConfigStoreOptions {
   onPluginWrite?: PluginWriteListener;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Host-minted UUIDs are upper-case; frames and CLI flags may carry either case. */
 function canonicalAgentId(agentId: string): string | undefined {
-  return uuidPattern.test(agentId) ? agentId.toUpperCase() : undefined;
+  return isUuid(agentId) ? agentId.toUpperCase() : undefined;
 }
 
 /** The agent a plugin frame may use for config, or undefined for "no agent" (null, Default agent, not a UUID). */
 function frameAgent(ctx: ConfigContext): string | undefined {
   if (ctx.agentId === null) return undefined;
   const agentId = canonicalAgentId(ctx.agentId);
-  return agentId === defaultAgentId ? undefined : agentId;
+  return agentId === DEFAULT_AGENT_ID ? undefined : agentId;
 }
 
 function checkPluginId(pluginId: string): void {
@@ -74,7 +70,7 @@ function checkKey(key: string): void {
 
 function scopeAgent(scope: ConfigScope): string {
   checkPluginId(scope.pluginId);
-  if (scope.agentId === undefined || scope.agentId === null) return defaultAgentId;
+  if (scope.agentId === undefined || scope.agentId === null) return DEFAULT_AGENT_ID;
   const agentId = canonicalAgentId(scope.agentId);
   if (!agentId) {
     // The rejected text is not echoed: a misplaced argument could be a secret.
@@ -188,7 +184,7 @@ export class ConfigStore {
   /** What the plugin sees in this scope: the agent's value, else the Default agent's. */
   async resolve(scope: ConfigScope, key: string): Promise<string | null> {
     const own = await this.get(scope, key);
-    if (own !== null || scopeAgent(scope) === defaultAgentId) return own;
+    if (own !== null || scopeAgent(scope) === DEFAULT_AGENT_ID) return own;
     return this.get({ pluginId: scope.pluginId }, key);
   }
 
@@ -245,7 +241,7 @@ export class ConfigStore {
   async readResolved(scope: ConfigScope): Promise<Map<string, string>> {
     const agentId = scopeAgent(scope);
     const own = await this.readAll(scope);
-    if (agentId === defaultAgentId) return own;
+    if (agentId === DEFAULT_AGENT_ID) return own;
     return new Map([...(await this.readAll({ pluginId: scope.pluginId })), ...own]);
   }
 

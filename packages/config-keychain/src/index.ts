@@ -17,7 +17,6 @@ export {
   configKeyMaxBytes,
   configPluginQuotaBytes,
   configValueMaxBytes,
-  defaultAgentId,
   defaultServicePrefix,
   type PluginWriteListener,
 } from './config-store.js';

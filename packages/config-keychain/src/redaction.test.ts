@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT_ID } from '@osr-host/abi';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,6 @@ import {
   ConfigDelivery,
   ConfigStore,
   configValueMaxBytes,
-  defaultAgentId,
   EncryptedFileSecretStore,
   MemorySecretStore,
   openSecretStore,
@@ -51,7 +51,7 @@ describe('config values and secrets stay out of every message', () => {
     await config.configSet({ pluginId: plugin, agentId: agent }, 'token', secret);
     await config.configSet({ pluginId: plugin, agentId: agent }, 'blob', tooLarge);
     await config.configSet({ pluginId: plugin, agentId: null }, 'token', secret);
-    await config.configSet({ pluginId: plugin, agentId: defaultAgentId }, 'token', secret);
+    await config.configSet({ pluginId: plugin, agentId: DEFAULT_AGENT_ID }, 'token', secret);
     await config.configSet({ pluginId: plugin, agentId: agent }, 'bad\0key', secret);
     await config.set({ pluginId: plugin }, 'big', tooLarge).catch(collectError);
     await config.set({ pluginId: plugin, agentId: secret }, 'token', secret).catch(collectError);

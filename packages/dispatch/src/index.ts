@@ -16,4 +16,4 @@ export { dispatchMigrations } from './schema.js';
 export type { TaskRecord } from './session-store.js';
 export { taskSlots } from './slots.js';
 export { type ActivityItem, type TaskStatus, UNFINISHED_STATUSES } from './task.js';
-export { type TaskEvent, type TaskEventName, TaskEventType } from './task-events.js';
+export type { TaskEvent, TaskEventName } from './task-events.js';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runTasksCli } from './cli.js';
 import { DispatchError } from './errors.js';
 import type { TaskManager } from './manager.js';
-import { TaskEventType as T } from './task-events.js';
+import { TASK_EVENT as T } from '@osr-host/abi';
 import { AGENT, Harness, type Json, OTHER_AGENT, openDatabase } from './test-support/fixture.js';
 
 let harness: Harness;

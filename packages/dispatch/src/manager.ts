@@ -1,15 +1,16 @@
+import { DEFAULT_AGENT_ID, type EnvelopeCode, errorEnvelope, TASK_EVENT } from '@osr-host/abi';
 import type { InferenceHost, PluginTools } from '@osr-host/inference-stream';
-import { DEFAULT_AGENT_ID, type HostDatabase } from '@osr-host/storage';
+import { SlidingWindowLimiter } from '@osr-host/net';
+import type { HostDatabase } from '@osr-host/storage';
 import { EventEmitter } from 'eventemitter3';
 import { CLARIFY_TOOL, clarifyToolDefinition, definitionName } from './chat.js';
 import { DispatchError } from './errors.js';
 import { TaskEventQueue } from './event-queue.js';
 import { mintTaskId, normalizeUuid } from './ids.js';
 import { isRecord, sortedJson, tryParseJson } from './json.js';
-import { SlidingWindowLimiter } from './rate-limit.js';
 import { SessionStore, type TaskRecord } from './session-store.js';
 import { Task, type TaskEnvironment, type TaskStatus, type TaskTools } from './task.js';
-import { type TaskEvent, type TaskEventName, TaskEventType } from './task-events.js';
+import type { TaskEvent, TaskEventName } from './task-events.js';
 
 /** Who is calling a dispatch slot: the plugin always, the frame's agent when there is one (D3). */
 export interface TaskCallContext {
@@ -117,7 +118,7 @@ type TaskOp = 'dispatch_cancel' | 'send_draft' | 'dispatch_interrupt';
 const ONCE_PER_OP = 'This warning is logged once per plugin per op per process.';
 const DEFAULT_MAX_PROMPT_BYTES = 4 * 1024 * 1024;
 
-const envelope = (error: string, message: string) => sortedJson({ error, message });
+const envelope = (code: EnvelopeCode, message: string) => sortedJson(errorEnvelope(code, message));
 
 /**
  * Background agent tasks for native plugins (HOST_API.md §6, ABI.md §9):
@@ -464,7 +465,7 @@ export class TaskManager {
       pluginId: task.pluginId,
       agentId: task.agentId,
       name,
-      type: TaskEventType[name],
+      type: TASK_EVENT[name],
       payload,
       json: sortedJson(payload),
     };

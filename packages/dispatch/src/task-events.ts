@@ -1,17 +1,6 @@
-/** `on_task_event` event types (ABI.md §9); the same values as `TASK_EVENT` in `@osr-host/abi-struct`, kept here so this package does not load the native ABI layer. */
-export const TaskEventType = {
-  STARTED: 0,
-  ACTIVITY: 1,
-  PROGRESS: 2,
-  CLARIFICATION: 3,
-  COMPLETED: 4,
-  FAILED: 5,
-  CANCELLED: 6,
-  OUTPUT: 7,
-  DRAFT: 8,
-} as const;
+import type { TaskEventName } from '@osr-host/abi';
 
-export type TaskEventName = keyof typeof TaskEventType;
+export type { TaskEventName };
 
 /** One task event as the host emits it: `json` is exactly what `on_task_event` receives. */
 export interface TaskEvent {

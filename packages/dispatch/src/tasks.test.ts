@@ -1,7 +1,7 @@
 import type { ReceivedChatRequest, ScriptedReply } from '@osr-host/inference-stream/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTasksCli } from './cli.js';
-import { TaskEventType as T } from './task-events.js';
+import { TASK_EVENT as T } from '@osr-host/abi';
 import { AGENT, call, dispatch, Harness, type Json, recorded, slot, taskEvents, UPPER_UUID } from './test-support/fixture.js';
 
 let harness: Harness;

@@ -1,3 +1,4 @@
+import { errorEnvelope, isEnvelopeCode } from '@osr-host/abi';
 import { ChatRun, type ChatResult, type ToolCall, toWire } from './chat-run.js';
 import type { InferenceConfig } from './config.js';
 import { InferenceStreamError } from './errors.js';
@@ -72,18 +73,21 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
   async function guarded(ctx: InferenceContext, op: Operation, body: () => Promise<Envelope>): Promise<string> {
     const count = inflight.get(ctx.pluginId) ?? 0;
     if (count >= MAX_INFLIGHT_PER_PLUGIN) {
-      return JSON.stringify({
-        error: 'plugin_busy',
-        message: `Plugin already has ${MAX_INFLIGHT_PER_PLUGIN} concurrent ${op} calls in flight. Retry after a previous call returns.`,
-        max_inflight: MAX_INFLIGHT_PER_PLUGIN,
-      });
+      return JSON.stringify(
+        errorEnvelope(
+          'plugin_busy',
+          `Plugin already has ${MAX_INFLIGHT_PER_PLUGIN} concurrent ${op} calls in flight. Retry after a previous call returns.`,
+          { max_inflight: MAX_INFLIGHT_PER_PLUGIN },
+        ),
+      );
     }
     inflight.set(ctx.pluginId, count + 1);
     try {
       return JSON.stringify(await body());
     } catch (error) {
-      if (error instanceof InferenceStreamError) return JSON.stringify({ error: error.code, message: error.message });
-      return JSON.stringify({ error: 'inference_error', message: error instanceof Error ? error.message : String(error) });
+      // Config codes are thrown while the host starts, never inside a call.
+      if (error instanceof InferenceStreamError) return JSON.stringify(errorEnvelope(isEnvelopeCode(error.code) ? error.code : 'inference_error', error.message));
+      return JSON.stringify(errorEnvelope('inference_error', error instanceof Error ? error.message : String(error)));
     } finally {
       const remaining = (inflight.get(ctx.pluginId) ?? 1) - 1;
       if (remaining > 0) inflight.set(ctx.pluginId, remaining);
@@ -237,18 +241,14 @@ function unfinishedEnvelope(result: ChatResult, resolved: ResolvedModel): Envelo
     usage: result.usage,
   };
   if (result.finishReason === 'length') {
-    return {
-      error: 'output_token_limit',
-      message: 'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.',
-      ...common,
-    };
+    return errorEnvelope('output_token_limit', 'The model output hit its token limit before the answer was complete; raise max_tokens or ask for less.', common);
   }
   if (result.finishReason === 'empty_response') {
-    return {
-      error: 'empty_tool_task_completion',
-      message: `The model ended the task after ${result.toolCallsExecuted.length} tool call(s) without a final answer; ask again or try another model.`,
-      ...common,
-    };
+    return errorEnvelope(
+      'empty_tool_task_completion',
+      `The model ended the task after ${result.toolCallsExecuted.length} tool call(s) without a final answer; ask again or try another model.`,
+      common,
+    );
   }
   return undefined;
 }
@@ -267,14 +267,12 @@ function completeEnvelope(result: ChatResult, resolved: ResolvedModel, maxIterat
   if (unfinished) return unfinished;
   const executed = result.toolCallsExecuted.length > 0 ? { tool_calls_executed: result.toolCallsExecuted } : {};
   if (result.finishReason === 'max_iterations') {
-    return {
-      error: 'max_iterations_reached',
-      message: `Reached max iterations (${maxIterations}) without a final response`,
+    return errorEnvelope('max_iterations_reached', `Reached max iterations (${maxIterations}) without a final response`, {
       model: resolved.model,
       partial_content: result.streamedContent,
       tool_calls_executed: result.toolCallsExecuted,
       usage: result.usage,
-    };
+    });
   }
   const turn = result.lastTurn;
   const handedBack = result.finishReason === 'tool_calls' ? (turn?.toolCalls ?? []) : [];
@@ -305,14 +303,14 @@ function streamEnvelope(
     usage: result.usage,
   };
   if (result.finishReason === 'cancelled') {
-    return { error: 'cancelled', message: 'Streaming completion cancelled by plugin via complete_cancel.', stream_id: streamId, ...common };
+    return errorEnvelope('cancelled', 'Streaming completion cancelled by plugin via complete_cancel.', { stream_id: streamId, ...common });
   }
   if (result.finishReason === 'max_iterations') {
-    return {
-      error: 'max_iterations_reached',
-      message: `Plugin streaming completion exhausted ${maxIterations} iterations without converging on a final answer.`,
-      ...common,
-    };
+    return errorEnvelope(
+      'max_iterations_reached',
+      `Plugin streaming completion exhausted ${maxIterations} iterations without converging on a final answer.`,
+      common,
+    );
   }
   const unfinished = unfinishedEnvelope(result, resolved);
   if (unfinished) return { id: run.id, ...unfinished };

@@ -17,6 +17,14 @@ export function unstoredMarker(reason: string): string {
 
 /** Thrown by redaction for a body it will not walk; callers store a marker. */
 class UnredactableBody extends Error {}
+
+const unredactedMarker = (reason: string) => unstoredMarker(`${reason}; it was not redacted, so it is not kept`);
+const tooLongToRedact = (bytes: number) => `${formatByteCount(bytes)} of JSON, over the ${formatByteCount(MAX_REDACTED_JSON_CHARS)} Insights redacts`;
+
+/** What is stored for a JSON body of `bytes` longer than MAX_REDACTED_JSON_CHARS, for callers that know before building it. */
+export function tooLongToRedactMarker(bytes: number): string {
+  return unredactedMarker(tooLongToRedact(bytes));
+}
 /** Paths hold whole log messages; they are cut shorter so lists stay readable. The full text stays in the body. */
 export const MAX_PATH_CHARS = 2_048;
 
@@ -55,11 +63,14 @@ export function formatByteCount(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** Cuts text to `maxChars` with upstream's `…[truncated, original <size>]` suffix; lone surrogates become U+FFFD. */
-export function truncateText(text: string, maxChars: number): string {
+/**
+ * Cuts text to `maxChars` with upstream's `…[truncated, original <size>]` suffix, on a line of its own unless
+ * `separator` says otherwise; lone surrogates become U+FFFD.
+ */
+export function truncateText(text: string, maxChars: number, separator = '\n'): string {
   if (text.length <= maxChars) return text.toWellFormed();
   const originalBytes = Buffer.byteLength(text);
-  return `${text.slice(0, maxChars).toWellFormed()}\n…[truncated, original ${formatByteCount(originalBytes)}]`;
+  return `${text.slice(0, maxChars).toWellFormed()}${separator}…[truncated, original ${formatByteCount(originalBytes)}]`;
 }
 
 function redactValue(value: unknown, depth = 1): unknown {
@@ -89,7 +100,7 @@ function looksLikeJson(text: string): boolean {
  */
 function redactedJson(text: string): string | undefined {
   if (text.length > MAX_REDACTED_JSON_CHARS) {
-    throw new UnredactableBody(`${formatByteCount(Buffer.byteLength(text))} of JSON, over the ${formatByteCount(MAX_REDACTED_JSON_CHARS)} Insights redacts`);
+    throw new UnredactableBody(tooLongToRedact(Buffer.byteLength(text)));
   }
   let parsed: unknown;
   try {
@@ -113,7 +124,7 @@ export function scrubBody(text: string): string {
   try {
     return scrubText((looksLikeJson(text) ? redactedJson(text) : undefined) ?? text);
   } catch (error) {
-    if (error instanceof UnredactableBody) return unstoredMarker(`${error.message}; it was not redacted, so it is not kept`);
+    if (error instanceof UnredactableBody) return unredactedMarker(error.message);
     throw error;
   }
 }

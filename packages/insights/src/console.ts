@@ -1,4 +1,5 @@
-import { logLevelName } from './record.js';
+import { logLevelName } from '@osr-host/abi';
+import { DEFAULT_MAX_BODY_CHARS, truncateText } from './bodies.js';
 
 /**
  * Plugin text on a terminal: control characters (ANSI escapes, newlines that
@@ -8,9 +9,14 @@ export function printable(text: string): string {
   return text.toWellFormed().replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** `[Plugin:<id>] [<LEVEL>] <message>` (+ ` <payload>`), the console line of a plugin log (INSIGHTS.md §2). */
+/**
+ * `[Plugin:<id>] [<LEVEL>] <message>` (+ ` <payload>`), the console line of a plugin log (INSIGHTS.md §2).
+ * The message and payload are each cut to the Insights body limit before the line is built, so a huge log costs
+ * the console no more than the row shows.
+ */
 export function pluginLogLine(pluginId: string, level: number, message: string, payload: string | null = null): string {
-  const line = `[Plugin:${pluginId}] [${logLevelName(level)}] ${message}${payload === null ? '' : ` ${payload}`}`;
+  const cut = (text: string) => truncateText(text, DEFAULT_MAX_BODY_CHARS, ' ');
+  const line = `[Plugin:${pluginId}] [${logLevelName(level)}] ${cut(message)}${payload === null ? '' : ` ${cut(payload)}`}`;
   return printable(line);
 }
 

@@ -1,5 +1,5 @@
 import { InsightsError } from './errors.js';
-import { LOG_LEVEL_NAMES, type LogLevelName } from './record.js';
+import { LOG_LEVEL_NAMES, type LogLevelName } from '@osr-host/abi';
 import type { ActivityFilter } from './store.js';
 
 /** Filters as text, the way the CLI flags and the dashboard's query string carry them. */
@@ -27,7 +27,7 @@ function invalid(message: string): InsightsError {
 }
 
 /** A time filter value as ms since the epoch. */
-export function parseTime(text: string, now: number): number {
+function parseTime(text: string, now: number): number {
   const trimmed = text.trim();
   const duration = DURATION.exec(trimmed);
   if (duration) return now - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
@@ -38,7 +38,7 @@ export function parseTime(text: string, now: number): number {
 }
 
 /** `404` or `400-499` as an inclusive range. */
-export function parseStatus(text: string): { min: number; max: number } {
+function parseStatus(text: string): { min: number; max: number } {
   const match = /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(text);
   if (!match) throw invalid(`Status ${JSON.stringify(text)} is not understood: use a code (404) or a range (400-499).`);
   const min = Number(match[1]);
@@ -47,7 +47,7 @@ export function parseStatus(text: string): { min: number; max: number } {
   return { min, max };
 }
 
-export function parseLevels(text: string): LogLevelName[] {
+function parseLevels(text: string): LogLevelName[] {
   const known: readonly string[] = [...LOG_LEVEL_NAMES, 'LOG'];
   return text.split(',').map((part) => {
     const name = part.trim().toUpperCase();
@@ -56,7 +56,7 @@ export function parseLevels(text: string): LogLevelName[] {
   });
 }
 
-export function parsePayloadTerm(term: string): { key: string; value: string } {
+function parsePayloadTerm(term: string): { key: string; value: string } {
   const equals = term.indexOf('=');
   if (equals <= 0) throw invalid(`Payload filter ${JSON.stringify(term)} needs the form KEY=VALUE, e.g. user.id=42.`);
   return { key: term.slice(0, equals), value: term.slice(equals + 1) };

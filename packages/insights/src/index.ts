@@ -12,10 +12,6 @@ export { InsightsError, type InsightsErrorCode } from './errors.js';
 export {
   CLARIFY_NOT_SUPPORTED,
   type HostCallInput,
-  LOG_LEVEL_NAMES,
-  type LogLevelName,
-  logLevelName,
-  logLevelStatus,
   toActivityRow,
 } from './record.js';
 export {
@@ -32,6 +28,7 @@ export {
   type ActivityPage,
   ActivityStore,
   type ActivityStoreOptions,
+  type PluginLogEntry,
   DEFAULT_RETENTION,
   type PageRequest,
   type PluginStats,

@@ -1,7 +1,7 @@
 import type { HostCallRecord } from '@osr-host/runtime';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
-import { CLARIFY_NOT_SUPPORTED, type HostCallInput, logLevelName, logLevelStatus, toActivityRow } from './record.js';
+import { CLARIFY_NOT_SUPPORTED, type HostCallInput, toActivityRow } from './record.js';
 import { hostCall } from './test-support/store.js';
 
 const TASK = '7F1C2E4A-0000-4000-8000-000000000001';
@@ -96,6 +96,17 @@ describe('toActivityRow: bad input', () => {
     expect(row.path).toMatch(/…\[truncated, original 3\.0 MB\]$/);
   });
 
+  it('stores db SQL or params longer than Insights redacts as the marker, sized as the plugin sent them, without re-encoding them', () => {
+    const dbCall = (slot: string, sql: string, params: string) =>
+      map(hostCall({ slot, args: [sql, params], requestBytes: Buffer.byteLength(sql) + Buffer.byteLength(params) }));
+    const marker = (size: string) => `[not stored: ${size} of JSON, over the 1.0 MB Insights redacts; it was not redacted, so it is not kept]`;
+    // 2 MB of small objects: as a JSON string inside the request they would grow to 2.4 MB of escaped quotes.
+    const wide = `[${'{"a":0},'.repeat(250_000)}{"a":0}]`;
+    expect(dbCall('db_exec', 'INSERT INTO t VALUES (?)', wide)).toMatchObject({ path: '/host-api/db/exec', requestBody: marker('1.9 MB') });
+    expect(dbCall('db_query', 'SELECT ?', JSON.stringify(['x'.repeat(3 * 1024 * 1024)]))).toMatchObject({ requestBody: marker('3.0 MB') });
+    expect(dbCall('db_exec', `SELECT '${'x'.repeat(2 * 1024 * 1024)}'`, '[]').requestBody).toBe(marker('2.0 MB'));
+  });
+
   it('keeps replacement characters and makes lone surrogates well-formed', () => {
     const row = map(hostCall({ slot: 'log', intArg: 2, args: ['bad \uFFFD bytes \uD800 here'] }));
     expect(row.requestBody).toBe('bad \uFFFD bytes \uFFFD here');
@@ -117,16 +128,3 @@ describe('toActivityRow: bad input', () => {
   });
 });
 
-describe('log levels', () => {
-  it('maps 0–4 to TRACE…ERROR with the upstream statuses, anything else to LOG', () => {
-    expect([0, 1, 2, 3, 4, 5, -1].map((level) => [logLevelName(level), logLevelStatus(level)])).toEqual([
-      ['TRACE', 200],
-      ['DEBUG', 200],
-      ['INFO', 200],
-      ['WARN', 299],
-      ['ERROR', 500],
-      ['LOG', 200],
-      ['LOG', 200],
-    ]);
-  });
-});

@@ -1,53 +1,48 @@
+import {
+  errorEnvelope,
+  type HostCallRecord,
+  hostSlot,
+  type InsightsRoute,
+  logLevelName,
+  type ServedSlotName,
+  signatureParameterNames,
+} from '@osr-host/abi';
 import { REDACTED, redactHttpJson, redactUrl } from '@osr-host/net';
-import { MAX_PATH_CHARS, MAX_REDACTED_JSON_CHARS, parsedBody, searchablePayload, storedBody, truncateText, unstoredMarker } from './bodies.js';
+import {
+  MAX_PATH_CHARS,
+  MAX_REDACTED_JSON_CHARS,
+  parsedBody,
+  searchablePayload,
+  storedBody,
+  tooLongToRedactMarker,
+  truncateText,
+  unstoredMarker,
+} from './bodies.js';
 import type { NewActivityRow } from './schema.js';
 
 /**
- * One host call as the runtime's `hostCall` event reports it (structurally
- * the runtime's HostCallRecord, so another host can feed rows too).
+ * One host call as the runtime's `hostCall` event reports it. The slot and
+ * frame are plain strings, so another host (or a newer runtime) can feed rows
+ * for slots this version does not know.
  */
-export interface HostCallInput {
-  pluginId: string;
-  agentId: string | null;
-  frame: string | null;
-  /** The host-table slot name, e.g. `dispatch`, `log_structured`. */
+export type HostCallInput = Omit<HostCallRecord, 'slot' | 'frame' | 'args'> & {
   slot: string;
-  /** The INSIGHTS.md §1 status, already mapped. */
-  status: number;
-  startedAt: Date;
-  durationMs: number;
+  frame: string | null;
   /** The slot's C string arguments (null for NULL); secret ones already redacted. */
   args: readonly (string | null)[];
-  /** The level for log slots, else 0. */
-  intArg: number;
-  response: string | null;
-  requestBytes: number;
-  responseBytes: number;
-}
-
-/** Log levels 0–4 (HOST_API.md §4); any other value is LOG. */
-export const LOG_LEVEL_NAMES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number] | 'LOG';
-
-export function logLevelName(level: number): LogLevelName {
-  return LOG_LEVEL_NAMES[level] ?? 'LOG';
-}
-
-/** Upstream's Insights status for a log level: WARN 299, ERROR 500, everything else 200. */
-export function logLevelStatus(level: number): number {
-  return level === 3 ? 299 : level === 4 ? 500 : 200;
-}
+};
 
 /** The exact response upstream records for the reserved dispatch_clarify slot (HOST_API.md §6). */
-export const CLARIFY_NOT_SUPPORTED = JSON.stringify({
-  error: 'not_supported',
-  message: 'dispatch_clarify is reserved. Clarification is handled inline via the clarify agent intercept.',
-});
+export const CLARIFY_NOT_SUPPORTED = JSON.stringify(
+  errorEnvelope('not_supported', 'dispatch_clarify is reserved. Clarification is handled inline via the clarify agent intercept.'),
+);
 
 interface Mapped {
   method: string;
   path: string;
   request: string | null;
+  /** The stored request body as it is, when it is known to be a marker before `request` is built. */
+  storedRequest?: string;
   response: string | null;
   /** Overrides the measured duration (upstream records 0 for log and complete_cancel rows). */
   durationMs?: number;
@@ -73,83 +68,91 @@ function segment(value: string | null | undefined): string {
   return value === null || value === undefined ? '(null)' : encodeURIComponent(value);
 }
 
+/** Bodies and fields of one slot's row; method and path come from the slot's descriptor. */
+interface SlotRow {
+  request: string | null;
+  response: string | null;
+  /** Values for the descriptor's placeholders beyond the slot's own C parameters. */
+  fill?: Record<string, string>;
+  /** Stored as the request body as it is (a marker for a request too long to redact). */
+  storedRequest?: string;
+  /** Overrides the measured duration (upstream records 0 for log and complete_cancel rows). */
+  durationMs?: number;
+  model?: string | null;
+}
+
+type RowRule = (input: HostCallInput, first: string | null, second: string | null) => SlotRow;
+
+const requestAndResponse: RowRule = (input, first) => ({ request: first, response: input.response });
+const responseOnly: RowRule = (input) => ({ request: null, response: input.response });
+const secondOnly: RowRule = (_input, _first, second) => ({ request: second, response: null });
+const noBodies: RowRule = () => ({ request: null, response: null });
+const chat: RowRule = (input, first) => ({ request: first, response: input.response, model: stringField(first, 'model') ?? null });
+const database: RowRule = (input, first, second) =>
+  // SQL or params longer than Insights redacts make the request JSON longer still, so it would be stored as a
+  // marker: known from their lengths, without re-encoding tens of megabytes on the event loop first.
+  (first?.length ?? 0) > MAX_REDACTED_JSON_CHARS || (second?.length ?? 0) > MAX_REDACTED_JSON_CHARS
+    ? { request: null, storedRequest: tooLongToRedactMarker(input.requestBytes), response: input.response }
+    : { request: JSON.stringify({ sql: first, params: parsedOrText(second) }), response: input.response };
+const logLine: RowRule = (input, first, second) => ({
+  request: input.slot === 'log_structured' ? (second ?? first ?? '') : (first ?? ''),
+  response: null,
+  fill: { level: logLevelName(input.intArg), message: first ?? '' },
+  durationMs: 0,
+});
+
 /**
- * Method, path and bodies per slot: INSIGHTS.md §1 for the slots upstream
- * logs; for config, db and get_active_agent_id (D14) REST-like paths under
- * `/host-api/config/<key>`, `/host-api/db/{exec,query}` and `/host-api/agent`.
+ * Bodies per slot: INSIGHTS.md §1 for the slots upstream logs; config, db and
+ * get_active_agent_id (D14) with REST-like paths, config values never kept.
+ * Keyed by every served slot, so a slot without a rule does not compile.
  */
+const ROW_RULES: Record<ServedSlotName, RowRule> = {
+  config_get: (input) => ({ request: null, response: input.response === null ? null : REDACTED }),
+  config_set: () => ({ request: REDACTED, response: null }),
+  config_delete: noBodies,
+  db_exec: database,
+  db_query: database,
+  log: logLine,
+  dispatch: requestAndResponse,
+  task_status: responseOnly,
+  dispatch_cancel: noBodies,
+  dispatch_clarify: (_input, _first, second) => ({ request: second, response: CLARIFY_NOT_SUPPORTED }),
+  complete: chat,
+  complete_stream: chat,
+  embed: requestAndResponse,
+  list_models: responseOnly,
+  http_request: (input, first) => ({
+    request: redactedHttpBody(first),
+    response: redactedHttpBody(input.response),
+    fill: { method: stringField(first, 'method')?.toUpperCase() || 'GET', url: redactUrl(stringField(first, 'url') ?? '') },
+  }),
+  file_read: (_input, first) => ({ request: first, response: null, fill: { path: stringField(first, 'path') ?? '' } }),
+  list_active_tasks: responseOnly,
+  send_draft: secondOnly,
+  dispatch_interrupt: secondOnly,
+  dispatch_add_issue: responseOnly,
+  complete_cancel: () => ({ request: null, response: null, durationMs: 0 }),
+  get_active_agent_id: responseOnly,
+  log_structured: logLine,
+};
+
+/** Fills `{name}` in a descriptor's method or path: a C parameter (URL-encoded) unless the row supplies the value. */
+function fillTemplate(template: string, parameters: readonly string[], input: HostCallInput, fill: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_match, name: string) => fill[name] ?? segment(input.args[parameters.indexOf(name)]));
+}
+
 function mapSlot(input: HostCallInput): Mapped {
   const [first = null, second = null] = input.args;
-  const response = input.response;
-  switch (input.slot) {
-    case 'dispatch':
-      return { method: 'POST', path: '/host-api/dispatch', request: first, response };
-    case 'task_status':
-      return { method: 'GET', path: `/host-api/tasks/${segment(first)}`, request: null, response };
-    case 'dispatch_cancel':
-      return { method: 'DELETE', path: `/host-api/tasks/${segment(first)}`, request: null, response: null };
-    case 'dispatch_clarify':
-      return { method: 'POST', path: `/host-api/tasks/${segment(first)}/clarify`, request: second, response: CLARIFY_NOT_SUPPORTED };
-    case 'list_active_tasks':
-      return { method: 'GET', path: '/host-api/tasks', request: null, response };
-    case 'send_draft':
-      return { method: 'POST', path: `/host-api/tasks/${segment(first)}/draft`, request: second, response: null };
-    case 'dispatch_interrupt':
-      return { method: 'POST', path: `/host-api/tasks/${segment(first)}/interrupt`, request: second, response: null };
-    case 'dispatch_add_issue':
-      return { method: 'POST', path: `/host-api/tasks/${segment(first)}/issues`, request: null, response };
-    case 'complete_cancel':
-      return { method: 'DELETE', path: `/host-api/streams/${segment(first)}`, request: null, response: null, durationMs: 0 };
-    case 'complete':
-    case 'complete_stream':
-      return { method: 'POST', path: '/host-api/chat/completions', request: first, response, model: stringField(first, 'model') ?? null };
-    case 'embed':
-      return { method: 'POST', path: '/host-api/embeddings', request: first, response };
-    case 'list_models':
-      return { method: 'GET', path: '/host-api/models', request: null, response };
-    case 'http_request': {
-      const method = stringField(first, 'method')?.toUpperCase() || 'GET';
-      const url = stringField(first, 'url') ?? '';
-      return {
-        method,
-        path: `/host-api/http → ${redactUrl(url)}`,
-        request: redactedHttpBody(first),
-        response: redactedHttpBody(response),
-      };
-    }
-    case 'file_read':
-      return { method: 'GET', path: `/host-api/file_read → ${stringField(first, 'path') ?? ''}`, request: first, response: null };
-    case 'config_get':
-      return { method: 'GET', path: `/host-api/config/${segment(first)}`, request: null, response: response === null ? null : REDACTED };
-    case 'config_set':
-      return { method: 'PUT', path: `/host-api/config/${segment(first)}`, request: REDACTED, response: null };
-    case 'config_delete':
-      return { method: 'DELETE', path: `/host-api/config/${segment(first)}`, request: null, response: null };
-    case 'db_exec':
-    case 'db_query':
-      return {
-        method: 'POST',
-        path: `/host-api/db/${input.slot === 'db_exec' ? 'exec' : 'query'}`,
-        request: JSON.stringify({ sql: first, params: parsedOrText(second) }),
-        response,
-      };
-    case 'get_active_agent_id':
-      return { method: 'GET', path: '/host-api/agent', request: null, response };
-    case 'log':
-    case 'log_structured': {
-      const message = first ?? '';
-      return {
-        method: 'LOG',
-        path: `[${logLevelName(input.intArg)}] ${message}`,
-        request: input.slot === 'log_structured' ? (second ?? message) : message,
-        response: null,
-        durationMs: 0,
-      };
-    }
-    default:
-      // A slot this version does not know: keep it visible under its own name.
-      return { method: 'CALL', path: `/host-api/${segment(input.slot)}`, request: first, response };
+  if (!Object.hasOwn(ROW_RULES, input.slot)) {
+    // A slot this version does not know: keep it visible under its own name.
+    return { method: 'CALL', path: `/host-api/${segment(input.slot)}`, request: first, response: input.response };
   }
+  const slot = input.slot as ServedSlotName;
+  const descriptor = hostSlot(slot);
+  const { fill = {}, ...row } = ROW_RULES[slot](input, first, second);
+  const route = descriptor.insights as InsightsRoute;
+  const parameters = signatureParameterNames(descriptor.signature);
+  return { ...row, method: fillTemplate(route.method, parameters, input, fill), path: fillTemplate(route.path, parameters, input, fill) };
 }
 
 function parsedOrText(json: string | null): unknown {
@@ -185,7 +188,7 @@ export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewAc
     path: truncateText(mapped.path, MAX_PATH_CHARS),
     durationMs: mapped.durationMs ?? input.durationMs,
     model: mapped.model ?? null,
-    requestBody: storedBody(mapped.request, maxBodyChars),
+    requestBody: mapped.storedRequest ?? storedBody(mapped.request, maxBodyChars),
     responseBody: storedBody(mapped.response, maxBodyChars),
     payload: searchablePayload(payload, maxBodyChars),
   };

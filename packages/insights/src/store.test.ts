@@ -2,7 +2,7 @@ import { openHostDatabase } from '@osr-host/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InsightsError } from './errors.js';
 import { insightsMigrations } from './schema.js';
-import { ActivityStore, type ActivityStoreOptions } from './store.js';
+import { ActivityStore, type ActivityStoreOptions, type PluginLogEntry } from './store.js';
 import { hostCall, tempStore } from './test-support/store.js';
 
 const disposers: (() => void)[] = [];
@@ -69,11 +69,17 @@ describe('ActivityStore: queued writes', () => {
 
   it('prints console lines for accepted logs only, with control characters defused', () => {
     const lines: string[] = [];
-    const { store } = open({ consoleLine: (line) => lines.push(line), logsPerSecondPerPlugin: 1, now: () => 0 });
+    const logs: PluginLogEntry[] = [];
+    const { store } = open({ consoleLine: (line, log) => {
+        lines.push(line);
+        logs.push(log);
+      }, logsPerSecondPerPlugin: 1, now: () => 0 });
     store.record(hostCall({ slot: 'log_structured', intArg: 3, args: ['low disk\n[Plugin:other] forged', '{"free":1}'] }));
     store.record(hostCall({ slot: 'log', intArg: 2, args: ['throttled'] }));
     store.record(hostCall({ slot: 'list_models' }));
     expect(lines).toEqual(['[Plugin:com.example.echo] [WARN] low disk\\x0a[Plugin:other] forged {"free":1}']);
+    // The same log as fields, for a structured logger (which escapes text its own way).
+    expect(logs).toEqual([{ pluginId: 'com.example.echo', level: 3, message: 'low disk\n[Plugin:other] forged', payload: '{"free":1}' }]);
   });
 
   it('writes rows a host built itself alongside recorded calls', () => {

@@ -3,8 +3,17 @@ import { and, asc, type Column, desc, eq, gt, gte, inArray, lt, lte, or, type SQ
 import { DEFAULT_MAX_BODY_CHARS, unstoredMarker } from './bodies.js';
 import { pluginLogLine } from './console.js';
 import { InsightsError } from './errors.js';
-import { type HostCallInput, type LogLevelName, toActivityRow, unstorableRow } from './record.js';
+import type { LogLevelName } from '@osr-host/abi';
+import { type HostCallInput, toActivityRow, unstorableRow } from './record.js';
 import { type ActivityRow, insightsMigrations, insightsRows, insightsWarnings, type NewActivityRow, type WarningRow } from './schema.js';
+
+/** One plugin log that passed the throttle: `level` 0–4 as the plugin passed it (see `logLevelName`), `payload` the JSON of `log_structured`. */
+export interface PluginLogEntry {
+  pluginId: string;
+  level: number;
+  message: string;
+  payload: string | null;
+}
 
 export interface ActivityStoreOptions {
   /** Rows kept, newest first; older ones are deleted after each write. Default 50,000. */
@@ -21,8 +30,11 @@ export interface ActivityStoreOptions {
   logsPerSecondPerPlugin?: number;
   /** One-shot warnings kept in the store (oldest deleted first). Default 256, as upstream. */
   maxWarnings?: number;
-  /** Receives `[Plugin:<id>] [<LEVEL>] <message>` console lines for accepted log rows. */
-  consoleLine?: (line: string) => void;
+  /**
+   * Receives `[Plugin:<id>] [<LEVEL>] <message>` console lines for accepted log rows, and the same
+   * log as fields, for a structured logger.
+   */
+  consoleLine?: (line: string, log: PluginLogEntry) => void;
   /** Receives each written batch, already mapped and redacted (e.g. for an OpenTelemetry export). */
   onRowsWritten?: (rows: readonly NewActivityRow[]) => void;
   /** Receives background write failures (explicit `flush()` calls throw instead). Default: console.error. */
@@ -186,7 +198,7 @@ export class ActivityStore {
   private readonly maxPendingRows: number;
   private readonly logsPerSecond: number;
   private readonly maxWarnings: number;
-  private readonly consoleLine: ((line: string) => void) | undefined;
+  private readonly consoleLine: ((line: string, log: PluginLogEntry) => void) | undefined;
   private readonly onError: (error: InsightsError) => void;
   private readonly onRowsWritten: ((rows: readonly NewActivityRow[]) => void) | undefined;
   private readonly now: () => number;
@@ -245,7 +257,13 @@ export class ActivityStore {
     if (isLog && !this.admitLog(input.pluginId)) return;
     if (!this.enqueue(input.pluginId, { input })) return;
     if (isLog && this.consoleLine) {
-      this.consoleLine(pluginLogLine(input.pluginId, input.intArg, input.args[0] ?? '', input.slot === 'log_structured' ? (input.args[1] ?? null) : null));
+      const log: PluginLogEntry = {
+        pluginId: input.pluginId,
+        level: input.intArg,
+        message: input.args[0] ?? '',
+        payload: input.slot === 'log_structured' ? (input.args[1] ?? null) : null,
+      };
+      this.consoleLine(pluginLogLine(log.pluginId, log.level, log.message, log.payload), log);
     }
   }
 

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_BODY_CHARS } from './bodies.js';
 import { diagnoseLoadFailure, hostApiWarningLine, loadedPluginLine, loadFailureLine, pluginLogLine } from './console.js';
+import type { WarningEntry } from './store.js';
 import { tempStore } from './test-support/store.js';
 import { hostApiWarnings, WarningLog, warningPluginId } from './warnings.js';
 
 describe('WarningLog', () => {
   it('prints and keeps a warning once per key per process, with the [PluginHostAPI] prefix', () => {
     const printed: string[] = [];
+    const printedEntries: WarningEntry[] = [];
     const opened = tempStore();
-    const log = new WarningLog({ store: opened.store, print: (line) => printed.push(line), now: () => 42 });
+    const log = new WarningLog({ store: opened.store, print: (line, entry) => {
+        printed.push(line);
+        printedEntries.push(entry);
+      }, now: () => 42 });
     expect(log.warnOnce(hostApiWarnings.nullOnChunk('p'))).toBe(true);
     expect(log.warnOnce(hostApiWarnings.nullOnChunk('p'))).toBe(false);
     expect(log.warnOnce(hostApiWarnings.nullOnChunk('q'))).toBe(true);
@@ -19,6 +25,7 @@ describe('WarningLog', () => {
       ['p|complete_stream|null_chunk', 'p', 42],
       ['q|complete_stream|null_chunk', 'q', 42],
     ]);
+    expect(printedEntries).toEqual(log.entries());
     expect(opened.store.warnings().map((row) => row.key)).toEqual(['q|complete_stream|null_chunk', 'p|complete_stream|null_chunk']);
     opened.dispose();
   });
@@ -95,6 +102,14 @@ describe('console lines', () => {
   it('formats plugin logs as upstream, appending structured payloads', () => {
     expect(pluginLogLine('p', 1, 'hello')).toBe('[Plugin:p] [DEBUG] hello');
     expect(pluginLogLine('p', 7, 'x', '{"a":1}')).toBe('[Plugin:p] [LOG] x {"a":1}');
+  });
+
+  it('cuts a message or payload over the body limit, with its size, and keeps one at the limit whole', () => {
+    const atLimit = 'x'.repeat(DEFAULT_MAX_BODY_CHARS);
+    expect(pluginLogLine('p', 2, 'm', atLimit)).toBe(`[Plugin:p] [INFO] m ${atLimit}`);
+    const huge = `{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`;
+    expect(pluginLogLine('p', 2, 'm', huge)).toBe(`[Plugin:p] [INFO] m ${huge.slice(0, DEFAULT_MAX_BODY_CHARS)} …[truncated, original 3.0 MB]`);
+    expect(pluginLogLine('p', 3, `${atLimit}\ny`)).toBe(`[Plugin:p] [WARN] ${atLimit} …[truncated, original 256.0 KB]`);
   });
 
   it('defuses terminal escapes and forged lines in plugin text', () => {

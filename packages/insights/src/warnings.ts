@@ -10,8 +10,8 @@ export interface WarningSpec {
 export interface WarningLogOptions {
   /** Keeps each first-time warning for the Diagnostics views and `osr-host insights warnings`. */
   store?: ActivityStore;
-  /** Receives the `[PluginHostAPI] …` console line. Default: console.warn. */
-  print?: (line: string) => void;
+  /** Receives the `[PluginHostAPI] …` console line, and the warning it shows. Default: console.warn. */
+  print?: (line: string, entry: WarningEntry) => void;
   /** Entries kept in memory, oldest dropped first (default 256, as upstream). */
   maxEntries?: number;
   /** Keys remembered by the once-filter, oldest forgotten first (default 4,096): keys embed plugin-chosen names. */
@@ -34,7 +34,7 @@ export class WarningLog {
   private readonly seen = new Set<string>();
   private readonly kept: WarningEntry[] = [];
   private store: ActivityStore | undefined;
-  private readonly print: (line: string) => void;
+  private readonly print: (line: string, entry: WarningEntry) => void;
   private readonly maxEntries: number;
   private readonly maxKeys: number;
   private readonly now: () => number;
@@ -55,7 +55,7 @@ export class WarningLog {
     const entry: WarningEntry = { key: spec.key, pluginId: warningPluginId(spec.key), message: spec.message, ts: this.now() };
     this.kept.push(entry);
     if (this.kept.length > this.maxEntries) this.kept.shift();
-    this.print(hostApiWarningLine(spec.message));
+    this.print(hostApiWarningLine(spec.message), entry);
     this.store?.addWarning(entry);
     return true;
   }

@@ -8,6 +8,15 @@ import { activeVersion, findLibraries, pluginDirectory } from './layout.js';
 export const CONSENT_FILE = '.user_consent';
 /** Written by `tools install --dev`: this version was installed unsigned and unapproved, for development. */
 export const DEV_INSTALL_FILE = '.dev_install';
+/** What a development install is, and what to do to load it (the scan's message and `tools doctor`'s problem). */
+export const DEV_INSTALL_REASON =
+  'installed with `tools install --dev` (unsigned, not approved), so it loads only in a host started with --dev (osr-host serve --dev, mcp --dev, tools list --dev)';
+export const DEV_INSTALL_FIX = 'install a signed build to load it without --dev';
+
+/** What `DEV_INSTALL_FILE` holds: when the development build was installed. */
+export function devInstallFileContent(installedAt: string | number): string {
+  return `${JSON.stringify({ installed_at: installedAt })}\n`;
+}
 
 /**
  * What a user approved. Upstream writes an empty marker; here the file also

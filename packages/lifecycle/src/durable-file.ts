@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 
 /** fsync a directory so a rename or unlink inside it survives a power cut. */
 export function syncDirectory(directory: string): void {
@@ -14,24 +14,13 @@ export function syncDirectory(directory: string): void {
 
 /**
  * Replaces `path` with `content` so that after a crash at any point the file
- * holds either the old or the new content: temp file, fsync, atomic rename,
- * fsync of the directory.
+ * holds either the old or the new content: write-file-atomic writes a temp
+ * file, fsyncs it and renames it over `path`; the fsync of the directory
+ * makes the rename itself survive a power cut.
  */
 export function writeFileDurably(path: string, content: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temporary, 'w', 0o644);
-  try {
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temporary, path);
+  const data = typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  writeFileAtomic.sync(path, data, { mode: 0o644, fsync: true });
   syncDirectory(dirname(path));
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CONSENT_FILE } from './consent.js';
+import { CONSENT_FILE, DEV_INSTALL_FILE, DEV_INSTALL_FIX, DEV_INSTALL_REASON } from './consent.js';
 import { CrashGuard } from './crash-guard.js';
 import { activeVersion, findLibraries, holdsOnlyData, installedPluginIds, lstatSafe, pluginDirectory, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
@@ -19,6 +19,7 @@ export type PluginProblemCode =
   | 'checksum_mismatch'
   | 'signature_invalid'
   | 'consent_required'
+  | 'dev_install'
   | 'quarantined';
 
 /** One thing wrong with an installed plugin, and what the operator can do about it. */
@@ -56,7 +57,8 @@ export function verifyInstalled(home: string, only?: string): PluginHealth[] {
 /**
  * `tools doctor`: everything `verifyInstalled` finds plus what keeps a sound
  * install from loading — an untrusted or missing signature, missing consent,
- * quarantine — each with the command that fixes it.
+ * quarantine, a development install (which loads only with `--dev`) — each
+ * with the command that fixes it.
  */
 export function diagnoseInstalled(home: string, options: DiagnoseOptions, only?: string): PluginHealth[] {
   const guard = new CrashGuard(toolsRoot(home), options.hostBuild);
@@ -68,6 +70,11 @@ export function diagnoseInstalled(home: string, options: DiagnoseOptions, only?:
     }
     if (health.problems.some((p) => p.code !== 'dangling_current' && p.code !== 'quarantined') || library === null || health.version === null) return health;
     const versionDir = join(pluginDirectory(home, pluginId), health.version);
+    // A development install is unsigned and unapproved on purpose: one problem saying so, not the two it implies.
+    if (existsSync(join(versionDir, DEV_INSTALL_FILE))) {
+      problem('dev_install', `${DEV_INSTALL_REASON}.`, `Start the host with --dev, or ${DEV_INSTALL_FIX}.`);
+      return health;
+    }
     const failure = verifyLibrary(versionDir, library, { trustedKeys: options.trustedKeys, skipConsent: true });
     if (failure?.reason === 'signature_invalid') {
       problem('signature_invalid', failure.message, "Trust the publisher's key with osr-host tools trust <key.pub>, or reinstall the plugin from a trusted source.");

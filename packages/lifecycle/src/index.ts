@@ -20,6 +20,20 @@ export {
   writeConsent,
 } from './consent.js';
 export { CrashGuard, LOADING_MARKER, QUARANTINE_FILE, quarantineMessage, type QuarantineReview, type QuarantineRow } from './crash-guard.js';
+export {
+  type AdminAnswer,
+  type AdminCommandIo,
+  type AdminHandlers,
+  adminChannelFiles,
+  askRunningServe,
+  forwardTasksCommand,
+  handleAdminRequest,
+  type PublishedAdminEndpoint,
+  publishAdminEndpoint,
+  type RunningServe,
+  runningServe,
+} from './admin-channel.js';
+export { type BuildPlan, DevLoop, type DevLoopOptions, planBuild } from './dev-loop.js';
 export { writeFileDurably } from './durable-file.js';
 export {
   type DiagnoseOptions,

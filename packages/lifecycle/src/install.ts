@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Manifest, manifestFailureMessage, parseManifest } from '@osr-host/manifest';
 import { extractZip, type FileWriter } from './archive.js';
-import { CONSENT_FILE, consentFileContent, DEV_INSTALL_FILE, declaredRequirements, readConsent, widenedRequirements } from './consent.js';
+import { CONSENT_FILE, consentFileContent, DEV_INSTALL_FILE, declaredRequirements, devInstallFileContent, readConsent, widenedRequirements } from './consent.js';
 import { syncDirectory } from './durable-file.js';
 import { LifecycleError } from './errors.js';
 import { activeVersion, findLibraries, isStrictSemver, lstatSafe, pluginDirectory, toolsRoot } from './layout.js';
@@ -219,7 +219,7 @@ export async function installPayload(payload: InstallPayload, options: InstallOp
     if (options.dev) {
       // Recorded, so a host started without --dev can say why it skips this version and how to load it.
       try {
-        writer.writeFile(join(content, DEV_INSTALL_FILE), Buffer.from(`${JSON.stringify({ installed_at: receipt.installed_at })}\n`));
+        writer.writeFile(join(content, DEV_INSTALL_FILE), Buffer.from(devInstallFileContent(receipt.installed_at)));
       } catch (error) {
         throw writeFailed(join(content, DEV_INSTALL_FILE), error);
       }

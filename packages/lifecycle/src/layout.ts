@@ -1,9 +1,15 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { compareSemanticVersions, parseSemanticVersion } from '@osr-host/manifest';
 
 /** `.so` on Linux, `.dylib` on macOS (D7). */
 export const libraryExtension = process.platform === 'darwin' ? '.dylib' : '.so';
+
+/** The C header plugins are built against: abi-struct's `osaurus_plugin.h`. */
+export function pluginHeaderPath(): string {
+  return createRequire(import.meta.url).resolve('@osr-host/abi-struct/include/osaurus_plugin.h');
+}
 
 /** `<home>/Tools`: every installed plugin, the loading marker and the quarantine list (LIFECYCLE.md §1). */
 export function toolsRoot(home: string): string {

@@ -1,8 +1,8 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HOST_SLOTS, hostSlotOffset, hostTableSize, PLUGIN_FIELDS, pluginFieldOffset } from '@osr-host/abi-struct';
 import { LifecycleError } from './errors.js';
+import { pluginHeaderPath } from './layout.js';
 
 export type ScaffoldLanguage = 'c' | 'rust';
 
@@ -387,7 +387,7 @@ export function createScaffold(name: string, options: ScaffoldOptions): Scaffold
   const written = Object.keys(files);
   if (language === 'c') {
     mkdirSync(join(directory, 'include'), { recursive: true });
-    copyFileSync(createRequire(import.meta.url).resolve('@osr-host/abi-struct/include/osaurus_plugin.h'), join(directory, 'include', 'osaurus_plugin.h'));
+    copyFileSync(pluginHeaderPath(), join(directory, 'include', 'osaurus_plugin.h'));
     written.push('include/osaurus_plugin.h');
   }
   return { directory, pluginId, files: written.sort(), build, library };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DEV_INSTALL_FILE } from './consent.js';
+import { DEV_INSTALL_FILE, DEV_INSTALL_FIX, DEV_INSTALL_REASON } from './consent.js';
 import { CrashGuard, type QuarantineRow, quarantineMessage } from './crash-guard.js';
 import { activeVersion, findLibraries, holdsOnlyData, installedPluginIds, toolsRoot } from './layout.js';
 import type { MinisignPublicKey } from './minisign.js';
@@ -8,8 +8,7 @@ import { recoverAbandonedInstalls } from './staging.js';
 import { verifyLibrary, type VerificationFailure } from './verify.js';
 
 /** Why a host without `--dev` skips a development install, and how to load it. */
-export const DEV_INSTALL_MESSAGE =
-  'dev_install: installed with `tools install --dev` (unsigned, not approved), so it loads only in a host started with --dev (osr-host serve --dev, mcp --dev, tools list --dev); install a signed build to load it without --dev';
+export const DEV_INSTALL_MESSAGE = `dev_install: ${DEV_INSTALL_REASON}; ${DEV_INSTALL_FIX}`;
 
 /** A plugin whose libraries passed the scan and may be loaded (each under the crash guard). */
 export interface ScannedPlugin {

@@ -10,7 +10,7 @@ export interface ManifestCliIo {
   stderr: NodeJS.WritableStream;
 }
 
-export const manifestCliUsage = `Usage: osr-manifest validate <file|-> [--plugin-id <id>] [--host-version <version>]
+const manifestCliUsage = `Usage: osr-manifest validate <file|-> [--plugin-id <id>] [--host-version <version>]
 
 Checks an Osaurus plugin manifest as the host loads it; "-" reads standard input.
   --plugin-id <id>          the id it is installed as (plugin_id must equal it)

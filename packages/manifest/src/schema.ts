@@ -15,13 +15,13 @@ function optional<T extends z.ZodType>(schema: T) {
     .optional();
 }
 
-export const routeAuthSchema = z
+const routeAuthSchema = z
   .enum(['none', 'verify', 'owner'])
   .meta({ description: 'none: no credential check; verify: the plugin checks signatures itself; owner: an Osaurus access key is required.' });
 
-export const configFieldTypeSchema = z.enum(['text', 'secret', 'toggle', 'select', 'multiselect', 'number', 'readonly', 'status']);
+const configFieldTypeSchema = z.enum(['text', 'secret', 'toggle', 'select', 'multiselect', 'number', 'readonly', 'status']);
 
-export const secretSpecSchema = z.object({
+const secretSpecSchema = z.object({
   id: z.string(),
   label: z.string(),
   required: z.boolean().meta({ description: 'Required by the host decoder (there is no default when decoding JSON).' }),
@@ -29,18 +29,18 @@ export const secretSpecSchema = z.object({
   url: optional(z.string()),
 });
 
-export const docsLinkSchema = z.object({
+const docsLinkSchema = z.object({
   label: z.string(),
   url: z.string(),
 });
 
-export const docsSpecSchema = z.object({
+const docsSpecSchema = z.object({
   readme: optional(z.string()),
   changelog: optional(z.string()),
   links: optional(z.array(docsLinkSchema)),
 });
 
-export const toolSpecSchema = z.object({
+const toolSpecSchema = z.object({
   id: z.string().meta({ description: 'Runtime tool name, passed back to invoke(…, "tool", id, …). Non-empty and unique.' }),
   description: z.string().meta({ description: 'Shown to the model when it picks tools.' }),
   parameters: optional(z.unknown().meta({ description: 'JSON Schema of the tool arguments.' })),
@@ -50,7 +50,7 @@ export const toolSpecSchema = z.object({
   ),
 });
 
-export const routeSpecSchema = z.object({
+const routeSpecSchema = z.object({
   id: z.string().meta({ description: 'Sent to the plugin as route_id. Non-empty and unique.' }),
   path: z.string().meta({
     description: 'Relative to /plugins/<plugin_id>; leading "/" optional; literal, ":name" segments and a trailing "/*".',
@@ -64,7 +64,7 @@ export const routeSpecSchema = z.object({
   tunnel_exposed: optional(z.boolean().meta({ description: 'Reachable through the tunnel; default false (loopback only).' })),
 });
 
-export const webSpecSchema = z.object({
+const webSpecSchema = z.object({
   static_dir: z.string().meta({ description: 'Directory inside the installed version directory.' }),
   entry: z.string().meta({ description: 'File served for the mount root and as the SPA fallback.' }),
   mount: z.string().meta({ description: 'URL prefix under /plugins/<plugin_id>; leading "/" optional.' }),
@@ -73,14 +73,14 @@ export const webSpecSchema = z.object({
   tunnel_exposed: optional(z.boolean()),
 });
 
-export const configDefaultSchema = z.union([z.boolean(), z.number(), z.string(), z.array(z.string())]);
+const configDefaultSchema = z.union([z.boolean(), z.number(), z.string(), z.array(z.string())]);
 
-export const configOptionSchema = z.object({
+const configOptionSchema = z.object({
   value: z.string(),
   label: z.string(),
 });
 
-export const configValidationSchema = z.object({
+const configValidationSchema = z.object({
   required: optional(z.boolean()),
   pattern: optional(z.string().meta({ description: 'Regular expression that must match somewhere in the value.' })),
   pattern_hint: optional(z.string()),
@@ -90,16 +90,16 @@ export const configValidationSchema = z.object({
   max_length: optional(z.number().int()),
 });
 
-export const connectActionSchema = z.object({
+const connectActionSchema = z.object({
   type: optional(z.string().meta({ description: 'Only "oauth" is acted on.' })),
   url_route: optional(z.string()),
 });
 
-export const disconnectActionSchema = z.object({
+const disconnectActionSchema = z.object({
   clear_keys: optional(z.array(z.string())),
 });
 
-export const configFieldSchema = z.object({
+const configFieldSchema = z.object({
   key: z.string().meta({ description: 'Storage key, same namespace as config_get.' }),
   type: configFieldTypeSchema,
   label: z.string(),
@@ -114,17 +114,17 @@ export const configFieldSchema = z.object({
   copyable: optional(z.boolean()),
 });
 
-export const configSectionSchema = z.object({
+const configSectionSchema = z.object({
   title: z.string(),
   fields: z.array(configFieldSchema),
 });
 
-export const configSpecSchema = z.object({
+const configSpecSchema = z.object({
   title: optional(z.string()),
   sections: z.array(configSectionSchema),
 });
 
-export const capabilitiesSchema = z.object({
+const capabilitiesSchema = z.object({
   tools: optional(z.array(toolSpecSchema)),
   routes: optional(z.array(routeSpecSchema)),
   config: optional(configSpecSchema),

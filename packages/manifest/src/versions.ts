@@ -1,3 +1,5 @@
+import semver from 'semver';
+
 /** A parsed semantic version; build metadata is kept but never compared. */
 export interface SemanticVersion {
   major: number;
@@ -7,32 +9,19 @@ export interface SemanticVersion {
   build: string[];
 }
 
-const numericIdentifier = '0|[1-9]\\d*';
-const prereleaseIdentifier = `(?:${numericIdentifier}|\\d*[A-Za-z-][0-9A-Za-z-]*)`;
-const strictSemver = new RegExp(
-  `^(${numericIdentifier})\\.(${numericIdentifier})\\.(${numericIdentifier})` +
-    `(?:-(${prereleaseIdentifier}(?:\\.${prereleaseIdentifier})*))?` +
-    '(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$',
-);
+/** Strict `MAJOR.MINOR.PATCH[-pre][+build]`, as `min_osaurus` must be written; undefined otherwise. */
+export function parseSemanticVersion(text: string): SemanticVersion | undefined {
+  const trimmed = text.trim();
+  // semver reads a leading `v` even in strict mode; the manifest format does not allow one.
+  if (/^v/i.test(trimmed)) return undefined;
+  const parsed = semver.parse(trimmed);
+  if (!parsed || ![parsed.major, parsed.minor, parsed.patch].every(Number.isSafeInteger)) return undefined;
+  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.map(String), build: [...parsed.build] };
+}
 
 function toSafeInteger(text: string): number | undefined {
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : undefined;
-}
-
-/** Strict `MAJOR.MINOR.PATCH[-pre][+build]`, as `min_osaurus` must be written; undefined otherwise. */
-export function parseSemanticVersion(text: string): SemanticVersion | undefined {
-  const match = strictSemver.exec(text.trim());
-  if (!match) return undefined;
-  const [major, minor, patch] = [match[1]!, match[2]!, match[3]!].map(toSafeInteger);
-  if (major === undefined || minor === undefined || patch === undefined) return undefined;
-  return {
-    major,
-    minor,
-    patch,
-    prerelease: match[4] ? match[4].split('.') : [],
-    build: match[5] ? match[5].split('.') : [],
-  };
 }
 
 /**
@@ -57,28 +46,14 @@ function padVersionParts(text: string): [number, number, number] | undefined {
   return [numbers[0]!, numbers[1] ?? 0, numbers[2] ?? 0];
 }
 
-function compareIdentifiers(left: string, right: string): number {
-  const leftNumeric = /^\d+$/.test(left);
-  const rightNumeric = /^\d+$/.test(right);
-  if (leftNumeric && rightNumeric) return Math.sign(Number(left) - Number(right));
-  if (leftNumeric !== rightNumeric) return leftNumeric ? -1 : 1;
-  return left < right ? -1 : left > right ? 1 : 0;
+function toSemver(version: SemanticVersion): semver.SemVer {
+  const prerelease = version.prerelease.length > 0 ? `-${version.prerelease.join('.')}` : '';
+  return new semver.SemVer(`${version.major}.${version.minor}.${version.patch}${prerelease}`);
 }
 
 /** Semver precedence (pre-releases included, build metadata ignored): -1, 0 or 1. */
 export function compareSemanticVersions(left: SemanticVersion, right: SemanticVersion): -1 | 0 | 1 {
-  const core = [left.major - right.major, left.minor - right.minor, left.patch - right.patch].find((d) => d !== 0);
-  if (core !== undefined) return core < 0 ? -1 : 1;
-  // A release outranks any of its pre-releases.
-  if (left.prerelease.length === 0 || right.prerelease.length === 0) {
-    return left.prerelease.length === right.prerelease.length ? 0 : left.prerelease.length === 0 ? 1 : -1;
-  }
-  const shared = Math.min(left.prerelease.length, right.prerelease.length);
-  for (let index = 0; index < shared; index += 1) {
-    const order = compareIdentifiers(left.prerelease[index]!, right.prerelease[index]!);
-    if (order !== 0) return order < 0 ? -1 : 1;
-  }
-  return Math.sign(left.prerelease.length - right.prerelease.length) as -1 | 0 | 1;
+  return semver.compare(toSemver(left), toSemver(right));
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { jsonNestingDepth } from '@osr-host/manifest';
+import writeFileAtomic from 'write-file-atomic';
 import { McpError } from './errors.js';
 import type { PluginToolServer } from './server.js';
 
@@ -52,7 +53,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
  * levels; deeper bodies are refused before parsing, since parsing and schema
  * validation of deep input would hold the event loop for seconds.
  */
-export const MAX_BODY_DEPTH = 512;
+const MAX_BODY_DEPTH = 512;
 
 type BodyRead = { ok: true; parsed: unknown } | { ok: false; status: number; code: number; message: string };
 
@@ -108,9 +109,7 @@ export function writeLoopbackToken(file: string): string {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${token}\n`, { mode: 0o600 });
-    renameSync(temporary, file);
+    writeFileAtomic.sync(file, `${token}\n`, { mode: 0o600 });
   } catch (error) {
     throw new McpError('token_file_unwritable', `Cannot write the MCP loopback token to ${file}; check that its directory is writable.`, { cause: error });
   }

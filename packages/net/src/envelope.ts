@@ -1,3 +1,5 @@
+import { type EnvelopeCode, errorEnvelope as hostErrorEnvelope } from '@osr-host/abi';
+
 /** JSON with sorted object keys, as the host API emits it (HOST_API.md §0). */
 export function sortedJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -6,9 +8,9 @@ export function sortedJson(value: unknown): string {
   });
 }
 
-/** The host-API error envelope `{"error","message",...extra}`. */
-export function errorEnvelope(error: string, message: string, extra: Record<string, unknown> = {}): string {
-  return sortedJson({ ...extra, error, message });
+/** The host-API error envelope `{"error","message",...extra}` as sorted JSON. */
+export function errorJson(code: EnvelopeCode, message: string, extra: Record<string, unknown> = {}): string {
+  return sortedJson(hostErrorEnvelope(code, message, extra));
 }
 
 /** Parses a request as a JSON object, or returns the `invalid_request` envelope to answer with. */
@@ -17,10 +19,10 @@ export function parseRequestObject(requestJson: string): Record<string, unknown>
   try {
     parsed = JSON.parse(requestJson);
   } catch (cause) {
-    return errorEnvelope('invalid_request', `Request is not valid JSON: ${(cause as Error).message}`);
+    return errorJson('invalid_request', `Request is not valid JSON: ${(cause as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return errorEnvelope('invalid_request', 'Request must be a JSON object.');
+    return errorJson('invalid_request', 'Request must be a JSON object.');
   }
   return parsed as Record<string, unknown>;
 }

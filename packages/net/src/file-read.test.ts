@@ -151,5 +151,7 @@ describe('mimeTypeForPath', () => {
     expect(mimeTypeForPath('/a/b/REPORT.PDF')).toBe('application/pdf');
     expect(mimeTypeForPath('/a/data.json')).toBe('application/json');
     expect(mimeTypeForPath('/a/blob')).toBe('application/octet-stream');
+    expect(mimeTypeForPath('/a/font.woff2')).toBe('font/woff2');
+    expect(mimeTypeForPath('/a/page.xhtml')).toBe('application/xhtml+xml');
   });
 });

@@ -1,56 +1,26 @@
 import { constants, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { errorEnvelope, parseRequestObject, sortedJson } from './envelope.js';
+import { lookup } from 'mime-types';
+import { errorJson, parseRequestObject, sortedJson } from './envelope.js';
 
 /** Largest file `file_read` returns (HOST_API.md §8). */
 export const FILE_READ_MAX_BYTES = 50_000_000;
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.txt': 'text/plain',
-  '.md': 'text/markdown',
-  '.csv': 'text/csv',
-  '.html': 'text/html',
-  '.htm': 'text/html',
-  '.css': 'text/css',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.json': 'application/json',
-  '.xml': 'application/xml',
-  '.yaml': 'application/yaml',
-  '.yml': 'application/yaml',
-  '.pdf': 'application/pdf',
-  '.zip': 'application/zip',
-  '.gz': 'application/gzip',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/vnd.microsoft.icon',
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-  '.m4a': 'audio/mp4',
-  '.mp4': 'video/mp4',
-  '.mov': 'video/quicktime',
-  '.webm': 'video/webm',
-};
-
-/** The MIME type `file_read` reports for a path, by extension. */
+/** The MIME type `file_read` reports for a path, by extension (the mime-db table), else `application/octet-stream`. */
 export function mimeTypeForPath(filePath: string): string {
-  return MIME_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
+  return lookup(path.basename(filePath)) || 'application/octet-stream';
 }
 
 function isInside(child: string, parent: string): boolean {
   return child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }
 
-const DENIED = () => errorEnvelope('access_denied', 'File read restricted to artifact paths');
-const NOT_FOUND = () => errorEnvelope('not_found', 'File does not exist');
-const TOO_LARGE = () => errorEnvelope('file_too_large', 'File exceeds 50MB limit');
+const DENIED = () => errorJson('access_denied', 'File read restricted to artifact paths');
+const NOT_FOUND = () => errorJson('not_found', 'File does not exist');
+const TOO_LARGE = () => errorJson('file_too_large', 'File exceeds 50MB limit');
 const readError = (error: unknown) =>
-  errorEnvelope('read_error', `Could not read the file: ${(error as Error).message ?? String(error)}`);
+  errorJson('read_error', `Could not read the file: ${(error as Error).message ?? String(error)}`);
 
 /** Symlinks resolved; null when the path does not exist. */
 async function realPathOrNull(target: string): Promise<string | null> {
@@ -76,11 +46,11 @@ export async function fileRead(home: string, requestJson: string | null): Promis
   if (typeof request === 'string') return request;
   const requested = request['path'];
   if (typeof requested !== 'string' || requested === '') {
-    return errorEnvelope('invalid_request', 'Missing required field: path');
+    return errorJson('invalid_request', 'Missing required field: path');
   }
-  if (requested.includes('\u0000')) return errorEnvelope('invalid_request', 'path contains a NUL byte.');
+  if (requested.includes('\u0000')) return errorJson('invalid_request', 'path contains a NUL byte.');
   if (!path.isAbsolute(requested)) {
-    return errorEnvelope('invalid_request', `path must be absolute, under ${path.join(home, 'artifacts')}/.`);
+    return errorJson('invalid_request', `path must be absolute, under ${path.join(home, 'artifacts')}/.`);
   }
   const artifacts = path.resolve(home, 'artifacts');
   // `..` collapses here; where the path lands is judged after symlinks are resolved below.
@@ -103,7 +73,7 @@ export async function fileRead(home: string, requestJson: string | null): Promis
     }
     try {
       const opened = await handle.stat();
-      if (!opened.isFile()) return errorEnvelope('read_error', 'Could not read the file: not a regular file.');
+      if (!opened.isFile()) return errorJson('read_error', 'Could not read the file: not a regular file.');
       // A directory swapped for a symlink between the check and the open would show up as a different inode here.
       const recheck = await realPathOrNull(realTarget);
       if (recheck !== realTarget || !sameFile(opened, await stat(realTarget))) return DENIED();

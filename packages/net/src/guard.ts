@@ -1,3 +1,4 @@
+import type { EnvelopeCode } from '@osr-host/abi';
 import { promises as dns } from 'node:dns';
 import { type AddressRange, classifyAddress, formatAddress, type IpAddress, parseHostAddress } from './address.js';
 import { NetError } from './errors.js';
@@ -17,7 +18,7 @@ export type BlockReason = Exclude<AddressRange, 'public'> | 'scheme' | 'localhos
 /** A refused URL or target, shaped like the host-API error envelope. */
 export interface GuardRefusal {
   ok: false;
-  error: 'ssrf_blocked' | 'invalid_request' | 'dns_failure';
+  error: Extract<EnvelopeCode, 'ssrf_blocked' | 'invalid_request' | 'dns_failure'>;
   /** Machine-readable reason; only for `ssrf_blocked`. */
   reason?: BlockReason;
   message: string;

@@ -1,10 +1,11 @@
+import type { EnvelopeCode } from '@osr-host/abi';
 import { isUtf8 } from 'node:buffer';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import http, { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { errorEnvelope, parseRequestObject, sortedJson } from './envelope.js';
+import { errorJson, parseRequestObject, sortedJson } from './envelope.js';
 import type { GuardTarget, ResolvedAddress, SsrfGuard } from './guard.js';
 import type { SlidingWindowRateLimiter } from './rate-limit.js';
 
@@ -60,7 +61,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** A failure that ends the exchange with a given envelope code. */
 class ExchangeFailure {
   constructor(
-    readonly code: string,
+    readonly code: EnvelopeCode,
     readonly message: string,
     readonly extra: Record<string, unknown> = {},
   ) {}
@@ -80,7 +81,7 @@ function parseHttpRequest(requestJson: string): ParsedRequest | string {
   if (typeof request === 'string') return request;
   const { method, url, headers = {}, body, body_encoding: encoding = 'utf8' } = request;
   const { timeout_ms: timeoutMs = HTTP_LIMITS.defaultTimeoutMs, follow_redirects: followRedirects = true } = request;
-  const invalid = (message: string) => errorEnvelope('invalid_request', message);
+  const invalid = (message: string) => errorJson('invalid_request', message);
   if (typeof method !== 'string' || typeof url !== 'string' || method === '' || url === '') {
     return invalid('Missing required fields: method, url');
   }
@@ -111,10 +112,10 @@ function parseHttpRequest(requestJson: string): ParsedRequest | string {
   if (typeof body === 'string') {
     // Size first, so an oversized body is refused before it is copied.
     const size = encoding === 'base64' ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
-    if (size > HTTP_LIMITS.maxRequestBytes + 2) return errorEnvelope('request_too_large', 'Request body exceeds 50MB limit');
+    if (size > HTTP_LIMITS.maxRequestBytes + 2) return errorJson('request_too_large', 'Request body exceeds 50MB limit');
     if (encoding === 'base64' && !BASE64.test(body)) return invalid('body is not valid base64 (standard alphabet, padded).');
     bodyBytes = Buffer.from(body, encoding);
-    if (bodyBytes.length > HTTP_LIMITS.maxRequestBytes) return errorEnvelope('request_too_large', 'Request body exceeds 50MB limit');
+    if (bodyBytes.length > HTTP_LIMITS.maxRequestBytes) return errorJson('request_too_large', 'Request body exceeds 50MB limit');
   }
   return {
     method: method.toUpperCase(),
@@ -279,11 +280,11 @@ export async function httpRequest(
   const request = parseHttpRequest(requestJson);
   if (typeof request === 'string') return request;
   const checked = options.guard.checkUrl(request.url);
-  if (!checked.ok) return errorEnvelope(checked.error, checked.message, checked.reason ? { reason: checked.reason } : {});
+  if (!checked.ok) return errorJson(checked.error, checked.message, checked.reason ? { reason: checked.reason } : {});
   const { rateLimiter } = options;
   if (!rateLimiter.tryAcquire(ctx.pluginId, ctx.agentId)) {
     const rate = `${rateLimiter.limit}/${rateLimiter.windowMs / 1000}s`;
-    return errorEnvelope('rate_limit_exceeded', `http_request rate limit (${rate}) exceeded for this plugin and agent.`, {
+    return errorJson('rate_limit_exceeded', `http_request rate limit (${rate}) exceeded for this plugin and agent.`, {
       retry_after_ms: rateLimiter.windowMs,
     });
   }
@@ -305,7 +306,7 @@ export async function httpRequest(
       const resolved = await raceAbort(options.guard.resolveTarget(hop.target), controller.signal);
       if (!resolved.ok) {
         const extra = resolved.reason ? { reason: resolved.reason } : { elapsed_ms: elapsed() };
-        return errorEnvelope(resolved.error, resolved.message, extra);
+        return errorJson(resolved.error, resolved.message, extra);
       }
       let response: IncomingMessage;
       try {
@@ -331,12 +332,12 @@ export async function httpRequest(
     }
   } catch (error) {
     if (controller.signal.aborted) {
-      return errorEnvelope('connection_timeout', `Request timed out after ${request.timeoutMs} ms.`, {
+      return errorJson('connection_timeout', `Request timed out after ${request.timeoutMs} ms.`, {
         elapsed_ms: elapsed(),
       });
     }
     const failure = error instanceof ExchangeFailure ? error : networkFailure(error, 'connect');
-    return errorEnvelope(failure.code, failure.message, { ...failure.extra, elapsed_ms: elapsed() });
+    return errorJson(failure.code, failure.message, { ...failure.extra, elapsed_ms: elapsed() });
   } finally {
     clearTimeout(timer);
   }

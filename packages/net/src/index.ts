@@ -15,8 +15,8 @@ export { HTTP_LIMITS, type HostCallContext, type HttpTransportOptions, httpReque
 export { createNet, type Net, type NetOptions } from './net.js';
 export {
   ANONYMOUS_AGENT_BUCKET,
-  DEFAULT_AGENT_ID,
   type RateLimiterOptions,
+  SlidingWindowLimiter,
   SlidingWindowRateLimiter,
 } from './rate-limit.js';
 export { isSensitiveHeaderName, REDACTED, redactHeaders, redactHttpJson, redactUrl } from './redact.js';

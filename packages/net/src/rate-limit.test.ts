@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AGENT_ID, SlidingWindowRateLimiter } from './index.js';
+import { DEFAULT_AGENT_ID } from '@osr-host/abi';
+import { SlidingWindowLimiter, SlidingWindowRateLimiter } from './index.js';
 
 function limiterAt(start = 1_000_000) {
   const clock = { now: start };
@@ -41,5 +42,17 @@ describe('SlidingWindowRateLimiter', () => {
     expect([limiter.tryAcquire('p', null), limiter.tryAcquire('p', null), limiter.tryAcquire('p', null)]).toEqual([true, true, false]);
     clock.now += 10;
     expect(limiter.tryAcquire('p', null)).toBe(true);
+  });
+});
+
+describe('SlidingWindowLimiter', () => {
+  it('counts hits per key and frees a slot once its oldest hit leaves the window', () => {
+    const clock = { now: 0 };
+    const limiter = new SlidingWindowLimiter(2, 100, () => clock.now);
+    expect(limiter.tryHit('a')).toBe(true);
+    clock.now = 50;
+    expect([limiter.tryHit('a'), limiter.tryHit('a'), limiter.tryHit('b')]).toEqual([true, false, true]);
+    clock.now = 100;
+    expect([limiter.tryHit('a'), limiter.tryHit('a')]).toEqual([true, false]);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { RoutesError } from './errors.js';
 
 /** What `list()` shows about a key: never the key itself. */
@@ -116,9 +117,7 @@ export class AccessKeyStore {
 
   private write(): void {
     mkdirSync(dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify({ keys: this.keys }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, this.file);
+    writeFileAtomic.sync(this.file, `${JSON.stringify({ keys: this.keys }, null, 2)}\n`, { mode: 0o600 });
     this.readAs = this.version(this.stat());
   }
 }

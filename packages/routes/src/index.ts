@@ -14,7 +14,7 @@ export {
 } from './router.js';
 export { DEFAULT_PORT, listenPluginServer, type PluginServer, pluginServerOptions, type ServerLimits } from './server.js';
 export { matchRoute, type RouteMatch } from './match.js';
-export { agentFromQuery, isUuid, parseQuery } from './query.js';
+export { agentFromQuery, parseQuery } from './query.js';
 export { encodeRequestBody, parseRouteResponse, type RouteRequest, type RouteResponse, routeRequestJson } from './route-json.js';
 export { injectOsaurusContext, mimeTypeFor, type OsaurusContext, osaurusContextScript, resolveStaticFile } from './static-web.js';
 export { PluginRateLimiter, type RateLimitOptions } from './rate-limit.js';

@@ -1,3 +1,4 @@
+import { type CallOutcome, isUuid } from '@osr-host/abi';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -5,21 +6,13 @@ import type { Duplex } from 'node:stream';
 import { effectiveApiMount, type Manifest, type ManifestRoute, type ManifestWeb, normalizeWebMount, webMountCaptures } from '@osr-host/manifest';
 import { devProxyTarget, forwardToDevServer, readDevProxy, tunnelUpgrade } from './dev-proxy.js';
 import { matchRoute } from './match.js';
-import { agentFromQuery, isUuid, parseQuery } from './query.js';
+import { agentFromQuery, parseQuery } from './query.js';
 import { PluginRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { encodeRequestBody, lowerCasedHeaders, parseRouteResponse, routeRequestJson } from './route-json.js';
 import { injectOsaurusContext, isHtmlPath, mimeTypeFor, resolveStaticFile } from './static-web.js';
 
-/** How one handle_route call ended (the shape `@osr-host/runtime`'s `CallOutcome` has). */
-export type RouteCallOutcome =
-  | { kind: 'returned'; text: string }
-  | { kind: 'null' }
-  | { kind: 'too_large'; bytes: number }
-  | { kind: 'timeout'; timeoutMs: number }
-  | { kind: 'shut_down' }
-  | { kind: 'invalid_argument'; message: string }
-  /** An isolated plugin's process crashed, hung or is quarantined. */
-  | { kind: 'unavailable'; message: string };
+/** How one handle_route call ended. */
+export type RouteCallOutcome = CallOutcome;
 
 /** What the router needs of a loaded plugin; `NativePlugin` from `@osr-host/runtime` satisfies it. */
 export interface RouteTarget {

@@ -1,5 +1,6 @@
-/** What the plugin was running on the thread that made a host call. */
-export type FrameKind = 'entry' | 'init' | 'manifest' | 'invoke' | 'route' | 'config' | 'task_event' | 'destroy';
+import type { FrameKind, HostCallRecord } from '@osr-host/abi';
+
+export type { FrameKind, HostCallRecord };
 
 /** Who is calling: the plugin always (D3); the agent only from a frame that carries one. */
 export interface HostCallContext {
@@ -11,6 +12,13 @@ export interface HostCallContext {
 }
 
 type Answer<T> = T | Promise<T>;
+
+/**
+ * get_active_agent_id as the host defines it: the agent of the frame the calling thread runs, null
+ * elsewhere (D3). Given as a host API's get_active_agent_id, the native bridge answers it on the
+ * plugin's own thread, with no round trip through the event loop; any other function is called as usual.
+ */
+export const answerFrameAgent = (ctx: HostCallContext): string | null => ctx.agentId;
 
 /**
  * The host side of every host-table slot except free_string (which the
@@ -49,22 +57,3 @@ export interface HostApi {
   log_structured?(ctx: HostCallContext, level: number, message: string, payload: string | null): Answer<void>;
 }
 
-/** One host call, as the instrumentation point reports it. Secrets are already redacted. */
-export interface HostCallRecord {
-  pluginId: string;
-  agentId: string | null;
-  frame: FrameKind | null;
-  slot: keyof HostApi;
-  /** INSIGHTS.md §1 status: mapped from an error envelope, else the slot's success status. */
-  status: number;
-  startedAt: Date;
-  durationMs: number;
-  /** The C string arguments (null for NULL); secret ones replaced by "[redacted]". */
-  args: (string | null)[];
-  /** `level` for log slots, else 0. */
-  intArg: number;
-  /** What the plugin got back (null for void slots and NULL answers); a secret answer is "[redacted]". */
-  response: string | null;
-  requestBytes: number;
-  responseBytes: number;
-}

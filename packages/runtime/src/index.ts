@@ -1,6 +1,6 @@
 export { RuntimeError, type RuntimeErrorCode } from './errors.js';
 export { RuntimeEvents, type RuntimeEventMap } from './events.js';
-export type { FrameKind, HostApi, HostCallContext, HostCallRecord } from './host-api.js';
+export { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from './host-api.js';
 export {
   type CallOptions,
   type CallOutcome,

@@ -371,6 +371,27 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       expect(JSON.stringify(records)).not.toContain('super-secret');
       expect(records[0]).toMatchObject({ args: ['api_key', '[redacted]'], requestBytes: 'api_key'.length + 'super-secret'.length });
     });
+
+    it('records the status of each envelope code, not 500 for codes outside the upstream table', async () => {
+      const events = new RuntimeEvents();
+      const records: HostCallRecord[] = [];
+      events.on('hostCall', (record) => records.push(record));
+      const answer = (code: string) => () => JSON.stringify({ error: code, message: code });
+      const plugin = await load(
+        { http_request: answer('ssrf_blocked'), db_exec: answer('database_busy'), embed: answer('inference_error'), dispatch: answer('a_code_no_host_sends') },
+        { events },
+      );
+      await plugin.invokeTool('call.http_request', '{"url":"http://169.254.169.254/"}', { agentId: AGENT });
+      await plugin.invokeTool('call.db_exec', 'INSERT INTO t VALUES (1)', { agentId: AGENT });
+      await plugin.invokeTool('call.embed', '{"input":"x"}', { agentId: AGENT });
+      await plugin.invokeTool('call.dispatch', '{"prompt":"x"}', { agentId: AGENT });
+      expect(records.map((r) => [r.slot, r.status])).toEqual([
+        ['http_request', 403],
+        ['db_exec', 503],
+        ['embed', 502],
+        ['dispatch', 500],
+      ]);
+    });
   });
 
 });

@@ -1,5 +1,8 @@
+import { type CallOutcome, errorEnvelope, signatureParameterNames } from '@osr-host/abi';
 import {
+  type AnsweredHostCall,
   type BridgeCallResult,
+  type CallFrame,
   DEFAULT_HOST_ABI_LEVEL,
   DEFAULT_MAX_PLUGIN_STRING_BYTES,
   type HostAbiLevel,
@@ -10,7 +13,8 @@ import {
 } from '@osr-host/abi-struct';
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
-import type { FrameKind, HostApi, HostCallContext } from './host-api.js';
+import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from './host-api.js';
+import { argumentsOffLoop } from './large-arguments.js';
 import type { PluginInstance } from './plugin-instance.js';
 import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, refusedArgument, SLOT_RULES, type ServedSlot } from './slots.js';
 
@@ -45,15 +49,7 @@ export interface LoadPluginOptions {
 }
 
 /** How one plugin call ended. */
-export type CallOutcome =
-  | { kind: 'returned'; text: string }
-  | { kind: 'null' }
-  | { kind: 'too_large'; bytes: number }
-  | { kind: 'timeout'; timeoutMs: number }
-  | { kind: 'shut_down' }
-  | { kind: 'invalid_argument'; message: string }
-  /** The plugin's process crashed, was stopped for not answering, or is quarantined (isolated mode). */
-  | { kind: 'unavailable'; message: string };
+export type { CallOutcome };
 
 export interface CallOptions {
   /** The agent the frame runs under; null for none. */
@@ -77,12 +73,10 @@ interface Frame {
 
 let lastFrameId = 0;
 
-const hostSlotArity = Object.fromEntries(
-  HOST_SLOTS.map((slot) => {
-    const parameters = slot.signature.slice(slot.signature.indexOf('(') + 1, -1).trim();
-    return [slot.name, parameters === '' ? 0 : parameters.split(',').length];
-  }),
-) as Record<ServedSlot, number>;
+const hostSlotArity = Object.fromEntries(HOST_SLOTS.map((slot) => [slot.name, signatureParameterNames(slot.signature).length])) as Record<
+  ServedSlot,
+  number
+>;
 
 function byteLength(value: string | null): number {
   return value === null ? 0 : Buffer.byteLength(value);
@@ -152,6 +146,9 @@ export class NativePlugin implements PluginInstance {
           frameId: entryFrame.id,
           maxStringBytes: options.maxStringBytes,
           onHostCall: (event) => plugin.serveHostCall(event),
+          // The frame's agent is all the host's get_active_agent_id answers: the bridge answers it on the plugin's thread.
+          answerFromFrame: plugin.hostApi.get_active_agent_id === answerFrameAgent,
+          onAnsweredHostCall: (call) => plugin.recordAnsweredCall(call),
         }),
         deadline,
         timedOut,
@@ -299,13 +296,13 @@ export class NativePlugin implements PluginInstance {
     kind: FrameKind,
     agentId: string | null,
     timeoutMs: number,
-    start: (frameId: number) => Promise<BridgeCallResult>,
+    start: (frame: CallFrame) => Promise<BridgeCallResult>,
     signal?: AbortSignal,
   ): Promise<CallOutcome> {
     if (this.state !== 'live') return { kind: 'shut_down' };
     if (signal?.aborted) return cancelledOutcome;
     const frame = this.openFrame(kind, agentId);
-    const running = start(frame.id);
+    const running = start(frame);
     const settled = running.then(
       (result) => outcomeOf(result),
       (): CallOutcome => ({ kind: 'null' }),
@@ -328,6 +325,7 @@ export class NativePlugin implements PluginInstance {
     }
     // The thread is still inside the plugin: keep it counted, and refuse its host calls from now on.
     frame.abandoned = true;
+    this.library.abandonFrame(frame);
     this.abandonedCalls++;
     this.events?.emit('callAbandoned', { pluginId: this.id, frame: kind, timeoutMs });
     void settled.then(() => {
@@ -344,10 +342,10 @@ export class NativePlugin implements PluginInstance {
     return frame;
   }
 
-  private async inFrame<T>(kind: FrameKind, agentId: string | null, run: (frameId: number) => Promise<T>): Promise<T> {
+  private async inFrame<T>(kind: FrameKind, agentId: string | null, run: (frame: CallFrame) => Promise<T>): Promise<T> {
     const frame = this.openFrame(kind, agentId);
     try {
-      return await run(frame.id);
+      return await run(frame);
     } finally {
       this.frames.delete(frame.id);
     }
@@ -384,12 +382,12 @@ export class NativePlugin implements PluginInstance {
     const cArgs = Array.from({ length: hostSlotArity[slot] }, (_, index) => (index === refused?.index ? refused.marker : event.readArg(index)));
     const refusal = refused && !SERVED_WITH_MARKER.has(slot) ? { answer: rules.returnsString && !rules.answersPlainString ? refused.envelope : undefined } : null;
     const onChunk = slot === 'complete_stream' && event.hasOnChunk ? (chunk: string) => bridge.runChunk(event.request, chunk) : null;
-    const implementationArgs =
+    const implementationArgs = (args: (string | null)[]) =>
       slot === 'log' || slot === 'log_structured'
-        ? [event.intArg, ...cArgs]
+        ? [event.intArg, ...args]
         : slot === 'complete_stream'
-          ? [cArgs[0], onChunk]
-          : cArgs;
+          ? [args[0], onChunk]
+          : args;
     const implementation =
       rules.refusedInTeardown && this.inTeardown
         ? () => PLUGIN_SHUTTING_DOWN_REPLY
@@ -397,25 +395,23 @@ export class NativePlugin implements PluginInstance {
     const startedAt = new Date();
     const started = performance.now();
 
-    Promise.resolve()
-      .then(() =>
-        refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs) : notSupportedAnswer(slot),
+    (refused ? Promise.resolve(cArgs) : argumentsOffLoop(slot, cArgs, event.argBytes))
+      .then((args) =>
+        refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs(args)) : notSupportedAnswer(slot),
       )
       .then(
         (answer) => (rules.returnsString && typeof answer === 'string' ? answer : null),
         (error: unknown) => {
           this.events?.emit('pluginError', { pluginId: this.id, error });
           return rules.returnsString
-            ? JSON.stringify({ error: 'host_error', message: `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}` })
+            ? JSON.stringify(errorEnvelope('host_error', `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}`))
             : null;
         },
       )
       .then((response) => {
         bridge.reply(event.request, response);
-        if (!this.events) return;
-        const secretArgs = rules.secretArgs ?? [];
-        this.events.emit('hostCall', {
-          pluginId: this.id,
+        const secretArgs = rules.secretArgs;
+        this.recordHostCall({
           agentId: context.agentId,
           frame: context.frame,
           slot,
@@ -429,6 +425,29 @@ export class NativePlugin implements PluginInstance {
           responseBytes: byteLength(response),
         });
       });
+  }
+
+  /** Records a host call the bridge answered on the plugin's thread (get_active_agent_id, a slot without arguments). */
+  private recordAnsweredCall(call: AnsweredHostCall): void {
+    const frame = call.frameId === 0 ? undefined : this.frames.get(call.frameId);
+    const slot = call.slot as ServedSlot;
+    this.recordHostCall({
+      agentId: frame?.agentId ?? null,
+      frame: frame?.kind ?? null,
+      slot,
+      status: hostCallStatus(slot, 0, call.response),
+      startedAt: call.startedAt,
+      durationMs: call.durationMs,
+      args: [],
+      intArg: 0,
+      response: call.response,
+      requestBytes: 0,
+      responseBytes: byteLength(call.response),
+    });
+  }
+
+  private recordHostCall(record: Omit<HostCallRecord, 'pluginId'>): void {
+    this.events?.emit('hostCall', { pluginId: this.id, ...record });
   }
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT_ID, isUuid } from '@osr-host/abi';
 import { randomUUID } from 'node:crypto';
 import { asc, eq, ne, sql } from 'drizzle-orm';
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
@@ -5,7 +6,7 @@ import { StorageError } from './errors.js';
 import type { HostDatabase, MigrationSet } from './host-database.js';
 
 /** The built-in Default agent (D8): always present, counts as "no agent" for config. */
-export const DEFAULT_AGENT_ID = '00000000-0000-0000-0000-000000000001';
+export { DEFAULT_AGENT_ID };
 
 /** The agent registry table: upper-case UUID ids (D17), a name and an ISO-8601 creation time. */
 export const agents = sqliteTable('agents', {
@@ -33,11 +34,9 @@ export const storageMigrations: MigrationSet = {
   ],
 };
 
-const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
-
 /** Upper-cases a UUID string, refusing anything that is not one. */
 export function normalizeAgentId(id: string): string {
-  if (typeof id !== 'string' || !UUID.test(id)) {
+  if (typeof id !== 'string' || !isUuid(id)) {
     throw new StorageError('invalid_argument', `Agent id ${JSON.stringify(id)} is not a UUID; pass one like ${DEFAULT_AGENT_ID}.`);
   }
   return id.toUpperCase();

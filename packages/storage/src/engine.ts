@@ -1,7 +1,8 @@
+import { type EnvelopeCode, errorEnvelope, isEnvelopeCode } from '@osr-host/abi';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StorageError, type StorageErrorCode } from './errors.js';
+import { StorageError } from './errors.js';
 import { type BoundParams, parseParams } from './params.js';
 import { pluginDatabasePath } from './paths.js';
 import { assertAllowedSql, type ParameterStyle } from './sql-guard.js';
@@ -31,8 +32,13 @@ interface Connection {
 }
 
 /** `{"error":code,"message":text}` (keys sorted, as every host reply), plus SQLite's code when there is one. */
-export function errorEnvelope(code: StorageErrorCode, message: string, sqliteCode?: string): string {
-  return JSON.stringify(sqliteCode === undefined ? { error: code, message } : { error: code, message, sqlite_code: sqliteCode });
+export function errorJson(code: EnvelopeCode, message: string, sqliteCode?: string): string {
+  return JSON.stringify(errorEnvelope(code, message, sqliteCode === undefined ? {} : { sqlite_code: sqliteCode }));
+}
+
+/** A storage error as the envelope a database slot answers; codes no slot can answer become sqlite_error. */
+export function storageErrorJson(error: StorageError): string {
+  return errorJson(isEnvelopeCode(error.code) ? error.code : 'sqlite_error', error.message);
 }
 
 /**
@@ -247,17 +253,17 @@ function encodeRow(row: unknown[]): string {
 }
 
 function envelopeFor(error: unknown): string {
-  if (error instanceof StorageError) return errorEnvelope(error.code, error.message);
+  if (error instanceof StorageError) return storageErrorJson(error);
   if (error instanceof Database.SqliteError) {
     const code = error.code;
-    const kind: StorageErrorCode = code.startsWith('SQLITE_FULL')
+    const kind: EnvelopeCode = code.startsWith('SQLITE_FULL')
       ? 'database_full'
       : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
         ? 'database_busy'
         : 'sqlite_error';
-    return errorEnvelope(kind, error.message, code);
+    return errorJson(kind, error.message, code);
   }
   // better-sqlite3 reports misuse (statement count, parameter count or names) as RangeError/TypeError.
-  if (error instanceof RangeError || error instanceof TypeError) return errorEnvelope('invalid_request', error.message);
-  return errorEnvelope('sqlite_error', error instanceof Error ? error.message : String(error));
+  if (error instanceof RangeError || error instanceof TypeError) return errorJson('invalid_request', error.message);
+  return errorJson('sqlite_error', error instanceof Error ? error.message : String(error));
 }

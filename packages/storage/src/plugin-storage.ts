@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { errorEnvelope } from './engine.js';
+import { errorJson, storageErrorJson } from './engine.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import { assertValidPluginId } from './paths.js';
 import { launchStorageWorker, type StartingWorker } from './worker-launch.js';
@@ -67,7 +67,7 @@ interface WorkerSlot {
 }
 
 function shuttingDown(pluginId: string): string {
-  return errorEnvelope('shutting_down', `Storage for plugin ${pluginId} is shutting down; the call was not run.`);
+  return errorJson('shutting_down', `Storage for plugin ${pluginId} is shutting down; the call was not run.`);
 }
 
 /**
@@ -194,8 +194,7 @@ export class PluginStorage {
     try {
       assertValidPluginId(pluginId);
     } catch (error) {
-      const { code, message } = error as StorageError;
-      return errorEnvelope(code, message);
+      return storageErrorJson(error as StorageError);
     }
     return this.#send(this.#slotFor(pluginId), (id) => ({ id, op, pluginId, sql, paramsJson }));
   }
@@ -266,7 +265,7 @@ export class PluginStorage {
     for (const [pluginId, assigned] of this.#assignments) {
       if (assigned === slot) this.#assignments.delete(pluginId);
     }
-    const reply = errorEnvelope('database_unavailable', `Database not open: ${reason}.`);
+    const reply = errorJson('database_unavailable', `Database not open: ${reason}.`);
     for (const resolve of slot.pending.values()) resolve(reply);
     slot.pending.clear();
   }

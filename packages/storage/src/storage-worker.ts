@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorEnvelope, PluginDatabaseEngine } from './engine.js';
+import { errorJson, PluginDatabaseEngine } from './engine.js';
 import { WORKER_READY, type WorkerRequest, type WorkerResponse, type WorkerSettings } from './worker-protocol.js';
 
 // Runs the plugin databases off the host's event loop. Messages are handled one
@@ -27,7 +27,7 @@ port.on('message', (request: WorkerRequest) => {
   try {
     result = handle(request);
   } catch (error) {
-    result = errorEnvelope('sqlite_error', error instanceof Error ? error.message : String(error));
+    result = errorJson('sqlite_error', error instanceof Error ? error.message : String(error));
   }
   port.postMessage({ id: request.id, result } satisfies WorkerResponse);
 });

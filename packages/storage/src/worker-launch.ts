@@ -26,7 +26,8 @@ export function launchStorageWorker(settings: WorkerSettings): StartingWorker {
   if (fromSource && !existsSync(entry)) {
     throw new StorageError('database_unavailable', `The storage worker is not built (${fileURLToPath(entry)} is missing); run \`npx nx run @osr-host/storage:build\` and retry.`);
   }
-  const thread = new Worker(entry, { workerData: settings });
+  // Not the host's flags (export conditions among them): the worker runs the built entry and its built dependencies as is.
+  const thread = new Worker(entry, { workerData: settings, execArgv: [] });
   // A worker still booting must not count as running: ready waits for its first message.
   const ready = new Promise<Worker>((resolve, reject) => {
     const stop = () => {

@@ -1,4 +1,6 @@
 import pc from 'picocolors';
+import type { LogFormat } from '../host-config.js';
+import { createLogger, type Logger } from '../log.js';
 
 /**
  * Exit codes of every `osr-host` command: 0 done, 1 the command ran and failed (a plugin
@@ -22,24 +24,45 @@ export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv 
 
 /** Colours for standard output and for standard error, each on only where it is shown in colour. */
 export const colors = pc.createColors(colorEnabled(process.stdout));
-export const errorColors = pc.createColors(colorEnabled(process.stderr));
+const errorColors = pc.createColors(colorEnabled(process.stderr));
+
+/** Without `--log-format` or host.json's `logFormat`: text on a terminal, JSON lines for a supervisor or a pipe. */
+export function defaultLogFormat(): LogFormat {
+  return process.stderr.isTTY ? 'pretty' : 'json';
+}
+
+let processLogger = createLogger(defaultLogFormat(), process.stderr, errorColors);
+
+/** The logger of this process's status lines, warnings and plugin logs (standard error); command results go to stdout. */
+export function logger(): Logger {
+  return processLogger;
+}
+
+/** Chooses the log format once the command line and host.json are read. */
+export function useLogFormat(format: LogFormat): void {
+  processLogger = createLogger(format, process.stderr, errorColors);
+}
 
 /** `1 tool`, `2 tools`. */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** Writes, then exits once the text is flushed: a plugin thread stuck forever must not keep the process alive. */
-export function finish(code: number, stdout = '', stderr = ''): Promise<never> {
+/**
+ * Writes the result to stdout and logs `note` (info), then exits once the text is flushed:
+ * a plugin thread stuck forever must not keep the process alive.
+ */
+export function finish(code: number, stdout = '', note = ''): Promise<never> {
   return new Promise(() => {
-    if (stderr) process.stderr.write(stderr.endsWith('\n') ? stderr : `${stderr}\n`);
+    if (note) processLogger.info(note);
     process.stdout.write(stdout, () => process.exit(code));
   });
 }
 
-/** A failure of the command itself, in the CLI's one style: `osr-host: <what went wrong, and what to do>`. */
-export function fail(message: string): Promise<never> {
-  return finish(EXIT.failed, '', `${errorColors.red('osr-host:')} ${message}`);
+/** A failure of the command: logs what went wrong and what to do (error), then exits with `code`. */
+export function fail(message: string, code: number = EXIT.failed): Promise<never> {
+  processLogger.error(message);
+  return finish(code);
 }
 
 /** Rows as aligned columns under a header, for the listing commands (`--json` prints the objects instead). */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseLogLines } from '../log.js';
 import { installedPluginId, pluginIdForLibrary } from '../paths.js';
 
 /**
@@ -13,13 +14,13 @@ import { installedPluginId, pluginIdForLibrary } from '../paths.js';
 export function manifestOfLibrary(library: string): Promise<string> {
   const scratchHome = mkdtempSync(join(tmpdir(), 'osr-host-probe-'));
   // This module is bundled into the CLI's entry, so import.meta.url is the CLI itself.
-  const args = [fileURLToPath(import.meta.url), 'inspect', library, '--home', scratchHome, '--plugin-id', pluginIdForLibrary(library)];
+  const args = [fileURLToPath(import.meta.url), 'inspect', library, '--home', scratchHome, '--plugin-id', pluginIdForLibrary(library), '--log-format', 'json'];
   return new Promise<string>((resolve, reject) => {
     execFile(process.execPath, args, { timeout: 60_000 }, (error, stdout, stderr) => {
       rmSync(scratchHome, { recursive: true, force: true });
       if (!error) resolve(JSON.stringify((JSON.parse(stdout) as { manifest: unknown }).manifest));
       else if (error.signal) reject(new Error(`Loading the plugin to read its manifest crashed (${error.signal}); it cannot be installed. Fix the plugin's entry and init.`));
-      else reject(new Error(stderr.trim() || error.message));
+      else reject(new Error(parseLogLines(stderr).findLast((record) => record.level === 'error')?.msg ?? (stderr.trim() || error.message)));
     });
   });
 }

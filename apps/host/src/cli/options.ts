@@ -1,9 +1,10 @@
+import { isUuid } from '@osr-host/abi';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { HostOptions } from '../host.js';
+import { LOG_FORMATS, type LogFormat } from '../host-config.js';
 import { resolveHome } from '../paths.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { logger } from './io.js';
 
 /** What commander hands an action: the options below, camel-cased. */
 export interface HostOptionValues {
@@ -16,6 +17,7 @@ export interface HostOptionValues {
   isolate?: boolean;
   dev?: boolean;
   json?: boolean;
+  logFormat?: LogFormat;
 }
 
 function parseLevel(value: string): HostAbiLevel {
@@ -25,7 +27,7 @@ function parseLevel(value: string): HostAbiLevel {
 }
 
 function parseAgent(value: string): string {
-  if (!UUID.test(value)) throw new InvalidArgumentError(`--agent takes a UUID, not "${value}".`);
+  if (!isUuid(value)) throw new InvalidArgumentError(`--agent takes a UUID, not "${value}".`);
   return value.toUpperCase();
 }
 
@@ -48,6 +50,10 @@ export const OPTION = {
   pluginId: () => new Option('--plugin-id <id>', "plugin id for a library outside <home>/Tools (default: its manifest's plugin_id)"),
   port: () => new Option('--port <n>', 'port to listen on, on 127.0.0.1 (0 picks a free one)').default(1337).argParser(parsePort),
   json: () => new Option('--json', 'print JSON instead of a table'),
+  logFormat: () =>
+    new Option('--log-format <format>', 'log lines on stderr as JSON objects or text for a person (default: host.json logFormat, else pretty on a terminal, json otherwise)').choices(
+      LOG_FORMATS,
+    ),
 } as const;
 
 /** The options of every command that starts a host: where it lives and how it loads plugins. */
@@ -62,7 +68,7 @@ export function hostOptions(values: HostOptionValues): HostOptions {
     allowNet: values.allowNet ?? [],
     ...(values.isolate ? { isolate: true } : {}),
     ...(values.dev ? { dev: true } : {}),
+    logger: logger(),
   };
 }
 
-export { UUID };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import type { SecretStoreBackend } from '@osr-host/config-keychain';
 import { OsrHost } from '../host.js';
+import { createLogger } from '../log.js';
 
 export interface FuzzOptions {
   /** Host calls in all (spread over the tool's thread and `threads` spawned ones). */
@@ -59,7 +60,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     isolate: options.isolate,
     secretBackend: options.secretBackend ?? 'encrypted-file',
     timeouts: { tool: 600_000 },
-    writeConsole: () => undefined,
+    logger: createLogger('json', { write: () => undefined }),
   });
   const report: FuzzReport = { calls: 0, answers: 0, crashes: 0, hangs: 0, hostRssBefore: 0, hostRssAfter: 0, elapsedMs: 0 };
   const started = Date.now();

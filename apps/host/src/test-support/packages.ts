@@ -24,7 +24,7 @@ export function packageDirectory(pluginId: string, version: string, library: str
 }
 
 /** This host's registry platform names. */
-export const registryPlatform = { os: process.platform === 'darwin' ? 'macos' : 'linux', arch: process.arch === 'x64' ? 'x86_64' : 'arm64' };
+const registryPlatform = { os: process.platform === 'darwin' ? 'macos' : 'linux', arch: process.arch === 'x64' ? 'x86_64' : 'arm64' };
 
 export interface RegistryRelease {
   version: string;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
 /** CI sets OSR_REQUIRE_SECRET_SERVICE=1: then real-keychain tests must run, and fail if the keychain is unusable. */
-export const secretServiceRequired = process.env.OSR_REQUIRE_SECRET_SERVICE === '1';
+const secretServiceRequired = process.env.OSR_REQUIRE_SECRET_SERVICE === '1';
 
 /** Programs missing from PATH, among those the real-daemon tests start. */
 export function missingPrograms(names: readonly string[]): string[] {

@@ -40,12 +40,12 @@ export interface Delivered {
   json: string;
 }
 
-export const fixtureTools = (plugin: NativePlugin, agentId: string): PluginTools => ({
+const fixtureTools = (plugin: NativePlugin, agentId: string): PluginTools => ({
   definitions: [{ type: 'function', function: { name: 'lookup', description: 'Look a word up', parameters: { type: 'object' } } }],
   invoke: (name, argumentsJson) => plugin.invokeTool(name, argumentsJson, { agentId }),
 });
 
-export function freshDatabasePath(): string {
+function freshDatabasePath(): string {
   return join(scratch, `host-${++databases}.db`);
 }
 

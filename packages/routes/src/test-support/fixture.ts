@@ -9,7 +9,7 @@ import { type HostCallContext, IsolatedPlugin, NativePlugin, type PluginInstance
 import { createPluginRouter, type MountedPlugin, type PluginRouterOptions } from '../router.js';
 import { listenPluginServer, type PluginServer, type ServerLimits } from '../server.js';
 
-export const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
+const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
 export const scratch = mkdtempSync(join(tmpdir(), 'osr-routes-'));
 export const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 export const OTHER_AGENT = '0B7D33B1-6E33-4E0B-8C57-5C1B7E9D2A10';

@@ -5,7 +5,7 @@
  */
 import { HOST_SLOTS } from '@osr-host/abi-struct';
 import { RuntimeEvents } from '../events.js';
-import type { HostApi, HostCallContext } from '../host-api.js';
+import { answerFrameAgent, type HostApi, type HostCallContext } from '../host-api.js';
 import { type CallOptions, NativePlugin } from '../plugin.js';
 import type { LoadRequest, LoadResponse } from './protocol.js';
 import { type IpcChannel, RpcPeer } from './rpc.js';
@@ -90,7 +90,9 @@ async function load(request: LoadRequest): Promise<LoadResponse> {
     level: request.level,
     timeouts: request.timeouts,
     maxStringBytes: request.maxStringBytes,
-    hostApi: forwardingHostApi(request.hostSlots),
+    hostApi: request.answerFromFrame
+      ? { ...forwardingHostApi(request.hostSlots), get_active_agent_id: answerFrameAgent }
+      : forwardingHostApi(request.hostSlots),
     events,
   });
   return {

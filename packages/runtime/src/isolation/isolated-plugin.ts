@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AbiError, type AbiErrorCode, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import type { RuntimeEvents } from '../events.js';
-import type { HostApi, HostCallContext, HostCallRecord } from '../host-api.js';
+import { answerFrameAgent, type HostApi, type HostCallContext, type HostCallRecord } from '../host-api.js';
 import { type CallOptions, type CallOutcome, DEFAULT_TIMEOUTS, type LoadPluginOptions, type PluginTimeouts, toolResult } from '../plugin.js';
 import type { PluginInstance } from '../plugin-instance.js';
 import type { HostCallRequest, LoadRequest, LoadResponse } from './protocol.js';
@@ -84,7 +84,7 @@ function packageRoot(): string {
 }
 
 /** The built plugin-process entry; the child is plain Node, so it runs from dist/. */
-export function pluginProcessScript(): string {
+function pluginProcessScript(): string {
   const script = join(packageRoot(), 'dist', 'plugin-process.js');
   if (!existsSync(script)) {
     throw new RuntimeError('invalid_argument', `The plugin process entry ${script} is missing; build @osr-host/runtime first (npx nx run @osr-host/runtime:build).`);
@@ -248,6 +248,7 @@ export class IsolatedPlugin implements PluginInstance {
       level: this.hostLevel,
       timeouts: this.timeouts,
       hostSlots: Object.keys(this.hostApi),
+      answerFromFrame: this.hostApi.get_active_agent_id === answerFrameAgent,
       ...(this.options.maxStringBytes !== undefined ? { maxStringBytes: this.options.maxStringBytes } : {}),
     };
     const watchdog = setTimeout(() => this.terminate(child, `did not finish loading within ${this.timeouts.load / 1000}s`), this.timeouts.load + this.graceMs);

@@ -10,6 +10,8 @@ export interface LoadRequest {
   maxStringBytes?: number;
   /** Host slots the parent implements; the rest answer not_supported in the child. */
   hostSlots: string[];
+  /** The parent's get_active_agent_id is `answerFrameAgent`: the child's bridge answers it on the plugin's thread. */
+  answerFromFrame: boolean;
 }
 
 export interface LoadResponse {

@@ -5,6 +5,8 @@
  * nested request (an on_chunk delivery).
  */
 export interface IpcChannel {
+  /** False once the channel was closed; absent where the channel cannot tell. */
+  readonly connected?: boolean;
   send(message: unknown): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
@@ -18,7 +20,43 @@ interface RemoteErrorData {
 type Message =
   | { type: 'request'; id: number; method: string; params: unknown }
   | { type: 'response'; id: number; result?: unknown; error?: RemoteErrorData }
-  | { type: 'event'; name: string; payload: unknown };
+  | { type: 'event'; name: string; payload: unknown }
+  /** One part of a long string of the next message other than a part; `last` ends the string. */
+  | { type: 'part'; text: string; last: boolean };
+
+/**
+ * Strings longer than this cross the channel in parts of this many characters, each its own message, ahead of the
+ * message that holds them: the receiver parses many small messages, one per turn of its event loop, instead of one
+ * huge message that would stall it (a 50 MB host-call argument as one message took about 300 ms to parse).
+ */
+export const MESSAGE_PART_CHARS = 256 * 1024;
+
+/** The key of the object that stands, in a message, for its long string number `n` (sent before it in parts). */
+const LONG_STRING = 'osr-host:long-string';
+
+/** `value` with each string longer than MESSAGE_PART_CHARS replaced by a stand-in, the strings appended to `long`. */
+function withoutLongStrings(value: unknown, long: string[]): unknown {
+  if (typeof value === 'string') {
+    if (value.length <= MESSAGE_PART_CHARS) return value;
+    long.push(value);
+    return { [LONG_STRING]: long.length - 1 };
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((inner) => withoutLongStrings(inner, long));
+  // Dates and other class instances go through JSON as they are (toJSON).
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutLongStrings(inner, long)]));
+}
+
+/** `value` with the stand-ins of `withoutLongStrings` replaced by the strings that arrived in parts. */
+function withLongStrings(value: unknown, long: readonly string[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((inner) => withLongStrings(inner, long));
+  const entries = Object.entries(value);
+  const [first] = entries;
+  if (entries.length === 1 && first?.[0] === LONG_STRING && typeof first[1] === 'number') return long[first[1]];
+  return Object.fromEntries(entries.map(([key, inner]) => [key, withLongStrings(inner, long)]));
+}
 
 /** An error thrown on the other side of the channel, with its class name and code. */
 export class RemoteError extends Error {
@@ -37,6 +75,9 @@ export type RequestHandler = (method: string, params: unknown) => unknown;
 export class RpcPeer {
   private lastId = 0;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  /** Long strings of the next message, and the one still arriving in parts. */
+  private arrivedStrings: string[] = [];
+  private arrivingString = '';
 
   constructor(
     private readonly channel: IpcChannel,
@@ -50,12 +91,12 @@ export class RpcPeer {
     const id = ++this.lastId;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.channel.send({ type: 'request', id, method, params } satisfies Message);
+      this.send({ type: 'request', id, method, params });
     });
   }
 
   emit(name: string, payload: unknown): void {
-    this.channel.send({ type: 'event', name, payload } satisfies Message);
+    this.send({ type: 'event', name, payload });
   }
 
   /** Fails every request still waiting (the other side is gone). */
@@ -65,7 +106,29 @@ export class RpcPeer {
     for (const { reject } of waiting) reject(error);
   }
 
-  private receive(message: Message): void {
+  private send(message: Message): void {
+    const long: string[] = [];
+    const sendable = withoutLongStrings(message, long);
+    for (const text of long) {
+      for (let at = 0; at < text.length; at += MESSAGE_PART_CHARS) {
+        this.channel.send({ type: 'part', text: text.slice(at, at + MESSAGE_PART_CHARS), last: at + MESSAGE_PART_CHARS >= text.length } satisfies Message);
+      }
+    }
+    this.channel.send(sendable);
+  }
+
+  private receive(received: Message): void {
+    if (received.type === 'part') {
+      // Joined as a rope: the copy into one string happens once, where the string is first read.
+      this.arrivingString += received.text;
+      if (received.last) {
+        this.arrivedStrings.push(this.arrivingString);
+        this.arrivingString = '';
+      }
+      return;
+    }
+    const message = this.arrivedStrings.length === 0 ? received : (withLongStrings(received, this.arrivedStrings) as Message);
+    this.arrivedStrings = [];
     if (message.type === 'response') {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
@@ -76,15 +139,21 @@ export class RpcPeer {
       Promise.resolve()
         .then(() => this.handleRequest(message.method, message.params))
         .then(
-          (result) => this.channel.send({ type: 'response', id: message.id, result: result ?? null } satisfies Message),
+          (result) => this.respond({ type: 'response', id: message.id, result: result ?? null }),
           (error: unknown) => {
             const { message: text, name, code } = error as { message?: string; name?: string; code?: unknown };
             const data: RemoteErrorData = { message: text ?? String(error), ...(name ? { name } : {}), ...(typeof code === 'string' ? { code } : {}) };
-            this.channel.send({ type: 'response', id: message.id, error: data } satisfies Message);
+            this.respond({ type: 'response', id: message.id, error: data });
           },
         );
     } else if (message.type === 'event') {
       this.handleEvent(message.name, message.payload);
     }
+  }
+
+  // A request served after the other side closed the channel (a queued log from a plugin's destroy, answered
+  // once its process was told to exit) has nobody waiting for its answer.
+  private respond(message: Message): void {
+    if (this.channel.connected !== false) this.send(message);
   }
 }

@@ -1,12 +1,19 @@
 import { ActivityStore, type INSIGHTS_CLI_COMMANDS, runInsightsCli } from '@osr-host/insights';
+import { askRunningServe } from '@osr-host/lifecycle';
 import { runManifestCli } from '@osr-host/manifest';
 import { hostDatabasePath } from '@osr-host/storage';
 import type { Command } from 'commander';
 import { resolveHome } from '../../paths.js';
-import { askRunningServe } from '../admin.js';
 import { type Act, examples } from '../act.js';
 import { colorEnabled, EXIT, fail, finish } from '../io.js';
 import { type HostOptionValues, OPTION } from '../options.js';
+
+const delegatedCommands = new WeakSet<Command>();
+
+/** Whether `command` hands its words to a package's own parser (so takes none of the host's options). */
+export function isDelegated(command: Command): boolean {
+  return delegatedCommands.has(command);
+}
 
 /**
  * A command a package parses itself (its own options and `--help`): commander passes every word
@@ -14,7 +21,9 @@ import { type HostOptionValues, OPTION } from '../options.js';
  * tables for them.
  */
 function delegated(parent: Command, name: string, description: string): Command {
-  return parent.command(name).description(description).helpOption(false).allowUnknownOption().allowExcessArguments().passThroughOptions().argument('[arguments...]');
+  const command = parent.command(name);
+  delegatedCommands.add(command);
+  return command.description(description).helpOption(false).allowUnknownOption().allowExcessArguments().passThroughOptions().argument('[arguments...]');
 }
 
 const INSIGHTS_DESCRIPTIONS: Record<keyof typeof INSIGHTS_CLI_COMMANDS, string> = {

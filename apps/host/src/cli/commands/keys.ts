@@ -19,7 +19,7 @@ export function registerKeysCommand(program: Command, act: Act): void {
   const store = (options: HostOptionValues) => new AccessKeyStore(accessKeysFile(resolveHome(options.home)));
   act(keys.command('mint').description('mint a key; it is printed once').argument('[label]').addOption(OPTION.home()), ([label], options: HostOptionValues) => {
     const minted = store(options).mint((label as string | undefined) ?? '');
-    return finish(EXIT.ok, `${minted.key}\n`, `osr-host: access key ${minted.id} minted; it is shown only once.`);
+    return finish(EXIT.ok, `${minted.key}\n`, `access key ${minted.id} minted; it is shown only once.`);
   });
   act(keys.command('list').description('list the keys (never their secrets)').addOption(OPTION.home()).addOption(OPTION.json()), async (_args, options: HostOptionValues) => {
     const listed = store(options).list();

@@ -2,7 +2,7 @@ import { createPluginToolServer, serveStdio, type ToolCallEvent } from '@osr-hos
 import { type Command, Option } from 'commander';
 import { HOST_VERSION, OsrHost } from '../../host.js';
 import { type Act, examples } from '../act.js';
-import { EXIT, fail, finish } from '../io.js';
+import { EXIT, fail, finish, logger } from '../io.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 import { exportTelemetry } from '../telemetry.js';
 
@@ -37,7 +37,7 @@ export function registerMcpCommand(program: Command, act: Act): void {
       void host.insights;
       await exportTelemetry(host);
       const { failures } = await host.loadInstalled();
-      for (const failure of failures) process.stderr.write(`osr-host: failed to load ${failure.pluginId}: ${failure.message}\n`);
+      for (const failure of failures) logger().error(`failed to load ${failure.pluginId}: ${failure.message}`);
       const tools = createPluginToolServer({
         plugins: () => host.loadedPlugins(),
         agentId: options.agent ?? host.defaultAgentId(),

@@ -3,7 +3,7 @@ import { toolResult } from '@osr-host/runtime';
 import { type Command, Option } from 'commander';
 import { describeLoadError, OsrHost } from '../../host.js';
 import { type Act, examples } from '../act.js';
-import { EXIT, finish, json, UsageError } from '../io.js';
+import { EXIT, fail, finish, json, logger, UsageError } from '../io.js';
 import { libraryPluginId } from '../manifest-probe.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 
@@ -23,8 +23,8 @@ async function settleBackgroundTasks(host: OsrHost, wait: boolean): Promise<void
   const left = host.unfinishedTasks();
   if (left.length === 0) return;
   const list = left.map((task) => `${task.id} (${task.status}${task.title ? `, ${task.title}` : ''})`).join(', ');
-  process.stderr.write(
-    `osr-host: the tool started background tasks that end when invoke exits: ${list}. ${wait ? 'They wait for an answer, which only a running serve can take' : 'Pass --wait to let them finish'}; under osr-host serve they keep running.\n`,
+  logger().warn(
+    `the tool started background tasks that end when invoke exits: ${list}. ${wait ? 'They wait for an answer, which only a running serve can take' : 'Pass --wait to let them finish'}; under osr-host serve they keep running.`,
   );
 }
 
@@ -56,7 +56,7 @@ export function registerPluginLibraryCommands(program: Command, act: Act): void 
       try {
         loaded = await host.loadLibrary(library as string, { pluginId: await libraryPluginId(library as string, options.pluginId) });
       } catch (error) {
-        return finish(EXIT.failed, '', describeLoadError(error));
+        return fail(describeLoadError(error));
       }
       // Opening the activity log makes this run's host calls Insights rows (`osr-host insights`).
       void host.insights;
@@ -96,7 +96,7 @@ export function registerPluginLibraryCommands(program: Command, act: Act): void 
         await host.close();
         return finish(EXIT.ok, json(report));
       } catch (error) {
-        return finish(EXIT.failed, '', describeLoadError(error));
+        return fail(describeLoadError(error));
       }
     },
   );

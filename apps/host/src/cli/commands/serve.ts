@@ -1,19 +1,18 @@
 import http from 'node:http';
 import { dirname, join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { runTasksCli } from '@osr-host/dispatch';
+import { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid } from '@osr-host/abi';
 import { createInsightsDashboard, type InsightsDashboard } from '@osr-host/insights';
-import { writeFileDurably } from '@osr-host/lifecycle';
+import { type AdminHandlers, handleAdminRequest, publishAdminEndpoint } from '@osr-host/lifecycle';
 import { createMcpHttpHandler, createPluginToolServer, type McpHttpHandler, writeLoopbackToken } from '@osr-host/mcp';
 import { AccessKeyStore, createPluginRouter, pluginServerOptions } from '@osr-host/routes';
-import { DEFAULT_AGENT_ID } from '@osr-host/storage';
 import type { Command } from 'commander';
 import { HOST_VERSION, type LoadedPlugin, type LoadFailure, OsrHost } from '../../host.js';
-import { resolveHome, serveStateFiles } from '../../paths.js';
-import { handleAdminRequest } from '../admin.js';
+import { resolveHome } from '../../paths.js';
 import { type Act, examples } from '../act.js';
-import { EXIT, finish, plural } from '../io.js';
+import { EXIT, finish, logger, plural } from '../io.js';
 import { landingPage } from '../landing-page.js';
-import { type HostOptionValues, hostOptions, OPTION, UUID, withHostRuntime } from '../options.js';
+import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 import { exportTelemetry } from '../telemetry.js';
 import { accessKeysFile } from './keys.js';
 import { recordMcpCalls } from './mcp.js';
@@ -33,7 +32,7 @@ export function registerServeCommand(program: Command, act: Act): void {
 
 async function serve(options: HostOptionValues): Promise<void> {
   const port = options.port ?? 1337;
-  const say = (line: string) => process.stderr.write(`osr-host: ${line}\n`);
+  const say = (line: string) => logger().info(line);
   let loaded: LoadedPlugin[] = [];
   let failures: LoadFailure[] = [];
 
@@ -68,8 +67,8 @@ async function serve(options: HostOptionValues): Promise<void> {
   let mcpHandler: McpHttpHandler | undefined;
   let adminToken: string | undefined;
   let tools: ReturnType<typeof createPluginToolServer>;
-  const admin = {
-    host: () => host!,
+  const admin: AdminHandlers = {
+    runTasks: (argv, io) => runTasksCli(argv, io, host!.tasks),
     insightsLink: () => ({ url: dashboard!.newLoginUrl(origin) }),
     reload: async () => {
       const { loaded: reloaded, failures: failed } = await host!.reload(say);
@@ -126,7 +125,7 @@ async function serve(options: HostOptionValues): Promise<void> {
   mcpHandler = createMcpHttpHandler(tools, {
     verifyAccessKey: (key) => accessKeys.verify(key),
     loopbackToken: writeLoopbackToken(mcpTokenFile),
-    acceptAgent: (agentId) => UUID.test(agentId) && agentId.toUpperCase() !== DEFAULT_AGENT_ID,
+    acceptAgent: (agentId) => isUuid(agentId) && !isDefaultAgentId(agentId),
   });
   say(`home ${host.home}, host ABI level ${host.level}`);
   say(`default agent ${host.defaultAgentId()}`);
@@ -134,15 +133,14 @@ async function serve(options: HostOptionValues): Promise<void> {
   for (const { plugin, manifest } of loaded) {
     say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${plural(manifest.capabilities?.tools?.length ?? 0, 'tool')})`);
   }
-  for (const failure of failures) say(`failed to load ${failure.pluginId}: ${failure.message}`);
-  const stateFiles = serveStateFiles(home);
-  adminToken = writeLoopbackToken(stateFiles.token);
-  writeFileDurably(stateFiles.state, `${JSON.stringify({ origin, pid: process.pid })}\n`);
+  for (const failure of failures) logger().error(`failed to load ${failure.pluginId}: ${failure.message}`);
+  const adminEndpoint = publishAdminEndpoint(home, origin);
+  adminToken = adminEndpoint.token;
 
   const stop = async (signal: string) => {
     say(`${signal}: unloading plugins`);
     server.close();
-    rmSync(stateFiles.state, { force: true });
+    adminEndpoint.withdraw();
     await mcpHandler?.close();
     await tools.close();
     dashboard?.close();

@@ -1,8 +1,8 @@
 import { runTasksCli } from '@osr-host/dispatch';
+import { forwardTasksCommand, runningServe } from '@osr-host/lifecycle';
 import type { Command } from 'commander';
 import { OsrHost } from '../../host.js';
 import { resolveHome } from '../../paths.js';
-import { forwardTasksCommand, runningServe } from '../admin.js';
 import { type Act, examples } from '../act.js';
 import { finish } from '../io.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
@@ -13,10 +13,15 @@ import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../
  * live); otherwise it runs here, where `list` still reads the task history.
  */
 async function runTasks(argv: string[], options: HostOptionValues): Promise<never> {
+  const io = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
   const running = runningServe(resolveHome(options.home));
-  if (running) return finish(await forwardTasksCommand(running, argv));
+  if (running) {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    return finish(await forwardTasksCommand(running, argv, { ...io, signal: stop.signal }));
+  }
   const host = new OsrHost(hostOptions(options));
-  const code = await runTasksCli(argv, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) }, host.tasks);
+  const code = await runTasksCli(argv, io, host.tasks);
   await host.close();
   return finish(code);
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
+  askRunningServe,
   CrashGuard,
   consentToInstalled,
   createScaffold,
+  DevLoop,
   diagnoseInstalled,
   formatHealthReport,
   install,
@@ -20,13 +21,12 @@ import {
   verifyInstalled,
 } from '@osr-host/lifecycle';
 import { type Command, Option } from 'commander';
-import { DevLoop } from '../../dev-loop.js';
-import { describeLoadError, HOST_BUILD, OsrHost, readHostConfig } from '../../host.js';
+import { describeLoadError, HOST_BUILD, OsrHost } from '../../host.js';
+import { readHostConfig } from '../../host-config.js';
 import { resolveHome } from '../../paths.js';
-import { askRunningServe } from '../admin.js';
 import { manifestOfLibrary } from '../manifest-probe.js';
 import { type Act, examples } from '../act.js';
-import { colors, EXIT, fail, finish, json, table } from '../io.js';
+import { colors, EXIT, fail, finish, json, logger, table } from '../io.js';
 import { type HostOptionValues, hostOptions, OPTION, withHostRuntime } from '../options.js';
 
 interface ToolsOptionValues extends HostOptionValues {
@@ -48,7 +48,7 @@ const exitForProblems = (rows: ReadonlyArray<{ problems: readonly unknown[] }>) 
 
 /** Install steps on stderr; the last one is left to the result line on stdout, so the result shows once. */
 const progress = (event: { step: string; message: string }) => {
-  if (event.step !== 'done') process.stderr.write(`osr-host: ${event.message}\n`);
+  if (event.step !== 'done') logger().info(event.message);
 };
 
 /** Runs one tools action; a library or lifecycle failure exits 1 with its message. */
@@ -75,13 +75,12 @@ async function devLoop(directory: string, home: string): Promise<never> {
   process.once('SIGTERM', () => stop.abort());
   const loop = new DevLoop(directory, {
     home,
-    headerDirectory: dirname(createRequire(import.meta.url).resolve('@osr-host/abi-struct/include/osaurus_plugin.h')),
     readManifest: async (library) => JSON.parse(await manifestOfLibrary(library)) as { plugin_id: string; version?: string },
     reload: async () => {
       const answer = await askRunningServe(home, 'reload');
       return answer === null ? null : answer.ok ? answer.body : `failed (${answer.status}): ${answer.body}`;
     },
-    say: (line) => process.stderr.write(`osr-host: ${line}\n`),
+    say: (line) => logger().info(line),
   });
   await loop.run(stop.signal);
   return finish(EXIT.ok);

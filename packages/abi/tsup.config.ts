@@ -1,0 +1,3 @@
+import { packageBuild } from '../../tools/tsup.preset.ts';
+
+export default packageBuild();

@@ -1,0 +1,3 @@
+import { packageTests } from '../../tools/vitest.preset.ts';
+
+export default packageTests();
