@@ -19,10 +19,11 @@ import koffi from 'koffi';
 import { AGENT, loadFixturePlugin, serve } from '../../../packages/routes/src/test-support/fixture.js';
 import { PluginDatabaseEngine } from '../../../packages/storage/src/engine.js';
 import { type LoadedPlugin, OsrHost } from '../src/host.js';
+import { createLogger } from '../src/log.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-bench-'));
 const library = compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } });
-const quiet = () => undefined;
+const quiet = createLogger('json', { write: () => undefined });
 /** The pragmas the storage engine sets on every plugin database. */
 const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'temp_store = MEMORY', 'busy_timeout = 5000'];
 const results: Array<{ goal: string; measure: string; value: string; target: string; met: boolean | null }> = [];
@@ -78,7 +79,7 @@ const only = process.argv.slice(2);
 const selected = (goal: string) => only.length === 0 || only.includes(goal);
 const rssMib = () => process.memoryUsage().rss / (1024 * 1024);
 
-const host = new OsrHost({ home: join(scratch, 'home'), writeConsole: quiet });
+const host = new OsrHost({ home: join(scratch, 'home'), logger: quiet });
 void host.insights; // record every host call, as `serve` does
 const { plugin } = await host.loadLibrary(library, { pluginId: 'bench.plugin' });
 const tool = (id: string, payload: string) => plugin.invoke('tool', id, payload, { agentId: AGENT });
@@ -87,7 +88,7 @@ console.log(`osr-host goals — node ${process.version}, ${availableParallelism(
 
 // Memory: resident set with 50 plugins loaded, with 64 calls in flight, and after serving many calls.
 if (selected('Memory')) {
-  const memoryHost = new OsrHost({ home: join(scratch, 'memory-home'), writeConsole: quiet });
+  const memoryHost = new OsrHost({ home: join(scratch, 'memory-home'), logger: quiet });
   void memoryHost.insights;
   const before = rssMib();
   const plugins: LoadedPlugin['plugin'][] = [];
@@ -246,7 +247,7 @@ if (selected('P4')) {
 
 // P7: isolated invoke against the same call in process.
 if (selected('P7')) {
-  const isolatedHost = new OsrHost({ home: join(scratch, 'isolated-home'), writeConsole: quiet, isolate: true });
+  const isolatedHost = new OsrHost({ home: join(scratch, 'isolated-home'), logger: quiet, isolate: true });
   void isolatedHost.insights;
   const { plugin: isolated } = await isolatedHost.loadLibrary(library, { pluginId: 'bench.isolated' });
   const CALLS = 2000;
@@ -313,7 +314,7 @@ if (selected('P9')) {
   record('P9', `… whose database that call creates: worst ${created.worst.toFixed(1)}, median ${created.median.toFixed(1)} ms / better-sqlite3 creating it (worst ${directCreate.worst.toFixed(1)}, median ${directCreate.median.toFixed(1)} ms), medians`, created.median / directCreate.median, '×', 'report', null);
   const cold: number[] = [];
   for (let i = 0; i < 3; i += 1) {
-    const coldHost = new OsrHost({ home: join(scratch, `cold-${i}`), writeConsole: quiet });
+    const coldHost = new OsrHost({ home: join(scratch, `cold-${i}`), logger: quiet });
     const { plugin: coldPlugin } = await coldHost.loadLibrary(library, { pluginId: `bench.cold${i}` });
     const start = performance.now();
     await coldPlugin.invoke('tool', 'call.db_exec', 'CREATE TABLE IF NOT EXISTS t (x)', { agentId: AGENT });
