@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UUID_PATTERN } from '@osr-host/abi';
 import { Ajv, type ErrorObject } from 'ajv';
 
 /** How the host writes its log lines: one JSON object per line, or text for a person. */
@@ -42,7 +43,7 @@ export const HOST_CONFIG_SCHEMA = {
     defaultAgent: {
       type: 'string',
       description: 'UUID of the agent CLI and MCP calls run under (set with osr-host agents default).',
-      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      pattern: UUID_PATTERN.source,
     },
     osaurusVersion: {
       type: 'string',

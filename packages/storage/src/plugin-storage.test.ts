@@ -84,6 +84,25 @@ describe('PluginStorage slots', () => {
     expect(parse(await booting.exec('a', 'SELECT 1', null)).error).toBe('shutting_down');
   });
 
+  it('closeAll keeps the process alive until it returns, whenever it lands during a boot ahead of need', async () => {
+    // The process has nothing else to wait on, as a CLI command that closes its host before printing its result.
+    const script = join(home, 'close-during-boot.mjs');
+    writeFileSync(
+      script,
+      `import { createPluginStorage } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      for (let round = 0; round < 60; round++) {
+        const s = createPluginStorage({ home: ${JSON.stringify(home)}, workers: 2 });
+        // Every other round closes while the workers boot, the others once they run idle.
+        if (round % 2 === 0) void s.prestart();
+        else await s.prestart();
+        await s.closeAll();
+      }
+      console.log('closed every time');`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000 });
+    expect(stdout).toBe('closed every time\n');
+  });
+
   it('prestart after closeAll starts nothing, and calls still answer shutting_down', async () => {
     const s = storage();
     await s.closeAll();

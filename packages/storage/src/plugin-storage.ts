@@ -179,11 +179,11 @@ export class PluginStorage {
       slots.map(async (slot) => {
         // A worker still booting with nothing to run has nothing to close: stop it without waiting for its boot.
         if (slot.worker === undefined && slot.pending.size === 0) {
-          await slot.thread?.terminate();
+          await stopThread(slot.thread);
           return;
         }
         await this.#send(slot, (id) => ({ id, op: 'closeAll' }));
-        await slot.worker?.terminate();
+        await stopThread(slot.worker);
       }),
     );
   }
@@ -244,14 +244,15 @@ export class PluginStorage {
         worker.on('message', ({ id, result }: WorkerResponse) => {
           const resolve = slot.pending.get(id);
           slot.pending.delete(id);
-          if (slot.pending.size === 0) worker.unref();
+          if (slot.pending.size === 0 && !this.#closed) worker.unref();
           resolve?.(result);
         });
         worker.on('error', (error) => this.#retire(slot, error.message));
         worker.on('exit', (code) => this.#retire(slot, `the storage worker exited with code ${code}`));
         // Idle workers must not keep the host process alive; #send refs them while busy. After the
-        // listeners: adding a 'message' listener refs the worker's port again.
-        if (slot.pending.size === 0) worker.unref();
+        // listeners: adding a 'message' listener refs the worker's port again. Once closeAll began, the
+        // worker stays referenced until it exits, or the process could end before closeAll returns.
+        if (slot.pending.size === 0 && !this.#closed) worker.unref();
       },
       (error: Error) => this.#retire(slot, `the storage worker did not start: ${error.message}`),
     );
@@ -284,6 +285,17 @@ export class PluginStorage {
       else slot.started.then(post, () => undefined);
     });
   }
+}
+
+/**
+ * Stops a worker thread. It is referenced first: terminating an idle (unreferenced) worker does not keep
+ * the event loop alive, so a process with nothing else to do would exit before `closeAll` returns, cutting
+ * off whatever its caller does next (such as printing a command's result).
+ */
+async function stopThread(thread: Worker | undefined): Promise<void> {
+  if (thread === undefined) return;
+  thread.ref();
+  await thread.terminate();
 }
 
 /** Creates the per-plugin storage; nothing is opened until a plugin's first call. */
