@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dispatchMigrations, TaskEventType, TaskManager } from '@osr-host/dispatch';
+import { TASK_EVENT } from '@osr-host/abi';
+import { dispatchMigrations, TaskManager } from '@osr-host/dispatch';
 import { createInferenceHost } from '@osr-host/inference-stream';
 import { startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
 import { hostDatabasePath, openHostDatabase } from '@osr-host/storage';
@@ -18,14 +19,14 @@ const tasks = new TaskManager({
   warn: () => {},
   pluginTools: () => undefined,
   deliverTaskEvent: async (_plugin, _agent, taskId, type) => {
-    if (type === TaskEventType.COMPLETED || type === TaskEventType.FAILED) finished({ taskId, type });
+    if (type === TASK_EVENT.COMPLETED || type === TASK_EVENT.FAILED) finished({ taskId, type });
   },
 });
 const ctx = { pluginId: 'dev.osr.smoke', agentId: '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB' };
 const started = JSON.parse(await tasks.dispatch(ctx, '{"prompt":"say hi"}'));
 assert.ok(started.id, JSON.stringify(started));
 const event = await done;
-assert.equal(event.type, TaskEventType.COMPLETED, JSON.stringify(event));
+assert.equal(event.type, TASK_EVENT.COMPLETED, JSON.stringify(event));
 await tasks.close();
 await server.close();
 console.log(`dispatch started task ${started.id} and it completed`);
