@@ -342,11 +342,12 @@ export const CODES_NEVER_RETURNED: Record<string, string> = {
 
 // ---- host slots ----
 
+/**
+ * What the reference says about a slot beyond its descriptor in @osr-host/abi
+ * (signature, summary, parameter notes, NULL rules, Insights route), which is
+ * enough for a page section on its own: examples, behaviour, codes, limits.
+ */
 export interface SlotDoc {
-  /** What the slot does, in a paragraph. */
-  summary: string;
-  /** Each C parameter, by its name in the signature. */
-  parameters: Record<string, string>;
   /** Behaviour worth knowing, one point each. */
   details?: string[];
   requests?: JsonExample[];
@@ -391,11 +392,9 @@ function ssrfRefusalExample(): JsonValue {
   return { error: refusal.error, message: refusal.message, reason: refusal.reason ?? null };
 }
 
-export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
+/** Every slot that has more to say than its descriptor; a new slot's section starts from the descriptor alone. */
+export const SLOT_DOCS: Partial<Record<HostSlotName, SlotDoc>> = {
   config_get: {
-    summary:
-      "Reads one of the plugin's config values (secrets included) for the calling frame's agent. A key the agent has no value for falls back to the plugin-wide value, stored under the built-in Default agent (D9).",
-    parameters: { key: 'The config key, as declared in the manifest or written with config_set.' },
     details: [
       'Answers the value itself, not JSON.',
       'NULL when neither the agent nor the plugin-wide scope has the key, when the frame has no agent or runs under the Default agent (one-shot warning `<plugin>|config_get|no_agent_context`), and when the secret store fails (one-shot warning `<plugin>|config_get|store_failed`, P40).',
@@ -410,8 +409,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D8', 'D9', 'D14', 'D18', 'P15', 'P35', 'P40'],
   },
   config_set: {
-    summary: "Stores a config value for the calling frame's agent. `\"\"` is a value, distinct from deleting the key.",
-    parameters: { key: 'The config key.', value: 'The new value (any text).' },
     details: [
       'The plugin gets no on_config_changed echo of its own write; the delivery cache is updated so a later change back to the old value is still delivered (P41).',
       'Dropped with a one-shot warning when the value is over the size cap (`<plugin>|config_set|too_large|<key>`, checked first), when the key has a NUL character or is over the key cap (`invalid_key`), when the frame has no agent or runs under the Default agent (`<plugin>|config_set|no_agent_context`), when the write would take the plugin past its config quota (`over_quota`, P140), or when the secret store fails (`store_failed`).',
@@ -424,9 +421,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D8', 'D9', 'D14', 'P15', 'P35', 'P40', 'P41', 'P140'],
   },
   config_delete: {
-    summary:
-      "Deletes the calling agent's value for a key. The plugin-wide value (under the Default agent) stays, so config_get may then answer that value.",
-    parameters: { key: 'The config key.' },
     details: [
       'No echo to on_config_changed (P41).',
       'Ignored with a one-shot warning when the frame has no agent or runs under the Default agent (`<plugin>|config_delete|no_agent_context`), or when the secret store fails.',
@@ -438,12 +432,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D8', 'D9', 'P40', 'P41'],
   },
   db_exec: {
-    summary:
-      "Runs one SQL statement on the plugin's own SQLite database, `<home>/Tools/<plugin_id>/data/data.db`, opened on first use (WAL, foreign keys on). A statement that returns rows is stepped once.",
-    parameters: {
-      sql: 'Exactly one SQL statement. A trailing second statement is `invalid_request` and nothing runs (D11, P31).',
-      params_json: 'Parameters: a JSON array (element i binds `?i`, or the i-th bare `?`; the two styles cannot be mixed), a JSON object (named; keys may be `:x`, `@x`, `$x` or bare `x`), or NULL / blank for none.',
-    },
     details: [
       "Missing or extra parameters are `invalid_request` (P32). JSON null binds NULL, booleans bind 1/0, arrays and objects bind as JSON text.",
       'The SQL guard tokenises the statement, so comments, case and whitespace cannot hide ATTACH, DETACH or load_extension (D11, P30).',
@@ -482,12 +470,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D10', 'D11', 'D19', 'P27', 'P28', 'P29', 'P30', 'P31', 'P32', 'P33'],
   },
   db_query: {
-    summary:
-      'Runs one SQL statement and answers its columns and rows. Rows are positional arrays (D10). A statement that returns no rows runs and answers empty lists.',
-    parameters: {
-      sql: 'Exactly one SQL statement (D11, P31).',
-      params_json: 'Parameters, as for db_exec; NULL or blank for none.',
-    },
     details: [
       'Cells: NULL → `null`; INTEGER → a JSON number with the exact 64-bit digits (may exceed 2^53); REAL → number (NaN and infinities → `null`); TEXT → string; BLOB → base64 string.',
       'Guard, parameter rules and error codes are those of db_exec.',
@@ -517,12 +499,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D10', 'D11', 'P29', 'P30', 'P31', 'P32'],
   },
   log: {
-    summary:
-      "Writes a line to the host's console (stderr) as `[Plugin:<plugin_id>] [<LEVEL>] <message>` and records it in Insights with method `LOG`.",
-    parameters: {
-      level: 'Severity; names and Insights statuses are in the table under [Logging levels](#logging-levels). Any other number logs as `LOG`.',
-      message: 'The text to log.',
-    },
     responses: [],
     errors: [],
     limits: ['insights_body', 'insights_log_rows'],
@@ -530,9 +506,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D14', 'P78'],
   },
   dispatch: {
-    summary:
-      "Starts a background agent task for the calling frame's agent and answers at once. The task runs the prompt as a chat session, in rounds of the host's tool loop, and reports through on_task_event.",
-    parameters: { request_json: 'The task request (below).' },
     details: [
       'Checked in this order: a JSON object with a string `prompt`; a prompt that is not blank; the prompt size; the agent (none, or the Default agent → `built_in_agent_not_exposable`, D8); the rate limit. Past the running-task limits the task is not refused: it waits in a FIFO queue (still answered `status: "running"`) and STARTED goes out when it gets a slot (P119).',
       "`id` (optional UUID) becomes the task id when it is free, else a fresh upper-case UUID is minted (D17, P65). The task id is also the session id.",
@@ -571,8 +544,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D8', 'D17', 'P63', 'P64', 'P65', 'P66', 'P69', 'P119'],
   },
   task_status: {
-    summary: 'Answers the state of one of the plugin\'s own tasks. Task ids are matched in any letter case.',
-    parameters: { task_id: 'The id dispatch answered.' },
     details: [
       'A running task, or one awaiting a clarification, reports `status: "running"` with `current_step` and `activity` when there are some.',
       'A task waiting for a running slot (see limits; a task awaiting a clarification gives its slot up) reports `status: "queued"` with `current_step: "Queued"`.',
@@ -603,9 +574,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D17', 'P68'],
   },
   dispatch_cancel: {
-    summary:
-      'Cancels one of the plugin\'s active tasks: the task becomes cancelled, CANCELLED is emitted at once and the round in flight is stopped.',
-    parameters: { task_id: 'The task to cancel.' },
     details: [
       'A task id that is not a UUID gives a one-shot warning `<plugin>|dispatch_cancel|invalid`; another plugin\'s or an unknown task gives `<plugin>|dispatch_cancel|unowned`. A task that is no longer active is left alone.',
     ],
@@ -616,9 +584,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['P68'],
   },
   dispatch_clarify: {
-    summary:
-      'Reserved. It has no effect: a task\'s clarification is answered by the operator (`osr-host tasks answer`). The call is recorded in Insights with status 410.',
-    parameters: { task_id: 'Ignored.', response: 'Ignored.' },
     responses: [],
     errors: [],
     limits: [],
@@ -626,9 +591,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['P64'],
   },
   complete: {
-    summary:
-      'Runs an OpenAI-style chat completion against the configured model servers and answers the assembled `chat.completion`. With tools, the host runs its tool loop: it executes the calls it can and asks the model again, up to `max_iterations` model calls.',
-    parameters: { request_json: 'An OpenAI chat-completions request with the host extensions below.' },
     details: [
       '`messages` (objects with a string `role`) is required; `model` is optional. An absent, `""` or `"default"` model selects the configured `defaultModel`, else the first provider\'s first model; `"local"` selects the provider named by `localProvider`; `"foundation"` is `model_unavailable` (D15, P62).',
       'Forwarded to the server: `temperature`, `max_tokens`, `max_completion_tokens`, `top_p`, `top_k`, `frequency_penalty`, `presence_penalty`, `stop`, `seed`, `response_format`, `tool_choice`, `enable_thinking`, `reasoning_effort`. Other keys are dropped (P57).',
@@ -707,13 +669,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P122'],
   },
   complete_stream: {
-    summary:
-      'Runs the same chat completion as complete, calling `on_chunk` for every delta as it arrives, and answers the aggregate once the run ends.',
-    parameters: {
-      request_json: 'As for complete, plus `stream_id`: a non-blank string (UUID recommended) that complete_cancel can stop.',
-      on_chunk: '`void on_chunk(const char* chunk_json, void* user_data)`, called on the calling thread, synchronously, before the next delta. `chunk_json` is valid only during the call.',
-      user_data: 'Passed back to `on_chunk` unchanged; the host never reads it.',
-    },
     details: [
       'Chunks are `{"id":"cmpl-<12 hex>","choices":[{"index":0,"delta":{…},"finish_reason"?}]}`. Deltas: `content`, `reasoning_content`, a tool-call announcement (with `finish_reason: "tool_calls"`), a tool result (`role: "tool"`), `usage`, and the terminator `{}` whose `finish_reason` is `stop`, `length`, `empty_response`, `tool_calls`, `max_iterations` or `cancelled`. `length` and `empty_response` answer the `output_token_limit` and `empty_tool_task_completion` errors instead of the aggregate (P122).',
       'The usage chunk always comes before the terminator, also on cancel and on `max_iterations` (P60).',
@@ -799,9 +754,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D15', 'P56', 'P57', 'P58', 'P59', 'P60', 'P61', 'P62', 'P122'],
   },
   complete_cancel: {
-    summary:
-      'Cancels the plugin\'s streams registered under `stream_id`: the upstream request is dropped at once, the stream ends with a `cancelled` terminator chunk and complete_stream answers the `cancelled` envelope.',
-    parameters: { stream_id: 'The `stream_id` of a complete_stream request; surrounding whitespace is trimmed.' },
     details: [
       'A blank id is ignored, and so is an id no running stream of this plugin uses (nothing is remembered for a later stream).',
       'Scoped to the calling plugin: another plugin\'s streams with the same id are untouched. Background tasks\' streams are out of reach (P63).',
@@ -814,8 +766,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['P58', 'P60', 'P63'],
   },
   embed: {
-    summary: 'Computes embeddings with a configured embedding model.',
-    parameters: { request_json: '`{"model"?: string, "input": string | [string, …]}`; `input` must be a string or a non-empty array of strings.' },
     details: [
       'An absent, `""` or `"default"` model selects the configured default embedding model, else the first one a provider lists. A named model is one a provider lists in `embeddingModels`, or one its server lists in `GET /models` (P118).',
       'Token counts are the server\'s, or an estimate (characters / 4) when it reports none.',
@@ -842,9 +792,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D15', 'P61', 'P125'],
   },
   list_models: {
-    summary:
-      'Lists the models of every configured provider: chat models (from the provider\'s configured list, else its `GET /models`) and its configured embedding models.',
-    parameters: {},
     details: [
       'A provider that cannot be reached contributes only its configured lists; the call itself never fails (P61).',
       'Entries carry no `dimensions` and no `context_window`.',
@@ -867,8 +814,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D15', 'P61'],
   },
   http_request: {
-    summary: 'Performs one outbound HTTP(S) exchange for the plugin, behind an SSRF guard and a per-(plugin, agent) rate limit.',
-    parameters: { request_json: 'The request (below).' },
     details: [
       'Checked in this order: the request itself (including `request_too_large`), the SSRF guard on the URL, the rate limit (P44); then each hop\'s name is resolved and every address checked before connecting, and the connection is pinned to the checked address (D12, P47).',
       '`method` (any HTTP token except CONNECT; upper-cased) and `url` (http or https) are required. `headers` values must be strings and `body` with `body_encoding: "base64"` must be valid base64, else `invalid_request` (P43). Transport headers (Host, Content-Length, Transfer-Encoding, Connection, …) are set by the host.',
@@ -934,8 +879,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D8', 'D12', 'P43', 'P44', 'P45', 'P46', 'P47', 'P49'],
   },
   file_read: {
-    summary: 'Reads a file from the host\'s artifacts directory, `<home>/artifacts/`, and answers it base64-encoded.',
-    parameters: { request_json: '`{"path": "<absolute path>"}`.' },
     details: [
       'The path must be absolute and free of NUL. `..` is collapsed and symlinks are resolved before the artifacts check (D13); outside the directory the answer is `access_denied` whether or not the file exists (P48).',
       'The file is opened without following a symlink swapped in after the check, and the opened inode is compared with the checked one (P48).',
@@ -953,8 +896,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D13', 'P48'],
   },
   list_active_tasks: {
-    summary: 'Lists the plugin\'s tasks that are queued, running or awaiting a clarification, each as task_status describes it.',
-    parameters: {},
     responses: [{ title: 'Success', json: { tasks: [runningTask] } }],
     errors: [],
     limits: ['activity_feed'],
@@ -962,12 +903,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['P68'],
   },
   send_draft: {
-    summary:
-      'Stores a draft on one of the plugin\'s active tasks and emits DRAFT. The text is stored as given; when it is a JSON object, task_status and the event carry it parsed as `draft`.',
-    parameters: {
-      task_id: 'An active task of this plugin.',
-      draft_json: 'The draft. By convention `{"text": …, "parse_mode"?: …}`; the host does not validate it.',
-    },
     details: [
       'An invalid id gives a one-shot warning `<plugin>|send_draft|invalid`; an unknown, foreign or finished task gives `<plugin>|send_draft|unowned`.',
     ],
@@ -979,9 +914,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: [],
   },
   dispatch_interrupt: {
-    summary:
-      'Stops one of the plugin\'s active tasks early and completes it (COMPLETED, summary "Chat completed"). A non-blank message (trimmed) is added to the task\'s chat session as a user turn, for the next dispatch with the same `session_id`.',
-    parameters: { task_id: 'An active task of this plugin.', message: 'Optional text for the session; NULL or blank adds nothing.' },
     details: [
       'It does not start a new round itself (P67). A task that is no longer active is left alone; invalid and foreign ids give one-shot warnings as for dispatch_cancel.',
     ],
@@ -993,8 +925,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['P67'],
   },
   dispatch_add_issue: {
-    summary: 'Reserved. Always answers `not_supported` and does nothing; recorded in Insights with status 501.',
-    parameters: { task_id: 'Ignored.', issue_json: 'Ignored.' },
     responses: [
       {
         title: 'Always',
@@ -1007,9 +937,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: [],
   },
   get_active_agent_id: {
-    summary:
-      "Answers the calling frame's agent id as plain text (an upper-case UUID, not JSON), or NULL when the frame has no agent. The Default agent's id is answered as it is, not filtered.",
-    parameters: {},
     details: [
       'Frames with an agent: invoke, handle_route, on_config_changed (the ABI probe included) and on_task_event. Frames without: the entry, init, get_manifest and destroy, and any thread the plugin started itself (D3).',
     ],
@@ -1020,13 +947,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D3', 'D8', 'D14', 'D17'],
   },
   log_structured: {
-    summary:
-      'Logs like log, with a payload: the console line is the message followed by the payload, and Insights stores the payload as the request body.',
-    parameters: {
-      level: 'Severity, as for log.',
-      message: 'The text to log.',
-      payload: 'Any text; JSON by convention, but it is not parsed or validated. NULL logs the message alone.',
-    },
     requests: [{ title: 'payload', json: { event: 'sync_finished', items: 42 } }],
     responses: [],
     errors: [],
@@ -1036,9 +956,6 @@ export const SLOT_DOCS: Record<HostSlotName, SlotDoc> = {
     decisions: ['D14', 'P78'],
   },
   free_string: {
-    summary:
-      'Releases a string the host returned. It is the C library\'s `free()`, served by the native bridge directly, without a round trip to JavaScript.',
-    parameters: { s: 'A string a host slot returned, or NULL.' },
     details: [
       'NULL is a no-op. Safe from any thread, including threads the plugin started. Not recorded in Insights.',
       'Hosts at ABI level 5 or lower leave the slot NULL (D1); check `host->version >= 6` before calling it, and use `free()` otherwise.',

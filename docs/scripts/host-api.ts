@@ -7,6 +7,7 @@ import {
   ENVELOPE_CODES,
   HOST_ABI_LEVELS,
   HOST_SLOTS,
+  type HostSlotDescriptor,
   type HostSlotName,
   hostSlot,
   hostSlotIndex,
@@ -128,9 +129,14 @@ function decisions(ids: string[]): string {
   return `**Decisions:** ${ids.length > 0 ? ids.join(', ') : 'none specific.'}`;
 }
 
+/** What the page says of a slot beyond its descriptor; a slot with no entry in SLOT_DOCS has nothing more. */
+function slotDoc(name: HostSlotName): SlotDoc {
+  return SLOT_DOCS[name] ?? { responses: [], errors: [], limits: [], implementedBy: { symbol: 'buildHostApi' }, decisions: [] };
+}
+
 /** Slots whose docs name a limit or an error code, for the summary tables. */
 function slotsWhere(test: (doc: SlotDoc) => boolean): HostSlotName[] {
-  return HOST_SLOTS.map((slot) => slot.name).filter((name) => test(SLOT_DOCS[name]));
+  return HOST_SLOTS.map((slot) => slot.name).filter((name) => test(slotDoc(name)));
 }
 
 // ---- sections ----
@@ -324,8 +330,11 @@ function insightsLine(slot: (typeof HOST_SLOTS)[number]): string {
   return `**Insights:** recorded as ${code(`${slot.insights.method} ${slot.insights.path}`)}; \`{name}\` is filled from the argument or request field of that name.`;
 }
 
+/** The answer line of a slot whose docs give no example answer. */
+const ANSWER_WORDS = { none: 'none (void)', text: 'plain text (not JSON)', json: 'JSON text' } as const;
+
 function slotSection(slot: (typeof HOST_SLOTS)[number]): string {
-  const doc = SLOT_DOCS[slot.name];
+  const doc = slotDoc(slot.name);
   const parameters = signatureParameters(slot.signature);
   const parts = [
     `### ${code(slot.name)} {#slot-${slot.name}}`,
@@ -334,15 +343,15 @@ function slotSection(slot: (typeof HOST_SLOTS)[number]): string {
       ['Added in', 'Offset (64-bit)', 'Index', 'Answer'],
       [[`v${slot.since}`, String(hostSlotOffset(slot.name)), String(hostSlotIndex(slot.name)), returnsString(slot.name) ? 'string' : 'void']],
     ),
-    doc.summary,
+    slot.summary,
     parameters.length > 0
-      ? `**Parameters:**\n\n${bullets(parameters.map((parameter) => `${code(parameter.name)}: ${doc.parameters[parameter.name]}`))}`
+      ? `**Parameters:**\n\n${bullets(parameters.map((parameter) => `${code(parameter.name)}: ${(slot.parameterNotes as HostSlotDescriptor['parameterNotes'])[parameter.name]}`))}`
       : '**Parameters:** none.',
   ];
   if (doc.details) parts.push('**Behaviour:**', bullets(doc.details));
   if (doc.requests) parts.push('**Request**', ...doc.requests.map(exampleBlock));
   if (doc.onChunkExamples) parts.push('**What `on_chunk` receives**', ...doc.onChunkExamples.map(exampleBlock));
-  parts.push(doc.responses.length > 0 ? '**Answer**' : '**Answer:** none (void).', ...doc.responses.map(exampleBlock));
+  parts.push(doc.responses.length > 0 ? '**Answer**' : `**Answer:** ${ANSWER_WORDS[slot.answer]}.`, ...doc.responses.map(exampleBlock));
   parts.push(
     errorCodesLine(slot.name, doc),
     limitLines(doc.limits),

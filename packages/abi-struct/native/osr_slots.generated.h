@@ -1,5 +1,5 @@
 /*
- * Generated from HOST_SLOTS (src/layout.ts) and the bridge descriptors (src/bridge.ts)
+ * @generated from HOST_SLOTS (src/layout.ts) and the bridge descriptors (src/bridge.ts)
  * by src/native-header.ts. Do not edit: change the descriptors, then run
  * `npm run generate:native -w @osr-host/abi-struct`.
  */

@@ -22,6 +22,7 @@ export {
   hostSlot,
   hostSlotIndex,
   hostSlotsAtLevel,
+  type InsightsBodies,
   type InsightsRoute,
   isHostAbiLevel,
   PLUGIN_FIELDS,

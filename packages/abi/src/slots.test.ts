@@ -33,6 +33,15 @@ describe('HOST_SLOTS', () => {
     }
   });
 
+  it('notes exactly the parameters each signature declares, in its order', () => {
+    for (const slot of HOST_SLOTS) {
+      expect(Object.keys(slot.parameterNotes), slot.name).toEqual(signatureParameterNames(slot.signature));
+      expect(slot.summary.length, slot.name).toBeGreaterThan(0);
+      // The summary and notes become C comments in the public header.
+      for (const text of [slot.summary, ...Object.values(slot.parameterNotes)]) expect(text, slot.name).not.toContain('*/');
+    }
+  });
+
   it('adds slots in ABI order, never going back a version', () => {
     const versions = HOST_SLOTS.map((slot) => slot.since);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));

@@ -1,10 +1,10 @@
 import {
   errorEnvelope,
+  HOST_SLOTS,
   type HostCallRecord,
-  hostSlot,
-  type InsightsRoute,
+  type HostSlotDescriptor,
+  type InsightsBodies,
   logLevelName,
-  type ServedSlotName,
   signatureParameterNames,
 } from '@osr-host/abi';
 import { REDACTED, redactHttpJson, redactUrl } from '@osr-host/net';
@@ -83,57 +83,40 @@ interface SlotRow {
 
 type RowRule = (input: HostCallInput, first: string | null, second: string | null) => SlotRow;
 
-const requestAndResponse: RowRule = (input, first) => ({ request: first, response: input.response });
-const responseOnly: RowRule = (input) => ({ request: null, response: input.response });
-const secondOnly: RowRule = (_input, _first, second) => ({ request: second, response: null });
-const noBodies: RowRule = () => ({ request: null, response: null });
-const chat: RowRule = (input, first) => ({ request: first, response: input.response, model: stringField(first, 'model') ?? null });
-const database: RowRule = (input, first, second) =>
-  // SQL or params longer than Insights redacts make the request JSON longer still, so it would be stored as a
-  // marker: known from their lengths, without re-encoding tens of megabytes on the event loop first.
-  (first?.length ?? 0) > MAX_REDACTED_JSON_CHARS || (second?.length ?? 0) > MAX_REDACTED_JSON_CHARS
-    ? { request: null, storedRequest: tooLongToRedactMarker(input.requestBytes), response: input.response }
-    : { request: JSON.stringify({ sql: first, params: parsedOrText(second) }), response: input.response };
-const logLine: RowRule = (input, first, second) => ({
-  request: input.slot === 'log_structured' ? (second ?? first ?? '') : (first ?? ''),
-  response: null,
-  fill: { level: logLevelName(input.intArg), message: first ?? '' },
-  durationMs: 0,
-});
-
 /**
- * Bodies per slot: INSIGHTS.md §1 for the slots upstream logs; config, db and
- * get_active_agent_id (D14) with REST-like paths, config values never kept.
- * Keyed by every served slot, so a slot without a rule does not compile.
+ * Bodies per kind of row: INSIGHTS.md §1 for the slots upstream logs; config,
+ * db and get_active_agent_id (D14) with REST-like paths, config values never
+ * kept. Each slot's descriptor names its kind, and every kind has a rule here,
+ * so neither a slot nor a kind can go unmapped and compile.
  */
-const ROW_RULES: Record<ServedSlotName, RowRule> = {
-  config_get: (input) => ({ request: null, response: input.response === null ? null : REDACTED }),
-  config_set: () => ({ request: REDACTED, response: null }),
-  config_delete: noBodies,
-  db_exec: database,
-  db_query: database,
-  log: logLine,
-  dispatch: requestAndResponse,
-  task_status: responseOnly,
-  dispatch_cancel: noBodies,
-  dispatch_clarify: (_input, _first, second) => ({ request: second, response: CLARIFY_NOT_SUPPORTED }),
-  complete: chat,
-  complete_stream: chat,
-  embed: requestAndResponse,
-  list_models: responseOnly,
-  http_request: (input, first) => ({
+const ROW_RULES: Record<InsightsBodies, RowRule> = {
+  'request-and-response': (input, first) => ({ request: first, response: input.response }),
+  'response-only': (input) => ({ request: null, response: input.response }),
+  'second-argument': (_input, _first, second) => ({ request: second, response: null }),
+  none: () => ({ request: null, response: null }),
+  chat: (input, first) => ({ request: first, response: input.response, model: stringField(first, 'model') ?? null }),
+  database: (input, first, second) =>
+    // SQL or params longer than Insights redacts make the request JSON longer still, so it would be stored as a
+    // marker: known from their lengths, without re-encoding tens of megabytes on the event loop first.
+    (first?.length ?? 0) > MAX_REDACTED_JSON_CHARS || (second?.length ?? 0) > MAX_REDACTED_JSON_CHARS
+      ? { request: null, storedRequest: tooLongToRedactMarker(input.requestBytes), response: input.response }
+      : { request: JSON.stringify({ sql: first, params: parsedOrText(second) }), response: input.response },
+  'log-line': (input, first, second) => ({
+    request: input.slot === 'log_structured' ? (second ?? first ?? '') : (first ?? ''),
+    response: null,
+    fill: { level: logLevelName(input.intArg), message: first ?? '' },
+    durationMs: 0,
+  }),
+  'secret-answer': (input) => ({ request: null, response: input.response === null ? null : REDACTED }),
+  'secret-value': () => ({ request: REDACTED, response: null }),
+  http: (input, first) => ({
     request: redactedHttpBody(first),
     response: redactedHttpBody(input.response),
     fill: { method: stringField(first, 'method')?.toUpperCase() || 'GET', url: redactUrl(stringField(first, 'url') ?? '') },
   }),
-  file_read: (_input, first) => ({ request: first, response: null, fill: { path: stringField(first, 'path') ?? '' } }),
-  list_active_tasks: responseOnly,
-  send_draft: secondOnly,
-  dispatch_interrupt: secondOnly,
-  dispatch_add_issue: responseOnly,
-  complete_cancel: () => ({ request: null, response: null, durationMs: 0 }),
-  get_active_agent_id: responseOnly,
-  log_structured: logLine,
+  'file-read': (_input, first) => ({ request: first, response: null, fill: { path: stringField(first, 'path') ?? '' } }),
+  'reserved-clarify': (_input, _first, second) => ({ request: second, response: CLARIFY_NOT_SUPPORTED }),
+  untimed: () => ({ request: null, response: null, durationMs: 0 }),
 };
 
 /** Fills `{name}` in a descriptor's method or path: a C parameter (URL-encoded) unless the row supplies the value. */
@@ -143,14 +126,13 @@ function fillTemplate(template: string, parameters: readonly string[], input: Ho
 
 function mapSlot(input: HostCallInput): Mapped {
   const [first = null, second = null] = input.args;
-  if (!Object.hasOwn(ROW_RULES, input.slot)) {
+  const descriptor: HostSlotDescriptor | undefined = HOST_SLOTS.find((slot) => slot.name === input.slot);
+  const route = descriptor?.insights ?? null;
+  if (descriptor === undefined || route === null) {
     // A slot this version does not know: keep it visible under its own name.
     return { method: 'CALL', path: `/host-api/${segment(input.slot)}`, request: first, response: input.response };
   }
-  const slot = input.slot as ServedSlotName;
-  const descriptor = hostSlot(slot);
-  const { fill = {}, ...row } = ROW_RULES[slot](input, first, second);
-  const route = descriptor.insights as InsightsRoute;
+  const { fill = {}, ...row } = ROW_RULES[route.bodies](input, first, second);
   const parameters = signatureParameterNames(descriptor.signature);
   return { ...row, method: fillTemplate(route.method, parameters, input, fill), path: fillTemplate(route.path, parameters, input, fill) };
 }

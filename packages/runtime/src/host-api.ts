@@ -1,4 +1,4 @@
-import type { FrameKind, HostCallRecord } from '@osr-host/abi';
+import type { FrameKind, HOST_SLOTS, HostCallRecord, ServedSlotName } from '@osr-host/abi';
 
 export type { FrameKind, HostCallRecord };
 
@@ -20,40 +20,56 @@ type Answer<T> = T | Promise<T>;
  */
 export const answerFrameAgent = (ctx: HostCallContext): string | null => ctx.agentId;
 
+/** A slot's descriptor in @osr-host/abi, by name. */
+type Descriptor<Slot extends ServedSlotName> = Extract<(typeof HOST_SLOTS)[number], { name: Slot }>;
+
+/** The C parameters of a prototype, one declaration each: `int level, const char* message` → [`int level`, `const char* message`]. */
+type CParameters<List extends string> = List extends ''
+  ? []
+  : List extends `${infer Head}, ${infer Tail}`
+    ? [Head, ...CParameters<Tail>]
+    : [List];
+
+type Tuple<Length extends number, Built extends unknown[] = []> = Built['length'] extends Length ? Built : Tuple<Length, [...Built, unknown]>;
+
+/** Whether a host call has more required C strings than the `Seen` ones before this one. */
+type IsRequired<Required extends number, Seen extends unknown[]> = Tuple<Required> extends [...Seen, unknown, ...unknown[]] ? true : false;
+
+/**
+ * The JavaScript arguments of C parameters: a C string is a string (null for NULL, except the
+ * required leading ones), an int a number, complete_stream's `on_chunk` a function that runs it
+ * on the calling thread and resolves once it returned; `user_data` stays in C.
+ */
+type JsArguments<Parameters extends string[], Required extends number, Seen extends unknown[] = []> = Parameters extends [
+  infer Parameter extends string,
+  ...infer Rest extends string[],
+]
+  ? Parameter extends `const char* ${string}`
+    ? [IsRequired<Required, Seen> extends true ? string : string | null, ...JsArguments<Rest, Required, [...Seen, unknown]>]
+    : Parameter extends `int ${string}`
+      ? [number, ...JsArguments<Rest, Required, Seen>]
+      : Parameter extends `void* on_chunk`
+        ? [((chunkJson: string) => Promise<void>) | null, ...JsArguments<Rest, Required, Seen>]
+        : JsArguments<Rest, Required, Seen>
+  : [];
+
+/** A slot's arguments after the call context, derived from its C signature and required-argument count. */
+type SlotArguments<Slot extends ServedSlotName> = Descriptor<Slot>['signature'] extends `${string}(${infer List})`
+  ? JsArguments<CParameters<List>, Descriptor<Slot>['requiredArgs']>
+  : never;
+
+/** What a slot's function resolves to: nothing for a void slot, the answer (null for none) otherwise. */
+type SlotAnswer<Slot extends ServedSlotName> = Answer<Descriptor<Slot>['answer'] extends 'none' ? void : string | null>;
+
 /**
  * The host side of every host-table slot except free_string (which the
- * native bridge serves itself). Arguments are the plugin's C strings; required
- * ones are never null here (HOST_API.md §0 is applied before the call). A slot
- * left out answers `not_supported` (JSON slots) or does nothing (void slots).
+ * native bridge serves itself), typed from the slot descriptors of
+ * @osr-host/abi: a new slot there is a new optional function here. Arguments
+ * are the plugin's C strings (`null` for NULL) and ints, in the signature's
+ * order; required ones are never null here (HOST_API.md §0 is applied before
+ * the call). A slot left out answers `not_supported` (JSON slots) or does
+ * nothing (void slots).
  */
-export interface HostApi {
-  config_get?(ctx: HostCallContext, key: string): Answer<string | null>;
-  config_set?(ctx: HostCallContext, key: string, value: string): Answer<void>;
-  config_delete?(ctx: HostCallContext, key: string): Answer<void>;
-  db_exec?(ctx: HostCallContext, sql: string, paramsJson: string | null): Answer<string | null>;
-  db_query?(ctx: HostCallContext, sql: string, paramsJson: string | null): Answer<string | null>;
-  log?(ctx: HostCallContext, level: number, message: string): Answer<void>;
-  dispatch?(ctx: HostCallContext, requestJson: string): Answer<string | null>;
-  task_status?(ctx: HostCallContext, taskId: string): Answer<string | null>;
-  dispatch_cancel?(ctx: HostCallContext, taskId: string): Answer<void>;
-  dispatch_clarify?(ctx: HostCallContext, taskId: string, response: string): Answer<void>;
-  complete?(ctx: HostCallContext, requestJson: string): Answer<string | null>;
-  /** `onChunk` runs the plugin's on_chunk on the calling thread and resolves once it returned. */
-  complete_stream?(
-    ctx: HostCallContext,
-    requestJson: string,
-    onChunk: ((chunkJson: string) => Promise<void>) | null,
-  ): Answer<string | null>;
-  embed?(ctx: HostCallContext, requestJson: string): Answer<string | null>;
-  list_models?(ctx: HostCallContext): Answer<string | null>;
-  http_request?(ctx: HostCallContext, requestJson: string): Answer<string | null>;
-  file_read?(ctx: HostCallContext, requestJson: string): Answer<string | null>;
-  list_active_tasks?(ctx: HostCallContext): Answer<string | null>;
-  send_draft?(ctx: HostCallContext, taskId: string, draftJson: string): Answer<void>;
-  dispatch_interrupt?(ctx: HostCallContext, taskId: string, message: string | null): Answer<void>;
-  dispatch_add_issue?(ctx: HostCallContext, taskId: string | null, issueJson: string | null): Answer<string | null>;
-  complete_cancel?(ctx: HostCallContext, streamId: string): Answer<void>;
-  get_active_agent_id?(ctx: HostCallContext): Answer<string | null>;
-  log_structured?(ctx: HostCallContext, level: number, message: string, payload: string | null): Answer<void>;
-}
-
+export type HostApi = {
+  [Slot in ServedSlotName]?: (ctx: HostCallContext, ...args: SlotArguments<Slot>) => SlotAnswer<Slot>;
+};
