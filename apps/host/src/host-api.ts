@@ -1,9 +1,9 @@
 import { errorEnvelope } from '@osr-host/abi';
 import type { ConfigStore } from '@osr-host/config-keychain';
 import type { TaskManager } from '@osr-host/dispatch';
-import type { InferenceContext, InferenceHost } from '@osr-host/inference-stream';
+import type { InferenceHost } from '@osr-host/inference-stream';
 import type { Net } from '@osr-host/net';
-import { answerFrameAgent, type HostApi, type HostCallContext } from '@osr-host/runtime';
+import { answerFrameAgent, type HostApi } from '@osr-host/runtime';
 import type { PluginStorage } from '@osr-host/storage';
 
 export interface HostApiServices {
@@ -11,11 +11,10 @@ export interface HostApiServices {
   /** The config store, opened on first use (opening probes the keychain). */
   config: () => Promise<ConfigStore>;
   net: Net;
+  /** Inference, which finds the calling plugin's manifest instructions and tools in the host's plugin directory. */
   inference: InferenceHost;
   /** Background tasks, started on first use. */
   tasks: () => TaskManager;
-  /** Adds the calling plugin's manifest instructions and tools to an inference call. */
-  inferenceContext: (ctx: HostCallContext) => InferenceContext;
   /**
    * Shows a plugin log line on the console when nothing else does: once Insights records
    * the call, its store prints the line itself (escaped and rate-limited).
@@ -28,7 +27,7 @@ export interface HostApiServices {
  * (`free_string` is served by the native bridge itself, and so is get_active_agent_id, on the plugin's thread.)
  */
 export function buildHostApi(services: HostApiServices): HostApi {
-  const { storage, net, inference, inferenceContext, printPluginLog } = services;
+  const { storage, net, inference, printPluginLog } = services;
   return {
     log: (ctx, level, message) => printPluginLog(ctx.pluginId, level, message, null),
     log_structured: (ctx, level, message, payload) => printPluginLog(ctx.pluginId, level, message, payload),
@@ -44,11 +43,11 @@ export function buildHostApi(services: HostApiServices): HostApi {
     http_request: (ctx, request) => net.httpRequest(ctx, request),
     file_read: (ctx, request) => net.fileRead(ctx, request),
 
-    complete: (ctx, request) => inference.complete(inferenceContext(ctx), request),
-    complete_stream: (ctx, request, onChunk) => inference.completeStream(inferenceContext(ctx), request, onChunk),
-    complete_cancel: (ctx, streamId) => inference.completeCancel(inferenceContext(ctx), streamId),
-    embed: (ctx, request) => inference.embed(inferenceContext(ctx), request),
-    list_models: (ctx) => inference.listModels(inferenceContext(ctx)),
+    complete: (ctx, request) => inference.complete(ctx, request),
+    complete_stream: (ctx, request, onChunk) => inference.completeStream(ctx, request, onChunk),
+    complete_cancel: (ctx, streamId) => inference.completeCancel(ctx, streamId),
+    embed: (ctx, request) => inference.embed(ctx, request),
+    list_models: (ctx) => inference.listModels(ctx),
 
     dispatch: (ctx, request) => services.tasks().dispatch(ctx, request),
     task_status: (ctx, taskId) => services.tasks().taskStatus(ctx, taskId),

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import hostPackage from '../package.json' with { type: 'json' };
+import type { PluginDirectory, PluginEntry } from '@osr-host/abi';
 import { ABI_PROBE_KEY, AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
 import {
   ConfigDelivery,
@@ -12,7 +13,7 @@ import {
   type SecretStoreBackend,
 } from '@osr-host/config-keychain';
 import { dispatchMigrations, TaskManager, type TaskSnapshot, UNFINISHED_STATUSES } from '@osr-host/dispatch';
-import { createInferenceHost, type InferenceContext, type InferenceHost, loadInferenceConfig, type PluginTools } from '@osr-host/inference-stream';
+import { createInferenceHost, type InferenceHost, loadInferenceConfig } from '@osr-host/inference-stream';
 import { CrashGuard, installedPluginIds, LifecycleError, readTrustedKeys, scanPlugins, toolsRoot, writeFileDurably } from '@osr-host/lifecycle';
 import { type Manifest, ManifestError, loadManifest } from '@osr-host/manifest';
 import {
@@ -30,7 +31,7 @@ import {
   WarningLog,
 } from '@osr-host/insights';
 import { createNet, type Net } from '@osr-host/net';
-import { type HostCallContext, type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
+import { type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
 import {
   type AgentRegistry,
   agentRegistry,
@@ -101,7 +102,16 @@ export class OsrHost {
   private readonly writePluginLog: (log: PluginLogEntry) => void;
   private readonly secretBackend: SecretStoreBackend | undefined;
   private readonly dev: boolean;
-  private readonly loaded = new Map<string, LoadedPlugin>();
+  /** The plugin registry: every loaded plugin by id. */
+  private readonly loaded = new Map<string, PluginEntry<PluginInstance, Manifest>>();
+  /**
+   * The loaded plugins as every package reaches them (P171): a live view of the registry,
+   * handed to inference, config delivery, dispatch, the routes and MCP.
+   */
+  readonly plugins: PluginDirectory<PluginInstance, Manifest> = {
+    get: (id) => this.loaded.get(id),
+    list: () => [...this.loaded.values()],
+  };
   readonly warnings: WarningLog;
   private hostDatabase: HostDatabase | undefined;
   private agentList: AgentRegistry | undefined;
@@ -131,17 +141,10 @@ export class OsrHost {
     this.inference = createInferenceHost({
       ...loadInferenceConfig(this.readInferenceConfig(), process.env),
       ...(hostConfig.exposedModels !== undefined ? { exposedModels: hostConfig.exposedModels } : {}),
+      plugins: this.plugins,
       warn,
     });
-    this.delivery = new ConfigDelivery({
-      warn,
-      deliver: async (pluginId, agentId, key, value) => {
-        const plugin = this.runtime.get(pluginId);
-        if (!plugin || !(await plugin.configChanged(key, value, { agentId }))) {
-          throw new Error(`plugin ${pluginId} did not take the change of ${key}`);
-        }
-      },
-    });
+    this.delivery = new ConfigDelivery({ warn, plugins: this.plugins });
     const isolated = options.isolate ?? hostConfig.isolate ?? false;
     this.runtime = new PluginRuntime({
       isolate: Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : isolated,
@@ -154,7 +157,6 @@ export class OsrHost {
         config: () => this.config(),
         net: this.net,
         inference: this.inference,
-        inferenceContext: (ctx) => this.inferenceContext(ctx),
         tasks: () => this.tasks,
         printPluginLog: (pluginId, level, message, payload) => {
           if (!this.activity) this.writePluginLog({ pluginId, level, message, payload });
@@ -238,7 +240,7 @@ export class OsrHost {
     if (!agent) return false;
     // The built-in Default agent cannot be removed: the registry refuses it before anything is told or deleted.
     if (agent.id === DEFAULT_AGENT_ID) return this.agents.remove(agent.id);
-    for (const { plugin, manifest } of this.loaded.values()) {
+    for (const { instance: plugin, manifest } of this.loaded.values()) {
       if (!manifest.capabilities?.routes?.length) continue;
       await this.delivery.notifyAndWait(plugin.id, agent.id, [['tunnel_url', '']], { force: true }).catch((error: unknown) =>
         this.warnings.warn(`${plugin.id}|on_config_changed|agent_removed`, `Telling ${plugin.id} that agent ${agent.id} is gone failed: ${String(error)}`),
@@ -277,11 +279,7 @@ export class OsrHost {
       inference: this.inference,
       database: this.database,
       warn: this.warnings.warn,
-      deliverTaskEvent: async (pluginId, agentId, taskId, eventType, eventJson) => {
-        await this.runtime.get(pluginId)?.taskEvent(taskId, eventType, eventJson, { agentId });
-      },
-      pluginTools: (pluginId, agentId) => this.pluginTools(pluginId, agentId),
-      pluginInstructions: (pluginId) => this.loaded.get(pluginId)?.manifest.instructions,
+      plugins: this.plugins,
     });
     return this.taskManager;
   }
@@ -322,8 +320,8 @@ export class OsrHost {
       await this.runtime.unload(pluginId);
       throw error;
     }
-    this.loaded.set(pluginId, entry);
-    this.delivery.attach(pluginId, { abiVersion: plugin.abi, hasConfigHandler: plugin.supportsConfigChanges });
+    this.loaded.set(pluginId, { id: pluginId, instance: plugin, manifest: entry.manifest, directory: dirname(plugin.path) });
+    this.delivery.attach(pluginId);
     return entry;
   }
 
@@ -343,15 +341,6 @@ export class OsrHost {
       const changes = await composeFullPush(config, pluginId, agent.id, fields);
       if (changes.length > 0) await this.delivery.notifyAndWait(pluginId, agent.id, changes);
     }
-  }
-
-  /** A loaded plugin with its manifest. */
-  get(pluginId: string): LoadedPlugin | undefined {
-    return this.loaded.get(pluginId);
-  }
-
-  loadedPlugins(): LoadedPlugin[] {
-    return [...this.loaded.values()];
   }
 
   /**
@@ -412,26 +401,6 @@ export class OsrHost {
     this.activity?.close();
     await this.otlp?.shutdown();
     this.hostDatabase?.$client.close();
-  }
-
-  private inferenceContext(ctx: HostCallContext): InferenceContext {
-    const instructions = this.loaded.get(ctx.pluginId)?.manifest.instructions;
-    const tools = this.pluginTools(ctx.pluginId, ctx.agentId);
-    return { pluginId: ctx.pluginId, agentId: ctx.agentId, ...(instructions ? { instructions } : {}), ...(tools ? { tools } : {}) };
-  }
-
-  /** A loaded plugin's own tools, as OpenAI tool definitions the inference loop can run under `agentId`. */
-  private pluginTools(pluginId: string, agentId: string | null): PluginTools | undefined {
-    const entry = this.loaded.get(pluginId);
-    const tools = entry?.manifest.capabilities?.tools ?? [];
-    if (!entry || tools.length === 0) return undefined;
-    return {
-      definitions: tools.map((tool) => ({
-        type: 'function',
-        function: { name: tool.id, description: tool.description, parameters: tool.parameters ?? { type: 'object' } },
-      })),
-      invoke: (name, argumentsJson) => entry.plugin.invokeTool(name, argumentsJson, { agentId }),
-    };
   }
 
   private readHostConfig(): HostConfigFile {

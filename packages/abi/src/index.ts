@@ -8,6 +8,7 @@ export {
   errorEnvelope,
   isEnvelopeCode,
 } from './envelopes.js';
+export type { PluginDirectory, PluginEntry } from './plugin-directory.js';
 export { LOG_LEVEL_NAMES, type LogLevelName, logLevelName, logLevelStatus } from './log-levels.js';
 export {
   ABI_PROBE_KEY,

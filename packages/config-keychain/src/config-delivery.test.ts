@@ -1,10 +1,11 @@
-import { DEFAULT_AGENT_ID } from '@osr-host/abi';
+import { DEFAULT_AGENT_ID, type PluginEntry } from '@osr-host/abi';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type ConfigChange,
   ConfigDelivery,
   ConfigKeychainError,
   ConfigStore,
+  type ConfigTarget,
   composeFullPush,
   MemorySecretStore,
   renderConfigDefault,
@@ -25,19 +26,29 @@ function deferred() {
   return { promise, resolve };
 }
 
+/** A plugin directory whose plugins record what they were delivered; `add` loads one more. */
 function setup(deliverImpl?: (...args: Delivered) => Promise<void>) {
   const delivered: Delivered[] = [];
   const warn = vi.fn<(key: string, message: string) => void>();
-  const delivery = new ConfigDelivery({
-    warn,
-    deliver: async (...args) => {
-      await deliverImpl?.(...args);
-      delivered.push(args);
-    },
-  });
-  delivery.attach(pluginA, { abiVersion: 6, hasConfigHandler: true });
-  delivery.attach(pluginB, { abiVersion: 2, hasConfigHandler: true });
-  return { delivery, delivered, warn };
+  const entries = new Map<string, PluginEntry<ConfigTarget>>();
+  const add = (id: string, abi: number, supportsConfigChanges: boolean) => {
+    const instance: ConfigTarget = {
+      abi,
+      supportsConfigChanges,
+      configChanged: async (key, value, { agentId }) => {
+        await deliverImpl?.(id, agentId, key, value);
+        delivered.push([id, agentId, key, value]);
+        return true;
+      },
+    };
+    entries.set(id, { id, instance, manifest: {}, directory: `/plugins/${id}` });
+  };
+  add(pluginA, 6, true);
+  add(pluginB, 2, true);
+  const delivery = new ConfigDelivery({ warn, plugins: { get: (id) => entries.get(id) } });
+  delivery.attach(pluginA);
+  delivery.attach(pluginB);
+  return { delivery, delivered, warn, add };
 }
 
 describe('ConfigDelivery', () => {
@@ -113,14 +124,17 @@ describe('ConfigDelivery', () => {
   });
 
   it.each([
-    ['a v1 plugin', 'v1', { abiVersion: 1, hasConfigHandler: true }],
-    ['a plugin without on_config_changed', 'nohandler', { abiVersion: 6, hasConfigHandler: false }],
-  ])('never delivers to %s', async (_label, pluginId, receiver) => {
-    const { delivery, delivered } = setup();
-    delivery.attach(pluginId, receiver);
+    ['a v1 plugin', 'v1', 1, true],
+    ['a plugin without on_config_changed', 'nohandler', 6, false],
+  ])('never delivers to %s', async (_label, pluginId, abi, supportsConfigChanges) => {
+    const { delivery, delivered, add } = setup();
+    add(pluginId, abi, supportsConfigChanges);
+    delivery.attach(pluginId);
+    delivery.attach('not.in.the.directory');
     delivery.notify(pluginId, agent, [['key', 'value']]);
     expect(await delivery.notifyAndWait(pluginId, agent, [['key', 'value']], { force: true })).toEqual([]);
     expect(await delivery.notifyAndWait('not.loaded', agent, [['key', 'value']])).toEqual([]);
+    expect(await delivery.notifyAndWait('not.in.the.directory', agent, [['key', 'value']])).toEqual([]);
     await delivery.whenIdle(pluginId);
     expect(delivered).toEqual([]);
   });
@@ -180,7 +194,7 @@ describe('ConfigDelivery', () => {
     delivery.notify(pluginA, agent, [['after', 'detach']]);
     gate.resolve();
     expect(await detached).toBe(1);
-    delivery.attach(pluginA, { abiVersion: 6, hasConfigHandler: true });
+    delivery.attach(pluginA);
     expect(await delivery.notifyAndWait(pluginA, agent, [['key', 'value']])).toEqual(['key']);
     expect(delivered.map(([, , key]) => key)).toEqual(['key', 'key']);
   });

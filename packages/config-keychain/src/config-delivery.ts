@@ -1,3 +1,4 @@
+import type { PluginDirectory } from '@osr-host/abi';
 import type { ConfigStore } from './config-store.js';
 import { ConfigKeychainError } from './errors.js';
 import { createOnceFilter, onceKey, type WarnFn } from './once.js';
@@ -5,15 +6,14 @@ import { createOnceFilter, onceKey, type WarnFn } from './once.js';
 /** One config change for a plugin: `[key, value]`. A deletion is delivered as `""`. */
 export type ConfigChange = readonly [key: string, value: string];
 
-/** Calls the plugin's `on_config_changed(key, value)` under an agent frame (`null` = no agent). */
-export type DeliverFn = (pluginId: string, agentId: string | null, key: string, value: string) => Promise<void>;
-
-/** What the host knows about a loaded plugin's config handler. */
-export interface ConfigReceiver {
+/** What deliveries need of a loaded plugin; `PluginInstance` from `@osr-host/runtime` satisfies it. */
+export interface ConfigTarget {
   /** The plugin's effective ABI version; v1 plugins never get deliveries. */
-  abiVersion: number;
+  readonly abi: number;
   /** Whether the plugin's `on_config_changed` slot is non-NULL. */
-  hasConfigHandler: boolean;
+  readonly supportsConfigChanges: boolean;
+  /** Calls `on_config_changed(key, value)` under an agent frame (`null` = no agent); false when the plugin could not take it. */
+  configChanged(key: string, value: string, options: { agentId: string | null }): Promise<boolean>;
 }
 
 export interface DeliveryOptions {
@@ -22,7 +22,8 @@ export interface DeliveryOptions {
 }
 
 export interface ConfigDeliveryOptions {
-  deliver: DeliverFn;
+  /** The host's plugin directory (P171): deliveries go to `plugins.get(pluginId).instance`. */
+  plugins: Pick<PluginDirectory<ConfigTarget>, 'get'>;
   /** Receives one-shot warnings about failed background deliveries. */
   warn: WarnFn;
 }
@@ -46,19 +47,20 @@ function agentSlot(agentId: string | null): string {
  * `ConfigStore`'s `onPluginWrite` to `notePluginWrite` so the cache stays current.
  */
 export class ConfigDelivery {
-  readonly #deliver: DeliverFn;
+  readonly #directory: Pick<PluginDirectory<ConfigTarget>, 'get'>;
   readonly #warn: WarnFn;
   readonly #plugins = new Map<string, PluginChannel>();
 
   constructor(options: ConfigDeliveryOptions) {
-    this.#deliver = options.deliver;
+    this.#directory = options.plugins;
     this.#warn = createOnceFilter(options.warn);
   }
 
-  /** Registers a loaded plugin. */
-  attach(pluginId: string, receiver: ConfigReceiver): void {
+  /** Registers a plugin once it is in the directory; one that is not there, or cannot take changes, is never delivered to. */
+  attach(pluginId: string): void {
+    const target = this.#directory.get(pluginId)?.instance;
     this.#plugins.set(pluginId, {
-      receives: receiver.abiVersion >= 2 && receiver.hasConfigHandler,
+      receives: target !== undefined && target.abi >= 2 && target.supportsConfigChanges,
       lastDelivered: new Map(),
       tail: Promise.resolve(),
     });
@@ -104,6 +106,14 @@ export class ConfigDelivery {
   /** Resolves when every delivery queued so far for the plugin has finished. */
   async whenIdle(pluginId: string): Promise<void> {
     await this.#plugins.get(pluginId)?.tail;
+  }
+
+  /** One `on_config_changed` call; rejects when the plugin left the directory or did not take the change. */
+  async #deliver(pluginId: string, agentId: string | null, key: string, value: string): Promise<void> {
+    const target = this.#directory.get(pluginId)?.instance;
+    if (!target || !(await target.configChanged(key, value, { agentId }))) {
+      throw new Error(`plugin ${pluginId} did not take the change of ${key}`);
+    }
   }
 
   #enqueue(

@@ -2,10 +2,9 @@ export {
   ConfigDelivery,
   type ConfigChange,
   type ConfigDeliveryOptions,
-  type ConfigReceiver,
+  type ConfigTarget,
   composeFullPush,
   type DeclaredConfigField,
-  type DeliverFn,
   type DeliveryOptions,
   renderConfigDefault,
 } from './config-delivery.js';

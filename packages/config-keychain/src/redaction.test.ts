@@ -64,13 +64,15 @@ describe('config values and secrets stay out of every message', () => {
     await wrongKey.configSet({ pluginId: plugin, agentId: agent }, 'token', secret);
     await wrongKey.get({ pluginId: plugin, agentId: agent }, 'token').catch(collectError);
 
-    const delivery = new ConfigDelivery({
-      warn,
-      deliver: async () => {
+    const gone = {
+      abi: 6,
+      supportsConfigChanges: true,
+      configChanged: async () => {
         throw new Error('plugin gone');
       },
-    });
-    delivery.attach(plugin, { abiVersion: 6, hasConfigHandler: true });
+    };
+    const delivery = new ConfigDelivery({ warn, plugins: { get: (id) => (id === plugin ? { id, instance: gone, manifest: {}, directory: '/plugins/gone' } : undefined) } });
+    delivery.attach(plugin);
     delivery.notify(plugin, agent, [['token', secret]]);
     await delivery.whenIdle(plugin);
     await delivery.notifyAndWait(plugin, agent, [['token', secret]]).catch(collectError);

@@ -11,6 +11,7 @@ export {
   type TaskManagerOptions,
   type TaskRetention,
   type TaskSnapshot,
+  type TaskTarget,
 } from './manager.js';
 export { dispatchMigrations } from './schema.js';
 export type { TaskRecord } from './session-store.js';

@@ -3,7 +3,7 @@ import type { ReceivedChatRequest } from '@osr-host/inference-stream/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTasksCli } from './cli.js';
 import { DispatchError } from './errors.js';
-import type { TaskManager } from './manager.js';
+import type { TaskManager, TaskManagerOptions } from './manager.js';
 import { TASK_EVENT as T } from '@osr-host/abi';
 import { AGENT, Harness, type Json, OTHER_AGENT, openDatabase } from './test-support/fixture.js';
 
@@ -123,14 +123,19 @@ describe('tool pinning', () => {
     definitions: [{ type: 'function', function: { name: 'web_search', parameters: { type: 'object' } } }],
     invoke: async (_name, args) => JSON.stringify({ ok: true, result: { searched: JSON.parse(args) } }),
   };
-  const pluginTools: PluginTools = {
-    definitions: ['notes_read', 'notes_write'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object' } } })),
-    invoke: async (name) => JSON.stringify({ ok: true, result: name }),
-  };
+  /** A directory whose every plugin declares `tools` and takes task events without doing anything. */
+  const pluginsWith = (tools: string[]): TaskManagerOptions['plugins'] => ({
+    get: (id) => ({
+      id,
+      instance: { invokeTool: async (name) => JSON.stringify({ ok: true, result: name }), taskEvent: async () => true },
+      manifest: { capabilities: { tools: tools.map((name) => ({ id: name, description: name })) } },
+      directory: '/plugins',
+    }),
+  });
 
   it('adds trimmed, de-duplicated allowed names on top of the agent selection and drops the rest with one warning per name', async () => {
     harness = await Harness.start({ reply: () => ({ kind: 'text', tokens: ['ok'] }) });
-    const manager = harness.manager({ hostTools, pluginTools: () => pluginTools, agentToolNames: () => ['notes_read'] });
+    const manager = harness.manager({ hostTools, plugins: pluginsWith(['notes_read', 'notes_write']), agentToolNames: () => ['notes_read'] });
     const request = { prompt: 'go', tools: [' notes_write ', 'notes_write', 42, '', 'web_search', 'rm_rf', 'notes_read', 'rm_rf'] };
     const first = parse(await manager.dispatch(ctx(), JSON.stringify(request)))['id'];
     await queued(manager, first, 'COMPLETED');
@@ -162,7 +167,7 @@ describe('tool pinning', () => {
             ? { kind: 'tool_calls', calls: [{ name: 'made_up', arguments: '{}' }] }
             : { kind: 'text', tokens: ['done'] },
     });
-    const manager = harness.manager({ hostTools, pluginTools: () => undefined, agentToolNames: () => [] });
+    const manager = harness.manager({ hostTools, plugins: pluginsWith([]), agentToolNames: () => [] });
     const id = parse(await manager.dispatch(ctx(), '{"prompt":"search","tools":["web_search"]}'))['id'];
     expect(await queued(manager, id, 'COMPLETED')).toMatchObject({ success: true, output: 'done' });
     const messages = harness.server.responses[2]!.request.messages;
@@ -306,8 +311,19 @@ it('holds events until release and delivers each task in order', async () => {
   harness = await Harness.start({ reply: () => ({ kind: 'text', tokens: ['a'] }) });
   const delivered: string[] = [];
   const manager = harness.manager({
-    deliverTaskEvent: async (_plugin, _agent, taskId, type) => {
-      delivered.push(`${taskId}:${type}`);
+    plugins: {
+      get: (id) => ({
+        id,
+        instance: {
+          invokeTool: async () => '{"ok":false}',
+          taskEvent: async (taskId, type) => {
+            delivered.push(`${taskId}:${type}`);
+            return true;
+          },
+        },
+        manifest: {},
+        directory: '/plugins',
+      }),
     },
   });
   const held = manager.dispatchHeld(ctx(), '{"prompt":"x"}');

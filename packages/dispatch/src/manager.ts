@@ -1,5 +1,5 @@
-import { DEFAULT_AGENT_ID, type EnvelopeCode, errorEnvelope, TASK_EVENT } from '@osr-host/abi';
-import type { InferenceHost, PluginTools } from '@osr-host/inference-stream';
+import { DEFAULT_AGENT_ID, type EnvelopeCode, errorEnvelope, type PluginDirectory, TASK_EVENT } from '@osr-host/abi';
+import { type InferenceHost, type InferenceManifest, type PluginTools, pluginToolsOf, type ToolRunner } from '@osr-host/inference-stream';
 import { SlidingWindowLimiter } from '@osr-host/net';
 import type { HostDatabase } from '@osr-host/storage';
 import { EventEmitter } from 'eventemitter3';
@@ -16,6 +16,16 @@ import type { TaskEvent, TaskEventName } from './task-events.js';
 export interface TaskCallContext {
   pluginId: string;
   agentId: string | null;
+}
+
+/** What dispatch needs of a loaded plugin; `PluginInstance` from `@osr-host/runtime` satisfies it. */
+export interface TaskTarget extends ToolRunner {
+  /**
+   * Runs the plugin's `on_task_event` under `agentId` and resolves once it
+   * returned (or the plugin cannot take it). A rejection is warned about and
+   * the task's later events still go out.
+   */
+  taskEvent(taskId: string, eventType: number, eventJson: string, options: { agentId: string | null }): Promise<unknown>;
 }
 
 /** Admission limits (HOST_API.md §6). */
@@ -56,15 +66,12 @@ export interface TaskManagerOptions {
   /** The host database, opened with `{ migrations: [dispatchMigrations] }`. */
   database: HostDatabase;
   /**
-   * Runs the plugin's `on_task_event` under `agentId` and resolves once it
-   * returned (or the plugin cannot take it). A rejection is warned about and
-   * the task's later events still go out.
+   * The host's plugin directory (P171). A task's events go to its plugin's
+   * `on_task_event` (skipped when the plugin is not loaded); the plugin's own
+   * manifest tools, run under the task's agent, and its manifest `instructions`
+   * (appended to the task's system prompt) come from its manifest.
    */
-  deliverTaskEvent(pluginId: string, agentId: string, taskId: string, eventType: number, eventJson: string): Promise<void>;
-  /** The plugin's own tools (manifest definitions and an invoke under `agentId`), if it is loaded. */
-  pluginTools(pluginId: string, agentId: string): PluginTools | undefined;
-  /** The plugin's manifest `instructions`, appended to the task's system prompt. */
-  pluginInstructions?(pluginId: string): string | undefined;
+  plugins: Pick<PluginDirectory<TaskTarget, InferenceManifest>, 'get'>;
   /** Host built-in tools, offered to every task. */
   hostTools?: PluginTools;
   /**
@@ -213,7 +220,8 @@ export class TaskManager {
 
     const title = typeof raw['title'] === 'string' && raw['title'].trim() !== '' ? raw['title'].trim() : titleFromPrompt(prompt);
     const sessionKey = typeof raw['session_id'] === 'string' && raw['session_id'].trim() !== '' ? raw['session_id'].trim() : null;
-    const pluginTools = this.options.pluginTools(ctx.pluginId, agentId);
+    const plugin = this.options.plugins.get(ctx.pluginId);
+    const pluginTools = pluginToolsOf(plugin, agentId);
     const pinned = this.pinnedTools(ctx.pluginId, raw['tools'], pluginTools);
 
     if (!this.rateLimiter.tryHit(`${ctx.pluginId}|${agentId}`)) {
@@ -234,7 +242,7 @@ export class TaskManager {
       title,
       sessionKey,
       tools: this.taskTools(ctx.pluginId, agentId, pluginTools, pinned),
-      instructions: this.options.pluginInstructions?.(ctx.pluginId),
+      instructions: plugin?.manifest.instructions,
       queue,
       run: this.store.startRun(id, ctx.pluginId, agentId, title),
     });
@@ -475,7 +483,7 @@ export class TaskManager {
   /** One delivery; never rejects, so one plugin's failing callback cannot stop its task's queue. */
   private async deliver(event: TaskEvent): Promise<void> {
     try {
-      await this.options.deliverTaskEvent(event.pluginId, event.agentId, event.taskId, event.type, event.json);
+      await this.options.plugins.get(event.pluginId)?.instance.taskEvent(event.taskId, event.type, event.json, { agentId: event.agentId });
     } catch (error) {
       this.warnOnce(
         `${event.pluginId}|on_task_event|failed`,

@@ -1,4 +1,4 @@
-import { errorEnvelope, isEnvelopeCode } from '@osr-host/abi';
+import { errorEnvelope, isEnvelopeCode, type PluginDirectory } from '@osr-host/abi';
 import { ChatRun, type ChatResult, type ToolCall, toWire } from './chat-run.js';
 import type { InferenceConfig } from './config.js';
 import { InferenceStreamError } from './errors.js';
@@ -7,8 +7,11 @@ import {
   type AgentProfile,
   executableToolNames,
   type InferenceContext,
+  type InferenceManifest,
   parseRequestObject,
+  pluginToolsOf,
   prepareChatRequest,
+  type ToolRunner,
 } from './request.js';
 
 /** At most this many complete + complete_stream + embed calls run at once per plugin. */
@@ -19,6 +22,12 @@ export type WarnFn = (key: string, message: string) => void;
 
 export interface InferenceHostOptions extends InferenceConfig {
   warn: WarnFn;
+  /**
+   * The host's plugin directory (P171): a chat call's context takes the calling plugin's manifest
+   * `instructions` and its own tools (run under the call's agent) from `plugins.get(pluginId)`,
+   * unless the context brings its own. Absent → contexts are used as they are.
+   */
+  plugins?: Pick<PluginDirectory<ToolRunner, InferenceManifest>, 'get'>;
   /** The agent's model, system prompt and sampling defaults; absent → requests run as they are. */
   agentProfile?: (agentId: string) => AgentProfile | undefined;
   /** Longest silence from a model server (before headers, between chunks, whole non-streamed calls). Default 120 000 ms. */
@@ -116,12 +125,22 @@ export function createInferenceHost(options: InferenceHostOptions): InferenceHos
     return options.agentProfile?.(ctx.agentId);
   }
 
+  /** The calling plugin's instructions and tools from the directory, under what the context sets itself. */
+  function withPlugin(ctx: InferenceContext): InferenceContext {
+    const entry = options.plugins?.get(ctx.pluginId);
+    if (!entry) return ctx;
+    const instructions = ctx.instructions ?? entry.manifest.instructions;
+    const tools = ctx.tools ?? pluginToolsOf(entry, ctx.agentId);
+    return { ...ctx, ...(instructions ? { instructions } : {}), ...(tools ? { tools } : {}) };
+  }
+
   async function startChat(
-    ctx: InferenceContext,
+    callerCtx: InferenceContext,
     requestJson: string,
     op: 'complete' | 'complete_stream',
     onChunk: ((chunkJson: string) => Promise<void>) | null,
   ) {
+    const ctx = withPlugin(callerCtx);
     const raw = parseRequestObject(requestJson, CHAT_PARSE_FAILURE);
     const agent = auditAgentScope(raw, ctx, op);
     const request = prepareChatRequest(raw, ctx, agent);

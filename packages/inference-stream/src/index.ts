@@ -19,6 +19,9 @@ export {
   type AgentProfile,
   DEFAULT_MAX_ITERATIONS,
   type InferenceContext,
+  type InferenceManifest,
   MAX_ITERATIONS_LIMIT,
   type PluginTools,
+  pluginToolsOf,
+  type ToolRunner,
 } from './request.js';

@@ -1,3 +1,4 @@
+import type { PluginEntry } from '@osr-host/abi';
 import { isRecord } from './config.js';
 import { InferenceStreamError } from './errors.js';
 
@@ -7,6 +8,35 @@ export interface PluginTools {
   definitions: unknown[];
   /** Runs a tool; resolves with a tool-result envelope (HOST_API.md §12). */
   invoke(name: string, argumentsJson: string): Promise<string>;
+}
+
+/** What inference needs of a loaded plugin: one of its tools run under an agent. `PluginInstance` of `@osr-host/runtime` fits. */
+export interface ToolRunner {
+  /** Runs a manifest tool; resolves with its tool-result envelope (HOST_API.md §12). */
+  invokeTool(toolId: string, argumentsJson: string, options: { agentId: string | null }): Promise<string>;
+}
+
+/** What inference reads of a plugin's manifest; `Manifest` of `@osr-host/manifest` fits. */
+export interface InferenceManifest {
+  /** Appended to the system prompt of the plugin's chat calls. */
+  instructions?: string | undefined;
+  capabilities?: { tools?: readonly { id: string; description: string; parameters?: unknown }[] | undefined };
+}
+
+/**
+ * A loaded plugin's own tools as OpenAI tool definitions the tool loop can run
+ * under `agentId`; undefined when it is not loaded or declares no tool.
+ */
+export function pluginToolsOf(entry: PluginEntry<ToolRunner, InferenceManifest> | undefined, agentId: string | null): PluginTools | undefined {
+  const tools = entry?.manifest.capabilities?.tools ?? [];
+  if (!entry || tools.length === 0) return undefined;
+  return {
+    definitions: tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.id, description: tool.description, parameters: tool.parameters ?? { type: 'object' } },
+    })),
+    invoke: (name, argumentsJson) => entry.instance.invokeTool(name, argumentsJson, { agentId }),
+  };
 }
 
 /** Who is calling: the plugin, the frame's agent and what the host adds to its requests. */

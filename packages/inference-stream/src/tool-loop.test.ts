@@ -76,6 +76,35 @@ describe('agentic tool loop', () => {
     expect(server.responses).toHaveLength(3);
   });
 
+  it("takes the calling plugin's instructions and tools from the plugin directory, unless the context brings its own", async () => {
+    const server = await serve({ reply: toolThenAnswer(1) });
+    const calls: Array<[string, string, string | null]> = [];
+    const entry = {
+      id: 'com.example.notes',
+      instance: {
+        invokeTool: async (toolId: string, args: string, { agentId }: { agentId: string | null }) => {
+          calls.push([toolId, args, agentId]);
+          return '{"ok":true}';
+        },
+      },
+      manifest: { instructions: 'Answer briefly.', capabilities: { tools: [{ id: 'lookup', description: 'Looks up.' }] } },
+      directory: '/plugins/com.example.notes',
+    };
+    const { host } = hostFor(server, { plugins: { get: (id) => (id === entry.id ? entry : undefined) } });
+    await host.complete(context(), chat({ tools: true }));
+    expect(calls).toEqual([['lookup', '{"q":0}', 'AGENT-1']]);
+    expect(server.responses[0]!.request.tools).toEqual([
+      { type: 'function', function: { name: 'lookup', description: 'Looks up.', parameters: { type: 'object' } } },
+    ]);
+    expect(server.responses[0]!.request.messages[0]).toEqual({ role: 'system', content: 'Answer briefly.' });
+
+    const own = await serve({ reply: toolThenAnswer(1) });
+    const { host: ownHost } = hostFor(own, { plugins: { get: () => entry } });
+    await ownHost.complete(withLookup(async () => '{"ok":true}'), chat({ tools: true }));
+    expect(own.responses[0]!.request.tools).toEqual([lookupTool]);
+    expect(calls).toHaveLength(1);
+  });
+
   it('hands calls of tools the host cannot run back to the plugin', async () => {
     const server = await serve({ reply: () => ({ kind: 'tool_calls', calls: [{ name: 'plugin_side', arguments: '{"x":1}' }] }) });
     const { host } = hostFor(server);

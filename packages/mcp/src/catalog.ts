@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { PluginEntry } from '@osr-host/abi';
 import type { Manifest, ManifestTool } from '@osr-host/manifest';
 
 /** What the MCP server needs of a loaded plugin; `NativePlugin` from `@osr-host/runtime` satisfies it. */
 export interface ToolTarget {
-  /** The plugin id the host loaded it under. */
-  readonly id: string;
   /**
    * Runs one tool and resolves with its tool-result envelope (HOST_API.md §12),
    * never rejecting for plugin failures. `signal` fires when the MCP client
@@ -13,11 +12,8 @@ export interface ToolTarget {
   invokeTool(toolId: string, payloadJson: string, options: { agentId: string | null; signal?: AbortSignal }): Promise<string>;
 }
 
-/** A loaded plugin as the MCP server sees it; the reference host's `LoadedPlugin` has this shape. */
-export interface ServedPlugin {
-  plugin: ToolTarget;
-  manifest: Pick<Manifest, 'capabilities'> & Partial<Pick<Manifest, 'name'>>;
-}
+/** A loaded plugin as the MCP server sees it: an entry of the host's plugin directory (`@osr-host/abi`). */
+export type ServedPlugin = PluginEntry<ToolTarget, Pick<Manifest, 'capabilities'> & Partial<Pick<Manifest, 'name'>>>;
 
 /** One manifest tool under its MCP name. */
 export interface CatalogEntry {
@@ -59,14 +55,14 @@ export function mcpToolName(pluginId: string, toolId: string): string {
 /** Every tool of every plugin under its MCP name (see `mcpToolName`), in plugin-id then manifest order. */
 export function buildCatalog(plugins: Iterable<ServedPlugin>): CatalogEntry[] {
   return [...plugins]
-    .sort((a, b) => (a.plugin.id < b.plugin.id ? -1 : a.plugin.id > b.plugin.id ? 1 : 0))
-    .flatMap(({ plugin, manifest }) =>
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .flatMap(({ id, instance, manifest }) =>
       (manifest.capabilities?.tools ?? []).map((tool) => ({
-        name: mcpToolName(plugin.id, tool.id),
-        pluginId: plugin.id,
+        name: mcpToolName(id, tool.id),
+        pluginId: id,
         pluginName: manifest.name,
         tool,
-        plugin,
+        plugin: instance,
       })),
     );
 }

@@ -10,7 +10,7 @@ let server: http.Server;
 let port: number;
 
 beforeAll(async () => {
-  const handler = createMcpHttpHandler(createPluginToolServer({ plugins: () => [], agentId: '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB' }), { loopbackToken: TOKEN });
+  const handler = createMcpHttpHandler(createPluginToolServer({ plugins: { list: () => [] }, agentId: '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB' }), { loopbackToken: TOKEN });
   server = http.createServer((request, response) => {
     if (!handler.handle(request, response)) response.writeHead(404).end();
   });

@@ -53,7 +53,7 @@ beforeAll(async () => {
     await loadServedPlugin(buildToolsPlugin(), 'mcp.fixture', scratch),
     await loadServedPlugin(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }), 'test.plugin', scratch),
   ];
-  toolServer = createPluginToolServer({ plugins: () => plugins, agentId: DEFAULT_AGENT, onCallEvent: (event) => callEvents.push(event) });
+  toolServer = createPluginToolServer({ plugins: { list: () => plugins }, agentId: DEFAULT_AGENT, onCallEvent: (event) => callEvents.push(event) });
   handler = createMcpHttpHandler(toolServer, {
     verifyAccessKey: (key) => key === ACCESS_KEY,
     loopbackToken,

@@ -15,7 +15,7 @@ import { buildToolsPlugin, loadServedPlugin } from './test-support/plugins.js';
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
 const TOKEN = 'osr-mcp-bench';
 const served = await loadServedPlugin(buildToolsPlugin(), 'mcp.fixture', mkdtempSync(join(tmpdir(), 'osr-mcp-bench-')));
-const handler = createMcpHttpHandler(createPluginToolServer({ plugins: () => [served], agentId: AGENT }), { loopbackToken: TOKEN });
+const handler = createMcpHttpHandler(createPluginToolServer({ plugins: { list: () => [served] }, agentId: AGENT }), { loopbackToken: TOKEN });
 const server = http.createServer((request, response) => {
   if (!handler.handle(request, response)) response.writeHead(404).end();
 });

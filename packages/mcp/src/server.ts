@@ -9,14 +9,18 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { PluginDirectory } from '@osr-host/abi';
 import { effectivePermissionPolicy, type ManifestTool } from '@osr-host/manifest';
 import { checkArguments } from './arguments.js';
-import { buildCatalog, type CatalogEntry, type ServedPlugin } from './catalog.js';
+import { buildCatalog, type CatalogEntry, type ServedPlugin, type ToolTarget } from './catalog.js';
 import { type InterpretedReply, interpretToolReply, toolFailure } from './tool-result.js';
 
 export interface PluginToolServerOptions {
-  /** The plugins to serve. Read at every `tools/list` and `tools/call`, so it can be a live view of the host's set. */
-  plugins: () => Iterable<ServedPlugin>;
+  /**
+   * The host's plugin directory (P171), whose plugins' tools are served. `list()` is read at every
+   * `tools/list` and `tools/call`, so a live directory's reloads show at once.
+   */
+  plugins: Pick<PluginDirectory<ToolTarget, ServedPlugin['manifest']>, 'list'>;
   /** The agent calls run under when a session names none (D8: the host's first ordinary agent); null for none. */
   agentId: string | null;
   /** Shown to clients at initialize (default `osr-host` and this package's version). */
@@ -139,7 +143,7 @@ export function createPluginToolServer(options: PluginToolServerOptions): Plugin
   const serverInfo = options.serverInfo ?? { name: 'osr-host', version: PACKAGE_VERSION };
   const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const counts: ToolCallStats = { running: 0, cancelledStillRunning: 0 };
-  const catalog = () => buildCatalog(options.plugins()).filter(served);
+  const catalog = () => buildCatalog(options.plugins.list()).filter(served);
 
   /** A call the host answers itself, before any plugin code runs. */
   function refused(entry: CatalogEntry, agentId: string | null, answer: InterpretedReply): CallToolResult {

@@ -4,7 +4,9 @@ import { envelopeToCallToolResult } from './tool-result.js';
 
 function served(id: string, toolIds: string[]): ServedPlugin {
   return {
-    plugin: { id, invokeTool: async () => '{"ok":true,"result":null}' },
+    id,
+    instance: { invokeTool: async () => '{"ok":true,"result":null}' },
+    directory: `/plugins/${id}`,
     manifest: { capabilities: { tools: toolIds.map((toolId) => ({ id: toolId, description: toolId })) } },
   };
 }

@@ -260,7 +260,7 @@ describe('errors and timeouts', () => {
         return { kind: 'null' };
       },
     };
-    const surface = await serve([{ target: v1, manifest: { ...fixture.manifest, plugin_id: 'routes.v1' }, directory: fixture.directory }]);
+    const surface = await serve([{ id: 'routes.v1', instance: v1, manifest: { ...fixture.manifest, plugin_id: 'routes.v1' }, directory: fixture.directory }]);
     try {
       const response = await surface.get('/plugins/routes.v1/echo');
       expect([response.status, errorMessage(await response.text()), called]).toEqual([501, 'Plugin does not support route handling', false]);

@@ -1,4 +1,4 @@
-import { type CallOutcome, isUuid } from '@osr-host/abi';
+import { type CallOutcome, isUuid, type PluginDirectory, type PluginEntry } from '@osr-host/abi';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,13 +23,11 @@ export interface RouteTarget {
   handleRoute(requestJson: string, options: { agentId: string | null; timeoutMs?: number }): Promise<RouteCallOutcome>;
 }
 
-/** A loaded plugin as the router sees it. */
-export interface MountedPlugin {
-  target: RouteTarget;
-  manifest: Pick<Manifest, 'plugin_id' | 'capabilities'>;
-  /** The installed version directory; `web.static_dir` is resolved inside it. */
-  directory: string;
-}
+/**
+ * A loaded plugin as the router sees it: an entry of the host's plugin directory
+ * (`@osr-host/abi`), whose `directory` is where `web.static_dir` is resolved.
+ */
+export type MountedPlugin = PluginEntry<RouteTarget, Pick<Manifest, 'plugin_id' | 'capabilities'>>;
 
 /** One answered plugin request, for Insights and logs. */
 export interface RouteServedEvent {
@@ -48,8 +46,8 @@ export interface RouteServedEvent {
 }
 
 export interface PluginRouterOptions {
-  /** Finds a loaded plugin by manifest `plugin_id` (exact, case-sensitive). */
-  plugins: (pluginId: string) => MountedPlugin | undefined;
+  /** The host's plugin directory (P171); a request's plugin is `plugins.get(<id from the URL>)`. */
+  plugins: Pick<PluginDirectory<RouteTarget, Pick<Manifest, 'plugin_id' | 'capabilities'>>, 'get'>;
   /** This server's own URL, e.g. `http://127.0.0.1:1337` (a function when the port is known only after listen). */
   baseUrl: string | (() => string);
   /** Per agent: its address and its tunnel URL when its relay is connected (then `base_url` is the tunnel URL). */
@@ -242,7 +240,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     } else if (!limiter.tryAcquire(event.pluginId)) {
       return fail(exchange, 429, 'Rate limit exceeded');
     }
-    if (!plugin.target.supportsRoutes) return fail(exchange, 501, 'Plugin does not support route handling');
+    if (!plugin.instance.supportsRoutes) return fail(exchange, 501, 'Plugin does not support route handling');
     const body = await readBody(request, maxBodyBytes);
     const agentId = event.agentId as string;
     const base = options.agents?.tunnelUrl?.(agentId) ?? baseUrl();
@@ -258,7 +256,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
       remote_addr: '',
       route_id: route.id,
     });
-    const outcome = await plugin.target.handleRoute(requestJson, { agentId, timeoutMs: routeTimeoutMs });
+    const outcome = await plugin.instance.handleRoute(requestJson, { agentId, timeoutMs: routeTimeoutMs });
     switch (outcome.kind) {
       case 'returned': {
         const parsed = parseRouteResponse(outcome.text);
@@ -334,7 +332,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     if (request.method === 'OPTIONS') return send(exchange, 204, [], Buffer.alloc(0));
     event.pluginId = url.pluginId;
     event.path = url.subpath;
-    const plugin = options.plugins(url.pluginId);
+    const plugin = options.plugins.get(url.pluginId);
     const web = plugin?.manifest.capabilities.web;
     const inWebMount = web !== undefined && webMountCaptures(web.mount, url.subpath);
     const agentId = agentOf(request, url.rawQuery) ?? (inWebMount ? agentFromReferer(request, url.pluginId, web) : undefined);
@@ -382,7 +380,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: ParsedUrl): Promise<void> {
     if (url.kind !== 'plugin') return refuseUpgrade(socket, 400, 'Bad Request', 'Invalid path');
-    const plugin = options.plugins(url.pluginId);
+    const plugin = options.plugins.get(url.pluginId);
     const web = plugin?.manifest.capabilities.web;
     // Only a dev-proxied web UI takes WebSockets, and only from this machine: a browser's WebSocket
     // cannot send X-Osaurus-Agent-Id, and the dev server is reachable on loopback anyway.

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePlugin, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
-import { createInferenceHost, type PluginTools } from '@osr-host/inference-stream';
+import type { PluginEntry } from '@osr-host/abi';
+import { createInferenceHost, type InferenceManifest } from '@osr-host/inference-stream';
 import { type FakeOpenAIServer, type FakeOpenAIServerOptions, startFakeOpenAIServer } from '@osr-host/inference-stream/testing';
 import { NativePlugin } from '@osr-host/runtime';
 import { type HostDatabase, openHostDatabase } from '@osr-host/storage';
-import { TaskManager, type TaskManagerOptions } from '../manager.js';
+import { TaskManager, type TaskManagerOptions, type TaskTarget } from '../manager.js';
 import { dispatchMigrations } from '../schema.js';
 import { taskSlots } from '../slots.js';
 
@@ -40,10 +41,8 @@ export interface Delivered {
   json: string;
 }
 
-const fixtureTools = (plugin: NativePlugin, agentId: string): PluginTools => ({
-  definitions: [{ type: 'function', function: { name: 'lookup', description: 'Look a word up', parameters: { type: 'object' } } }],
-  invoke: (name, argumentsJson) => plugin.invokeTool(name, argumentsJson, { agentId }),
-});
+/** The tools the harness's directory lists for a loaded fixture plugin. */
+const fixtureManifest: InferenceManifest = { capabilities: { tools: [{ id: 'lookup', description: 'Look a word up', parameters: { type: 'object' } }] } };
 
 function freshDatabasePath(): string {
   return join(scratch, `host-${++databases}.db`);
@@ -87,21 +86,30 @@ export class Harness {
         idleTimeoutMs: 20_000,
       }),
       database,
-      deliverTaskEvent: async (pluginId, agentId, taskId, type, json) => {
-        if (this.failingDeliveries.has(pluginId)) throw new Error('plugin crashed');
-        await this.plugins.get(pluginId)?.taskEvent(taskId, type, json, { agentId });
-        this.delivered.push({ pluginId, agentId, taskId, type, json });
-        this.deliveries.emit('delivered');
-      },
-      pluginTools: (pluginId, agentId) => {
-        const plugin = this.plugins.get(pluginId);
-        return plugin ? fixtureTools(plugin, agentId) : undefined;
-      },
+      plugins: { get: (pluginId) => this.entry(pluginId) },
       warn: (key, message) => this.warnings.push({ key, message }),
       ...options,
     });
     this.managers.push(manager);
     return manager;
+  }
+
+  /**
+   * The directory entry of any plugin id: every delivery is recorded (and reaches
+   * the fixture when one is loaded under that id); only a loaded fixture lists tools.
+   */
+  private entry(pluginId: string): PluginEntry<TaskTarget, InferenceManifest> {
+    const plugin = this.plugins.get(pluginId);
+    const instance: TaskTarget = {
+      taskEvent: async (taskId, type, json, { agentId }) => {
+        if (this.failingDeliveries.has(pluginId)) throw new Error('plugin crashed');
+        await this.plugins.get(pluginId)?.taskEvent(taskId, type, json, { agentId });
+        this.delivered.push({ pluginId, agentId: agentId as string, taskId, type, json });
+        this.deliveries.emit('delivered');
+      },
+      invokeTool: async (toolId, argumentsJson, options) => (plugin ? plugin.invokeTool(toolId, argumentsJson, options) : '{"ok":false}'),
+    };
+    return { id: pluginId, instance, manifest: plugin ? fixtureManifest : {}, directory: scratch };
   }
 
   /** Loads the C fixture as `pluginId`, its dispatch slots served by `manager`. */

@@ -26,5 +26,5 @@ export async function loadServedPlugin(library: string, pluginId: string, scratc
     pluginId,
     hostApi: { get_active_agent_id: (ctx) => ctx.agentId },
   });
-  return { plugin, manifest: loadManifest(plugin.manifestText, { expectedPluginId: pluginId }).manifest };
+  return { id: pluginId, plugin, instance: plugin, manifest: loadManifest(plugin.manifestText, { expectedPluginId: pluginId }).manifest, directory: dirname(plugin.path) };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePlugin, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
-import { loadManifest, type Manifest } from '@osr-host/manifest';
+import { loadManifest } from '@osr-host/manifest';
 import { type HostCallContext, IsolatedPlugin, NativePlugin, type PluginInstance } from '@osr-host/runtime';
 import { createPluginRouter, type MountedPlugin, type PluginRouterOptions } from '../router.js';
 import { listenPluginServer, type PluginServer, type ServerLimits } from '../server.js';
@@ -33,7 +33,7 @@ export async function loadFixturePlugin(
   mkdirSync(directory, { recursive: true });
   cpSync(join(fixturesDir, 'web'), join(directory, 'web'), { recursive: true });
   const { manifest } = loadManifest(plugin.manifestText, { expectedPluginId: pluginId });
-  return { plugin, target: plugin, manifest, directory };
+  return { id: pluginId, plugin, instance: plugin, manifest, directory };
 }
 
 export interface RunningSurface {
@@ -43,13 +43,13 @@ export interface RunningSurface {
 
 /** A loopback server with the router over `plugins`. */
 export async function serve(
-  plugins: Array<{ target: MountedPlugin['target']; manifest: Manifest; directory: string }>,
+  plugins: MountedPlugin[],
   options: Partial<PluginRouterOptions> = {},
   limits: ServerLimits = {},
 ): Promise<RunningSurface> {
   let url = '';
   const router = createPluginRouter({
-    plugins: (id) => plugins.find((plugin) => plugin.manifest.plugin_id === id),
+    plugins: { get: (id) => plugins.find((plugin) => plugin.id === id) },
     baseUrl: () => url,
     ...options,
   });

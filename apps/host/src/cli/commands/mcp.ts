@@ -39,7 +39,7 @@ export function registerMcpCommand(program: Command, act: Act): void {
       const { failures } = await host.loadInstalled();
       for (const failure of failures) logger().error(`failed to load ${failure.pluginId}: ${failure.message}`);
       const tools = createPluginToolServer({
-        plugins: () => host.loadedPlugins(),
+        plugins: host.plugins,
         agentId: options.agent ?? host.defaultAgentId(),
         serverInfo: { name: 'osr-host', version: HOST_VERSION },
         onCallEvent: recordMcpCalls(host),

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { runTasksCli } from '@osr-host/dispatch';
 import { DEFAULT_AGENT_ID, isDefaultAgentId, isUuid } from '@osr-host/abi';
 import { createInsightsDashboard, type InsightsDashboard } from '@osr-host/insights';
@@ -42,10 +42,8 @@ async function serve(options: HostOptionValues): Promise<void> {
   let origin = '';
   let host: OsrHost | undefined;
   const router = createPluginRouter({
-    plugins: (pluginId) => {
-      const entry = host?.get(pluginId);
-      return entry ? { target: entry.plugin, manifest: entry.manifest, directory: dirname(entry.plugin.path) } : undefined;
-    },
+    // The host is made once the port is known; until then no plugin is loaded.
+    plugins: { get: (pluginId) => host?.plugins.get(pluginId) },
     baseUrl: () => origin,
     verifyAccessKey: (key) => accessKeys.verify(key),
     home,
@@ -117,7 +115,7 @@ async function serve(options: HostOptionValues): Promise<void> {
   await exportTelemetry(host);
   const liveHost = host;
   tools = createPluginToolServer({
-    plugins: () => liveHost.loadedPlugins(),
+    plugins: liveHost.plugins,
     agentId: options.agent ?? liveHost.defaultAgentId(),
     serverInfo: { name: 'osr-host', version: HOST_VERSION },
     onCallEvent: recordMcpCalls(liveHost),
