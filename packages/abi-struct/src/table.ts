@@ -1,7 +1,7 @@
 import koffi from 'koffi';
 import type { NativeBridge } from './bridge.js';
 import { AbiError } from './errors.js';
-import { HOST_SLOTS, type HostAbiLevel, HostApiStruct, hostSlotOffset, hostTableSize, isHostAbiLevel } from './layout.js';
+import { DEFAULT_HOST_ABI_LEVEL, HOST_SLOTS, type HostAbiLevel, HostApiStruct, hostSlotOffset, hostTableSize, isHostAbiLevel } from './layout.js';
 
 /** A host table in native memory. */
 export interface HostTable {
@@ -21,7 +21,7 @@ export interface HostTable {
  */
 export function buildHostTable(bridge: NativeBridge, pluginSlot: number, level: HostAbiLevel): HostTable {
   if (!isHostAbiLevel(level)) {
-    throw new AbiError('invalid_level', `Host ABI level ${String(level)} does not exist; choose a level from 1 to 6.`);
+    throw new AbiError('invalid_level', `Host ABI level ${String(level)} does not exist; choose a level from 1 to ${DEFAULT_HOST_ABI_LEVEL}.`);
   }
   const size = hostTableSize(level);
   if (size === 0) return { address: null, level, size };

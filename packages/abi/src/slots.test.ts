@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOST_SLOTS, hostSlot, hostSlotIndex, hostSlotsAtLevel, PLUGIN_FIELDS, SERVED_SLOTS, signatureParameterNames } from './index.js';
+import { DEFAULT_HOST_ABI_LEVEL, HOST_ABI_LEVELS, HOST_SLOTS, hostSlot, hostSlotIndex, hostSlotsAtLevel, PLUGIN_FIELDS, SERVED_SLOTS, signatureParameterNames } from './index.js';
 
 describe('HOST_SLOTS', () => {
   it('states an answer that matches each C return type: const char* answers, void does not', () => {
@@ -47,12 +47,14 @@ describe('HOST_SLOTS', () => {
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect(hostSlotsAtLevel(1)).toEqual([]);
     expect(hostSlotsAtLevel(3).at(-1)).toBe('complete_cancel');
-    expect(hostSlotsAtLevel(6)).toHaveLength(HOST_SLOTS.length);
+    expect(hostSlotsAtLevel(6)).toHaveLength(24);
+    expect(hostSlotsAtLevel(DEFAULT_HOST_ABI_LEVEL)).toHaveLength(HOST_SLOTS.length);
+    expect(HOST_ABI_LEVELS.at(-1)).toBe(DEFAULT_HOST_ABI_LEVEL);
   });
 
   it('numbers slots from 1 (0 is the version field) and serves every slot but free_string', () => {
     expect(hostSlotIndex('config_get')).toBe(1);
-    expect(hostSlotIndex('free_string')).toBe(HOST_SLOTS.length);
+    expect(hostSlotIndex('free_string')).toBe(24);
     expect(SERVED_SLOTS).not.toContain('free_string');
     expect(SERVED_SLOTS).toHaveLength(HOST_SLOTS.length - 1);
     expect(hostSlot('config_set').secretArgs).toEqual([1]);

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST_SLOTS, hostSlotOffset, hostTableSize, PLUGIN_FIELDS, pluginFieldOffset } from '@osr-host/abi-struct';
+import { DEFAULT_HOST_ABI_LEVEL, HOST_SLOTS, hostSlotOffset, hostTableSize, PLUGIN_FIELDS, pluginFieldOffset } from '@osr-host/abi-struct';
 import { LifecycleError } from './errors.js';
 import { pluginHeaderPath } from './layout.js';
 
@@ -213,7 +213,7 @@ function rustLibrary(name: string): string {
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
-/// osr_host_api: the host's function table (ABI v6, ${hostTableSize(6)} bytes).
+/// osr_host_api: the host's function table (ABI v${DEFAULT_HOST_ABI_LEVEL}, ${hostTableSize(DEFAULT_HOST_ABI_LEVEL)} bytes).
 #[repr(C)]
 pub struct OsrHostApi {
     pub version: u32,
@@ -322,7 +322,7 @@ ${pluginOffsets}
         }
         println!("layout host.size {}", size_of::<OsrHostApi>());
         println!("layout plugin.size {}", size_of::<OsrPluginApi>());
-        assert_eq!(size_of::<OsrHostApi>(), ${hostTableSize(6)});
+        assert_eq!(size_of::<OsrHostApi>(), ${hostTableSize(DEFAULT_HOST_ABI_LEVEL)});
         assert_eq!(size_of::<OsrPluginApi>(), 72);
     }
 }

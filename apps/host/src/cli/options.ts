@@ -1,4 +1,4 @@
-import { isUuid } from '@osr-host/abi';
+import { DEFAULT_HOST_ABI_LEVEL, isUuid } from '@osr-host/abi';
 import { type HostAbiLevel, isHostAbiLevel } from '@osr-host/abi-struct';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { HostOptions } from '../host.js';
@@ -22,7 +22,7 @@ export interface HostOptionValues {
 
 function parseLevel(value: string): HostAbiLevel {
   const level = Number(value);
-  if (!isHostAbiLevel(level)) throw new InvalidArgumentError(`--abi takes a host ABI level from 1 to 6, not "${value}".`);
+  if (!isHostAbiLevel(level)) throw new InvalidArgumentError(`--abi takes a host ABI level from 1 to ${DEFAULT_HOST_ABI_LEVEL}, not "${value}".`);
   return level;
 }
 
@@ -42,7 +42,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Every option the host's own commands share, described once. */
 export const OPTION = {
   home: () => new Option('--home <dir>', 'plugin home (default $OSR_HOST_HOME, else ~/.osaurus)'),
-  abi: () => new Option('--abi <level>', 'host ABI level 1-6 presented to plugins').argParser(parseLevel),
+  abi: () => new Option('--abi <level>', `host ABI level 1-${DEFAULT_HOST_ABI_LEVEL} presented to plugins`).argParser(parseLevel),
   agent: () => new Option('--agent <uuid>', "agent the calls run under (default: the host's default agent)").argParser(parseAgent),
   allowNet: () => new Option('--allow-net <host:port>', 'let plugins reach this address despite the SSRF guard (repeatable)').argParser(collect),
   isolate: () => new Option('--isolate', 'run each plugin in a child process of its own (a crash or hang costs only that plugin)'),
