@@ -17,9 +17,22 @@ const tasks = new TaskManager({
   inference: createInferenceHost({ providers: [{ name: 'local', baseURL: server.baseURL }], warn: () => {} }),
   database,
   warn: () => {},
-  pluginTools: () => undefined,
-  deliverTaskEvent: async (_plugin, _agent, taskId, type) => {
-    if (type === TASK_EVENT.COMPLETED || type === TASK_EVENT.FAILED) finished({ taskId, type });
+  // The host's plugin directory (PluginDirectory of @osr-host/abi): one plugin, which only takes task events.
+  plugins: {
+    get: (id) =>
+      id === 'dev.osr.smoke'
+        ? {
+            id,
+            directory: process.cwd(),
+            manifest: {},
+            instance: {
+              invokeTool: async () => '{"ok":true}',
+              taskEvent: async (taskId, type) => {
+                if (type === TASK_EVENT.COMPLETED || type === TASK_EVENT.FAILED) finished({ taskId, type });
+              },
+            },
+          }
+        : undefined,
   },
 });
 const ctx = { pluginId: 'dev.osr.smoke', agentId: '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB' };

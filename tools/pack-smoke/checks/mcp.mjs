@@ -4,9 +4,11 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { createPluginToolServer, serveStdio } from '@osr-host/mcp';
 
-const plugin = { id: 'dev.osr.smoke', invokeTool: async (_tool, payload) => `{"ok":true,"result":${payload}}` };
+const instance = { invokeTool: async (_tool, payload) => `{"ok":true,"result":${payload}}` };
 const manifest = { capabilities: { tools: [{ id: 'echo', description: 'Echo', parameters: { type: 'object', properties: {} } }] } };
-const tools = createPluginToolServer({ plugins: () => [{ plugin, manifest }], agentId: null });
+// The host's plugin directory (PluginDirectory of @osr-host/abi), of which MCP reads list().
+const entry = { id: 'dev.osr.smoke', instance, manifest, directory: process.cwd() };
+const tools = createPluginToolServer({ plugins: { list: () => [entry] }, agentId: null });
 const stdin = new PassThrough();
 const stdout = new PassThrough();
 const connection = await serveStdio(tools, { stdin, stdout });

@@ -17,9 +17,10 @@ const target = {
   supportsRoutes: true,
   handleRoute: async () => ({ kind: 'returned', text: JSON.stringify({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' }) }),
 };
-const mounted = { target, manifest: parsed.manifest, directory: process.cwd() };
+// The host's plugin directory (PluginDirectory of @osr-host/abi), of which routes read get(id).
+const mounted = { id: 'dev.osr.smoke', instance: target, manifest: parsed.manifest, directory: process.cwd() };
 let url = '';
-const router = createPluginRouter({ plugins: (id) => (id === 'dev.osr.smoke' ? mounted : undefined), baseUrl: () => url });
+const router = createPluginRouter({ plugins: { get: (id) => (id === 'dev.osr.smoke' ? mounted : undefined) }, baseUrl: () => url });
 const server = await listenPluginServer(router, { port: 0, host: '127.0.0.1' });
 url = server.url;
 // Plugin routes run under an agent: the host names it in X-Osaurus-Agent-Id.
