@@ -599,8 +599,9 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* ag
   /* Every queued job needs a free worker of its own: a blocked plugin call never delays another. */
   int spawn = queued_jobs > idle_workers;
   if (spawn) total_workers++;
-  pthread_cond_signal(&pool_cond);
   pthread_mutex_unlock(&pool_mutex);
+  /* After unlocking, so the woken worker does not run only to wait for this lock; it rechecks job_head. */
+  pthread_cond_signal(&pool_cond);
 
   if (spawn) {
     pthread_t thread;
