@@ -118,26 +118,30 @@ ${continued(trampolines)}
 /** Words of `text` in lines of at most `width` characters, each prefixed. */
 function wrapped(text: string, prefix: string, continuation = prefix, width = 100): string[] {
   const lines: string[] = [];
+  const lead = () => (lines.length === 0 ? prefix : continuation);
   let line = '';
   for (const word of text.split(/\s+/)) {
-    const lead = lines.length === 0 ? prefix : continuation;
-    if (line !== '' && lead.length + line.length + 1 + word.length > width) {
-      lines.push(lead + line);
+    if (line !== '' && lead().length + line.length + 1 + word.length > width) {
+      lines.push(lead() + line);
       line = word;
     } else line = line === '' ? word : `${line} ${word}`;
   }
-  if (line !== '') lines.push((lines.length === 0 ? prefix : continuation) + line);
+  if (line !== '') lines.push(lead() + line);
   return lines;
+}
+
+/** The return type and typedef name of a prototype: `const char* osr_x_fn(…)` → `const char*`, `osr_x_fn`. */
+function prototypeHead(signature: string): { returns: string; name: string } {
+  const head = signature.slice(0, signature.indexOf('('));
+  const name = head.slice(head.search(/\w+$/));
+  return { returns: head.slice(0, -name.length).trim(), name };
 }
 
 /** `ret osr_x_fn(params)` as a function-pointer typedef, with `(void)` for no parameters and C types for the plugin's own. */
 function typedefOf(signature: string): string {
-  const open = signature.indexOf('(');
-  const head = signature.slice(0, open);
-  const name = head.slice(head.search(/\w+$/));
-  const returns = head.slice(0, -name.length).trim();
-  const list = signature.slice(open + 1, -1).trim();
-  const declarations = list === '' ? 'void' : list.split(',').map((parameter) => cParameter(parameter.trim())).join(', ');
+  const { returns, name } = prototypeHead(signature);
+  const list = parameters(signature);
+  const declarations = list.length === 0 ? 'void' : list.map((parameter) => cParameter(parameter.declaration)).join(', ');
   return `typedef ${cReturn(returns)} (*${name})(${declarations});`;
 }
 
@@ -150,7 +154,7 @@ function cParameter(declaration: string): string {
 
 const cReturn = (type: string) => (type === 'void*' ? 'osr_plugin_ctx_t' : type);
 
-const typedefName = (signature: string) => signature.slice(0, signature.indexOf('(')).match(/\w+$/)?.[0] as string;
+const typedefName = (signature: string) => prototypeHead(signature).name;
 
 /** The comment above one host slot's typedef: its summary, its parameters, the version that added it. */
 function slotComment(slot: (typeof HOST_SLOTS)[number]): string[] {

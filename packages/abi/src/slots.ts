@@ -463,9 +463,11 @@ export type ServedSlotName = Extract<(typeof HOST_SLOTS)[number], { reachesHost:
 
 const slotsByName = new Map<string, HostSlotDescriptor>(HOST_SLOTS.map((slot) => [slot.name, slot]));
 
-/** The descriptor of a slot. */
-export function hostSlot(name: HostSlotName): HostSlotDescriptor {
-  return slotsByName.get(name) as HostSlotDescriptor;
+/** The descriptor of a slot; for a name read from elsewhere (an event, a row), undefined when no slot has it. */
+export function hostSlot(name: HostSlotName): HostSlotDescriptor;
+export function hostSlot(name: string): HostSlotDescriptor | undefined;
+export function hostSlot(name: string): HostSlotDescriptor | undefined {
+  return slotsByName.get(name);
 }
 
 /** Every slot whose calls reach the JavaScript host, in ABI order. */

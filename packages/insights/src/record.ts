@@ -1,8 +1,7 @@
 import {
   errorEnvelope,
-  HOST_SLOTS,
   type HostCallRecord,
-  type HostSlotDescriptor,
+  hostSlot,
   type InsightsBodies,
   logLevelName,
   signatureParameterNames,
@@ -126,7 +125,7 @@ function fillTemplate(template: string, parameters: readonly string[], input: Ho
 
 function mapSlot(input: HostCallInput): Mapped {
   const [first = null, second = null] = input.args;
-  const descriptor: HostSlotDescriptor | undefined = HOST_SLOTS.find((slot) => slot.name === input.slot);
+  const descriptor = hostSlot(input.slot);
   const route = descriptor?.insights ?? null;
   if (descriptor === undefined || route === null) {
     // A slot this version does not know: keep it visible under its own name.

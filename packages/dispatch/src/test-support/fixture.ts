@@ -103,7 +103,7 @@ export class Harness {
     const instance: TaskTarget = {
       taskEvent: async (taskId, type, json, { agentId }) => {
         if (this.failingDeliveries.has(pluginId)) throw new Error('plugin crashed');
-        await this.plugins.get(pluginId)?.taskEvent(taskId, type, json, { agentId });
+        await plugin?.taskEvent(taskId, type, json, { agentId });
         this.delivered.push({ pluginId, agentId: agentId as string, taskId, type, json });
         this.deliveries.emit('delivered');
       },
