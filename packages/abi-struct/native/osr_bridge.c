@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -364,6 +365,280 @@ static char* answer_from_frame(int32_t plugin, int32_t slot, int32_t int_arg, co
   record->event.duration_ns = monotonic_ns() - started;
   post_event(record);
   return answer;
+}
+
+/* ---- host calls served on a slot-server thread ------------------------------------- */
+
+/*
+ * A slot server is a JS worker thread that serves some slots synchronously (the database slots, through
+ * the storage engine, which owns the plugin's one connection). A plugin thread hands its call to the
+ * server through the server's queue and waits for the answer; the event loop is not involved, it only
+ * gets a record of the call afterwards. Both sides spin briefly before sleeping: a one-row statement
+ * takes a few microseconds, a futex wake-up of a sleeping thread tens of them.
+ */
+#define OSRB_MAX_SERVERS 16
+/* How long a caller spins for its answer, and a server for its next call, before sleeping. */
+#define OSRB_CALLER_SPIN_NS 100000
+#define OSRB_SERVER_SPIN_NS 50000
+
+/* A spinning thread yields: on a machine with fewer cores than busy threads, the thread it waits for may need this core. */
+static inline void spin_pause(void) { sched_yield(); }
+
+typedef struct osrb_served_call {
+  _Atomic int answered;
+  int sleeping; /* under mutex: the caller stopped spinning and waits on cond */
+  int detached; /* a control entry nobody waits for: the server frees it */
+  int32_t kind; /* OSRB_SERVE_CALL, OSRB_SERVE_ATTACH, OSRB_SERVE_FORGET, OSRB_SERVE_STOP */
+  int32_t plugin;
+  int32_t slot;
+  const char* args[3];
+  uint64_t arg_bytes[3];
+  char* result;
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  struct osrb_served_call* next;
+} osrb_served_call;
+
+enum { OSRB_SERVE_CALL = 1, OSRB_SERVE_ATTACH = 2, OSRB_SERVE_FORGET = 3, OSRB_SERVE_STOP = 4 };
+
+typedef struct {
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  osrb_served_call* head;
+  osrb_served_call* tail;
+  _Atomic int queued;
+  int sleeping;
+  int accepting; /* under mutex: from open until close */
+  int in_use;
+} osrb_server;
+
+void osrb_server_reply(void* handle, const char* result);
+
+static osrb_server servers[OSRB_MAX_SERVERS];
+static pthread_mutex_t servers_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* Per plugin slot: 1 + the server that serves its server-served slots, or 0 (JS serves them). */
+static _Atomic int plugin_server[OSRB_MAX_PLUGINS];
+static _Atomic uint64_t plugin_max_argument_bytes[OSRB_MAX_PLUGINS];
+static _Atomic int32_t plugin_max_argument_depth[OSRB_MAX_PLUGINS];
+
+/* Reserves a server queue; returns its index, or -1 when all are taken. */
+int32_t osrb_server_open(void) {
+  pthread_mutex_lock(&servers_mutex);
+  for (int32_t i = 0; i < OSRB_MAX_SERVERS; i++) {
+    if (servers[i].in_use) continue;
+    servers[i].in_use = 1;
+    pthread_mutex_init(&servers[i].mutex, NULL);
+    pthread_cond_init(&servers[i].cond, NULL);
+    servers[i].accepting = 1;
+    pthread_mutex_unlock(&servers_mutex);
+    return i;
+  }
+  pthread_mutex_unlock(&servers_mutex);
+  return -1;
+}
+
+/* Returns 0 when the server's queue is closed: nobody would ever answer. */
+static int enqueue_served(int32_t server, osrb_served_call* call) {
+  osrb_server* queue = &servers[server];
+  call->next = NULL;
+  pthread_mutex_lock(&queue->mutex);
+  if (!queue->accepting) {
+    pthread_mutex_unlock(&queue->mutex);
+    return 0;
+  }
+  if (queue->tail) queue->tail->next = call;
+  else queue->head = call;
+  queue->tail = call;
+  atomic_fetch_add(&queue->queued, 1);
+  int wake = queue->sleeping;
+  pthread_mutex_unlock(&queue->mutex);
+  if (wake) pthread_cond_signal(&queue->cond);
+  return 1;
+}
+
+/* Queues a control entry (attach a plugin's id, forget a plugin, stop) that nobody waits for. */
+static void post_control(int32_t server, int32_t kind, int32_t plugin, const char* text) {
+  osrb_served_call* call = calloc(1, sizeof *call);
+  if (!call) return;
+  call->detached = 1;
+  call->kind = kind;
+  call->plugin = plugin;
+  call->args[0] = copy_or_null(text);
+  call->arg_bytes[0] = text ? strlen(text) : 0;
+  if (!enqueue_served(server, call)) {
+    free((void*)call->args[0]);
+    free(call);
+  }
+}
+
+/*
+ * Routes `plugin`'s server-served slots to `server` (telling it the plugin's id first), or back to JS with
+ * server -1 (the server is told to forget the plugin slot; `plugin_id` may then be NULL). Arguments over `max_bytes`, and JSON arguments
+ * nested deeper than `max_depth`, still go to JS, which refuses them.
+ */
+void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth) {
+  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS) return;
+  int previous = atomic_load(&plugin_server[plugin]) - 1;
+  if (server >= 0 && server < OSRB_MAX_SERVERS) {
+    atomic_store(&plugin_max_argument_bytes[plugin], max_bytes);
+    atomic_store(&plugin_max_argument_depth[plugin], max_depth);
+    post_control(server, OSRB_SERVE_ATTACH, plugin, plugin_id);
+    atomic_store(&plugin_server[plugin], server + 1);
+  } else {
+    atomic_store(&plugin_server[plugin], 0);
+    if (previous >= 0) post_control(previous, OSRB_SERVE_FORGET, plugin, NULL);
+  }
+}
+
+/* Asks the server to return from osrb_server_next with OSRB_SERVE_STOP, after the calls queued before. */
+void osrb_server_stop(int32_t server) {
+  if (server >= 0 && server < OSRB_MAX_SERVERS) post_control(server, OSRB_SERVE_STOP, -1, NULL);
+}
+
+/*
+ * Frees a server queue after its thread stopped: calls still queued are answered NULL, and plugins still
+ * routed to it go back to JS (their later calls park), so no caller waits for a server that is gone.
+ */
+void osrb_server_close(int32_t server) {
+  if (server < 0 || server >= OSRB_MAX_SERVERS) return;
+  osrb_server* queue = &servers[server];
+  for (int plugin = 0; plugin < OSRB_MAX_PLUGINS; plugin++) {
+    int routed = server + 1;
+    atomic_compare_exchange_strong(&plugin_server[plugin], &routed, 0);
+  }
+  pthread_mutex_lock(&servers_mutex);
+  pthread_mutex_lock(&queue->mutex);
+  queue->accepting = 0;
+  osrb_served_call* call = queue->head;
+  queue->head = queue->tail = NULL;
+  atomic_store(&queue->queued, 0);
+  pthread_mutex_unlock(&queue->mutex);
+  queue->in_use = 0;
+  pthread_mutex_unlock(&servers_mutex);
+  while (call) {
+    osrb_served_call* next = call->next;
+    osrb_server_reply(call, NULL);
+    call = next;
+  }
+}
+
+/*
+ * Called by the server's thread: waits for the next entry and describes it in `out` (int64 words: the
+ * entry, kind, plugin slot, host slot, then three argument pointers and their byte lengths).
+ */
+void osrb_server_next(int32_t server, int64_t* out) {
+  osrb_server* queue = &servers[server];
+  uint64_t spin_until = monotonic_ns() + OSRB_SERVER_SPIN_NS;
+  while (atomic_load_explicit(&queue->queued, memory_order_acquire) == 0 && monotonic_ns() < spin_until) spin_pause();
+  pthread_mutex_lock(&queue->mutex);
+  while (!queue->head) {
+    queue->sleeping = 1;
+    pthread_cond_wait(&queue->cond, &queue->mutex);
+    queue->sleeping = 0;
+  }
+  osrb_served_call* call = queue->head;
+  queue->head = call->next;
+  if (!queue->head) queue->tail = NULL;
+  atomic_fetch_sub(&queue->queued, 1);
+  pthread_mutex_unlock(&queue->mutex);
+  out[0] = (int64_t)(intptr_t)call;
+  out[1] = call->kind;
+  out[2] = call->plugin;
+  out[3] = call->slot;
+  for (int i = 0; i < 3; i++) {
+    out[4 + i] = (int64_t)(intptr_t)call->args[i];
+    out[7 + i] = (int64_t)call->arg_bytes[i];
+  }
+}
+
+/* Answers an entry from osrb_server_next (`result` may be NULL; it is copied). Control entries are freed. */
+void osrb_server_reply(void* handle, const char* result) {
+  osrb_served_call* call = handle;
+  if (call->detached) {
+    free((void*)call->args[0]);
+    free(call);
+    return;
+  }
+  char* copy = copy_or_null(result);
+  pthread_mutex_lock(&call->mutex);
+  call->result = copy;
+  atomic_store_explicit(&call->answered, 1, memory_order_release);
+  if (call->sleeping) pthread_cond_signal(&call->cond);
+  pthread_mutex_unlock(&call->mutex);
+}
+
+/*
+ * A server-served slot (db_exec, db_query). Calls JS would refuse or answer without running them (a NULL
+ * first argument, the statement; an oversized or too deeply nested argument, an abandoned frame) and plugins without a
+ * server take the parked path, so JS's rules stay in one place and every statement runs on the server.
+ */
+static char* serve_on_server(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1, const char* a2,
+                             osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  int server = atomic_load(&plugin_server[plugin]) - 1;
+  osrb_job* job = frame_plugin == plugin ? frame_job : NULL;
+  osrb_served_call call = {.kind = OSRB_SERVE_CALL, .plugin = plugin, .slot = slot, .args = {a0, a1, a2}};
+  int refused = server < 0 || !a0 || (job && atomic_load(&job->abandoned));
+  uint64_t max_bytes = atomic_load(&plugin_max_argument_bytes[plugin]);
+  int32_t max_depth = atomic_load(&plugin_max_argument_depth[plugin]);
+  for (int i = 0; i < 3 && !refused; i++) {
+    int32_t depth;
+    call.arg_bytes[i] = measure_argument(call.args[i], &depth);
+    refused = call.arg_bytes[i] > max_bytes || ((OSRB_JSON_ARGS[slot] >> i) & 1 && depth > max_depth);
+  }
+  if (refused) return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  /* A plugin cannot outrun JS's recording: past the backlog it waits for JS to catch up. */
+  while (!enter_backlog()) {
+    struct timespec pause = {0, 100000};
+    nanosleep(&pause, NULL);
+  }
+
+  uint64_t started = monotonic_ns();
+  pthread_mutex_init(&call.mutex, NULL);
+  pthread_cond_init(&call.cond, NULL);
+  if (!enqueue_served(server, &call)) {
+    pthread_cond_destroy(&call.cond);
+    pthread_mutex_destroy(&call.mutex);
+    atomic_fetch_sub(&backlog, 1);
+    return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  }
+  uint64_t spin_until = started + OSRB_CALLER_SPIN_NS;
+  while (!atomic_load_explicit(&call.answered, memory_order_acquire) && monotonic_ns() < spin_until) spin_pause();
+  pthread_mutex_lock(&call.mutex);
+  while (!atomic_load_explicit(&call.answered, memory_order_acquire)) {
+    call.sleeping = 1;
+    pthread_cond_wait(&call.cond, &call.mutex);
+  }
+  /* Taking the lock also waits until the server has let go of it. */
+  pthread_mutex_unlock(&call.mutex);
+  pthread_cond_destroy(&call.cond);
+  pthread_mutex_destroy(&call.mutex);
+  uint64_t finished = monotonic_ns();
+
+  osrb_event_node* record = calloc(1, sizeof *record);
+  if (!record) {
+    atomic_fetch_sub(&backlog, 1);
+    return call.result;
+  }
+  record->event.kind = OSRB_HOST_CALL_ANSWERED;
+  record->event.plugin = plugin;
+  record->event.slot = slot;
+  record->event.frame_id = job ? frame_id : 0;
+  char** copies[3] = {(char**)&record->event.arg0, (char**)&record->event.arg1, (char**)&record->event.arg2};
+  for (int i = 0; i < 3; i++) {
+    record->event.arg_bytes[i] = call.arg_bytes[i];
+    *copies[i] = copy_or_null(call.args[i]);
+  }
+  if (call.result) {
+    record->event.text_len = strlen(call.result);
+    record->event.text = copy_or_null(call.result);
+    record->event.has_text = 1;
+  }
+  record->event.started_ns = started;
+  record->event.duration_ns = finished - started;
+  post_event(record);
+  return call.result;
 }
 
 /* Answers a HOST_CALL; `result` (may be NULL) is copied with malloc. The request is gone afterwards. */

@@ -28,6 +28,9 @@ enum osrb_call_kind {
   OSRB_TASK_EVENT = 10,
 };
 
+/* Per host-table index: bit i set when argument i is JSON text, whose nesting depth the host bounds. */
+static const unsigned char OSRB_JSON_ARGS[25] = {0, 0, 0, 0, 2, 2, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0, 2, 0, 2, 0, 0, 2, 0};
+
 typedef struct osrb_event {
   int32_t kind;
   int32_t plugin;
@@ -59,8 +62,8 @@ typedef struct osrb_event {
   static const char* osrb_config_get_##N(const char* key) { return host_call(P, 1, 0, key, NULL, NULL, NULL, NULL); } \
   static void osrb_config_set_##N(const char* key, const char* value) { free(host_call(P, 2, 0, key, value, NULL, NULL, NULL)); } \
   static void osrb_config_delete_##N(const char* key) { free(host_call(P, 3, 0, key, NULL, NULL, NULL, NULL)); } \
-  static const char* osrb_db_exec_##N(const char* sql, const char* params_json) { return host_call(P, 4, 0, sql, params_json, NULL, NULL, NULL); } \
-  static const char* osrb_db_query_##N(const char* sql, const char* params_json) { return host_call(P, 5, 0, sql, params_json, NULL, NULL, NULL); } \
+  static const char* osrb_db_exec_##N(const char* sql, const char* params_json) { return serve_on_server(P, 4, 0, sql, params_json, NULL, NULL, NULL); } \
+  static const char* osrb_db_query_##N(const char* sql, const char* params_json) { return serve_on_server(P, 5, 0, sql, params_json, NULL, NULL, NULL); } \
   static void osrb_log_##N(int level, const char* message) { free(queue_host_call(P, 6, level, message, NULL, NULL, NULL, NULL)); } \
   static const char* osrb_dispatch_##N(const char* request_json) { return host_call(P, 7, 0, request_json, NULL, NULL, NULL, NULL); } \
   static const char* osrb_task_status_##N(const char* task_id) { return host_call(P, 8, 0, task_id, NULL, NULL, NULL, NULL); } \

@@ -38,12 +38,16 @@ export const BridgeEventKind = {
  * - `queue`: queue the call for JS and return at once (void slots whose effect the plugin cannot observe);
  * - `frame_agent`: answer the agent of the frame the calling thread runs, on that thread, when the
  *   plugin's host API asks for it (`NativeBridge.answerFromFrame`), else `park`;
+ * - `slot_server`: hand the call to the plugin's slot server, a thread that answers it synchronously
+ *   (`NativeBridge.serveOnServer`), and wait for the answer there; `park` for plugins without one;
  * - `host_free`: the bridge's own free(), the same function in every table.
  */
-export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_agent' | 'host_free'>> = {
+export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_agent' | 'slot_server' | 'host_free'>> = {
   log: 'queue',
   log_structured: 'queue',
   get_active_agent_id: 'frame_agent',
+  db_exec: 'slot_server',
+  db_query: 'slot_server',
   free_string: 'host_free',
 };
 
@@ -177,6 +181,10 @@ function bindBridgeSymbols(library: LibraryHandle) {
       'uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn, void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg)',
     ),
     answerFromFrame: library.func('void osrb_answer_from_frame(int32_t plugin, int32_t on)'),
+    serveOnServer: library.func('void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth)'),
+    serverOpen: library.func('int32_t osrb_server_open()'),
+    serverStop: library.func('void osrb_server_stop(int32_t server)'),
+    serverClose: library.func('void osrb_server_close(int32_t server)'),
     abandonFrame: library.func('void osrb_abandon_frame(uint64_t frame)'),
     free: library.func('void osrb_free(void* pointer)'),
     trampoline: library.func('void* osrb_trampoline(int32_t plugin, int32_t slot)'),
@@ -231,6 +239,10 @@ export interface AnsweredHostCall {
   slot: HostSlotName;
   /** The frame the calling thread was running for this plugin, or 0 on any other thread. */
   frameId: number;
+  /** The C string arguments in order (a slot server's slots; all null for get_active_agent_id), null for NULL. */
+  args: [string | null, string | null, string | null];
+  /** Each argument's UTF-8 byte length (0 for NULL). */
+  argBytes: [number, number, number];
   /** What the plugin got back. */
   response: string | null;
   startedAt: Date;
@@ -364,6 +376,7 @@ export class NativeBridge {
     this.recorders.delete(pluginSlot);
     this.symbols.nextGeneration(pluginSlot);
     this.symbols.answerFromFrame(pluginSlot, 0);
+    this.symbols.serveOnServer(pluginSlot, -1, null, 0, 0);
     this.freeSlots.push(pluginSlot);
     this.updateLiveness();
   }
@@ -401,6 +414,33 @@ export class NativeBridge {
       this.calls.set(id, { resolve, maxBytes: call.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES });
       this.updateLiveness();
     });
+  }
+
+  /** Reserves the queue of a slot server (see `SlotServerQueue`), whose thread the caller starts. */
+  openServerQueue(): number {
+    const server = this.symbols.serverOpen() as number;
+    if (server < 0) throw new AbiError('call_failed', 'Every slot-server queue of the native bridge is in use; stop a slot server before starting another.');
+    return server;
+  }
+
+  /** Makes the server's thread return from `SlotServerQueue.next` with a `stop` entry, after the entries queued before. */
+  stopServerQueue(server: number): void {
+    this.symbols.serverStop(server);
+  }
+
+  /** Frees a server's queue once its thread stopped; calls still queued are answered NULL. */
+  closeServerQueue(server: number): void {
+    this.symbols.serverClose(server);
+  }
+
+  /**
+   * Hands `pluginSlot`'s slot-server slots (db_exec, db_query) to `server`, which answers them on its own
+   * thread and learns the plugin's id first; `server` null hands them back to the host-call handler.
+   * Calls the handler would refuse (an argument over `maxArgumentBytes` or, for JSON, nested deeper than
+   * `maxArgumentDepth`; a NULL first argument; an abandoned frame) still go to the handler.
+   */
+  serveOnServer(pluginSlot: number, server: number | null, pluginId: string | null, limits: { maxArgumentBytes: number; maxArgumentDepth: number }): void {
+    this.symbols.serveOnServer(pluginSlot, server ?? -1, pluginId, limits.maxArgumentBytes, limits.maxArgumentDepth);
   }
 
   /** From now on, get_active_agent_id answers NULL on the threads still running calls of `frameId`. */
@@ -470,13 +510,28 @@ export class NativeBridge {
       response = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
       this.symbols.free(event.text);
     }
+    const args: [string | null, string | null, string | null] = [null, null, null];
+    for (const [index, pointer] of [event.arg0, event.arg1, event.arg2].entries()) {
+      if (pointer === null) continue;
+      args[index] = utf8.decode(new Uint8Array(koffi.view(pointer, event.arg_bytes[index]!)));
+      this.symbols.free(pointer);
+    }
     const slot = HOST_SLOTS[event.slot - 1]?.name;
     const record = this.recorders.get(event.plugin);
     if (!slot || !record) return;
     const durationMs = event.duration_ns / 1e6;
     const ageMs = Number(process.hrtime.bigint() - BigInt(event.started_ns)) / 1e6;
     try {
-      record({ pluginSlot: event.plugin, slot, frameId: event.frame_id, response, startedAt: new Date(Date.now() - ageMs), durationMs });
+      record({
+        pluginSlot: event.plugin,
+        slot,
+        frameId: event.frame_id,
+        args,
+        argBytes: event.arg_bytes.map(Number) as [number, number, number],
+        response,
+        startedAt: new Date(Date.now() - ageMs),
+        durationMs,
+      });
     } catch {
       // A failing recorder loses one record, never the events after it.
     }

@@ -38,3 +38,4 @@ export {
 } from './bridge.js';
 export { buildHostTable, type HostTable, readHostTable } from './table.js';
 export { type CallFrame, type OpenPluginOptions, PluginLibrary } from './plugin-library.js';
+export { type SlotServerEntry, SlotServerQueue } from './slot-server-queue.js';

@@ -51,7 +51,7 @@ function serveArguments(slotName: string, list: Parameter[]): string {
 }
 
 /** The bridge's C function behind each way of serving a slot (see HOST_SLOT_SERVING). */
-const SERVE_FUNCTION = { park: 'host_call', queue: 'queue_host_call', frame_agent: 'answer_from_frame' } as const;
+const SERVE_FUNCTION = { park: 'host_call', queue: 'queue_host_call', frame_agent: 'answer_from_frame', slot_server: 'serve_on_server' } as const;
 
 const continued = (lines: string[]) => lines.map((line) => `${line} \\`).join('\n');
 
@@ -95,6 +95,9 @@ export function bridgeHeaderSource(): string {
 ${enumeration('osrb_event_kind', BridgeEventKind)}
 
 ${enumeration('osrb_call_kind', BridgeCallKind)}
+
+/* Per host-table index: bit i set when argument i is JSON text, whose nesting depth the host bounds. */
+static const unsigned char OSRB_JSON_ARGS[${HOST_SLOTS.length + 1}] = {${['0', ...HOST_SLOTS.map((slot) => String(slot.jsonArgs.reduce((mask: number, index: number) => mask | (1 << index), 0)))].join(', ')}};
 
 typedef struct osrb_event {
 ${BRIDGE_EVENT_FIELDS.map(field).join('\n')}

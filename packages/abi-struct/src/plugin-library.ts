@@ -27,6 +27,11 @@ export interface OpenPluginOptions {
   frameId?: number;
   /** Largest plugin string accepted (bytes); larger ones are refused, not decoded. */
   maxStringBytes?: number;
+  /**
+   * The slot-server slots (db_exec, db_query) are answered by this slot server, from the entry call on
+   * (see `NativeBridge.serveOnServer`); `onAnsweredHostCall` records them. Without one, `onHostCall` serves them.
+   */
+  slotServer?: { server: number; pluginId: string; maxArgumentBytes: number; maxArgumentDepth: number };
 }
 
 /** The frame a plugin call runs in: host calls from its thread carry the id, and get_active_agent_id may answer the agent. */
@@ -73,6 +78,8 @@ export class PluginLibrary {
       onAnswered: options.onAnsweredHostCall,
       answerFromFrame: options.answerFromFrame,
     });
+    const server = options.slotServer;
+    if (server) bridge.serveOnServer(pluginSlot, server.server, server.pluginId, server);
     try {
       return await PluginLibrary.enter(path, bridge, pluginSlot, level, options);
     } catch (error) {
@@ -198,6 +205,11 @@ export class PluginLibrary {
   release(): void {
     retireHostTable(this.bridge, this.hostTable);
     this.bridge.detach(this.pluginSlot);
+  }
+
+  /** Hands the slot-server slots back to `onHostCall` (from the start of teardown, which answers them itself). */
+  stopServingOnServer(): void {
+    this.bridge.serveOnServer(this.pluginSlot, null, null, { maxArgumentBytes: 0, maxArgumentDepth: 0 });
   }
 
   /** From now on, get_active_agent_id answers NULL on threads still running calls of `frame`. */
