@@ -1,4 +1,5 @@
 export { StorageError, type StorageErrorCode } from './errors.js';
+export { createDatabaseSlotHandler, type DatabaseSlotHandler, type DatabaseSlotHandlerOptions } from './slot-handler.js';
 export { assertValidPluginId, pluginDatabasePath, pluginDataDirectory } from './paths.js';
 export {
   createPluginStorage,
