@@ -20,6 +20,7 @@ export {
 } from './isolation/isolated-plugin.js';
 export type { PluginInstance } from './plugin-instance.js';
 export { PluginRuntime, type RuntimeOptions } from './runtime.js';
+export { type SlotHandler, SlotServer, type SlotServerOptions } from './slot-server.js';
 export {
   hostCallStatus,
   MAX_ARGUMENT_DEPTH,

@@ -16,7 +16,17 @@ import type { RuntimeEvents } from './events.js';
 import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from './host-api.js';
 import { argumentsOffLoop } from './large-arguments.js';
 import type { PluginInstance } from './plugin-instance.js';
-import { abandonedCallEnvelope, hostCallStatus, notSupportedEnvelope, PLUGIN_SHUTTING_DOWN_REPLY, refusedArgument, SLOT_RULES, type ServedSlot } from './slots.js';
+import type { SlotServer } from './slot-server.js';
+import {
+  abandonedCallEnvelope,
+  hostCallStatus,
+  MAX_ARGUMENT_DEPTH,
+  notSupportedEnvelope,
+  PLUGIN_SHUTTING_DOWN_REPLY,
+  refusedArgument,
+  SLOT_RULES,
+  type ServedSlot,
+} from './slots.js';
 
 /** Limits for each kind of plugin call, in milliseconds. */
 export interface PluginTimeouts {
@@ -46,6 +56,12 @@ export interface LoadPluginOptions {
   maxStringBytes?: number;
   /** Receives host-call records and call accounting. */
   events?: RuntimeEvents;
+  /**
+   * Answers db_exec and db_query on a thread of its own instead of `hostApi` (P177): every statement of
+   * the plugin runs there, whichever thread made the call. `hostApi` still answers the calls the
+   * runtime refuses (NULL statement, oversized argument, timed-out frame, teardown) without running them.
+   */
+  slotServer?: SlotServer;
 }
 
 /** How one plugin call ended. */
@@ -138,6 +154,7 @@ export class NativePlugin implements PluginInstance {
     const timedOut = () =>
       new RuntimeError('init_failed', `Plugin '${plugin.id}' did not finish loading within ${deadline / 1000} s; check its entry and init functions for blocking work.`);
 
+    const slotServerQueue = options.slotServer?.assign() ?? null;
     const entryFrame = plugin.openFrame('entry', null);
     try {
       plugin.library = await plugin.withDeadline(
@@ -149,6 +166,16 @@ export class NativePlugin implements PluginInstance {
           // The frame's agent is all the host's get_active_agent_id answers: the bridge answers it on the plugin's thread.
           answerFromFrame: plugin.hostApi.get_active_agent_id === answerFrameAgent,
           onAnsweredHostCall: (call) => plugin.recordAnsweredCall(call),
+          ...(slotServerQueue !== null
+            ? {
+                slotServer: {
+                  server: slotServerQueue,
+                  pluginId: plugin.id,
+                  maxArgumentBytes: plugin.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES,
+                  maxArgumentDepth: MAX_ARGUMENT_DEPTH,
+                },
+              }
+            : {}),
         }),
         deadline,
         timedOut,
@@ -277,6 +304,8 @@ export class NativePlugin implements PluginInstance {
     this.shutdownDone = (async () => {
       await Promise.allSettled([...this.inFlight]);
       this.destroyStarted = true;
+      // From here database calls answer "Plugin is shutting down": that rule lives in serveHostCall.
+      this.library.stopServingOnServer();
       try {
         if (this.ctx !== null) {
           const timedOut = () => new RuntimeError('shut_down', `Plugin '${this.id}' did not finish destroy within ${this.timeouts.destroy / 1000} s.`);
@@ -427,10 +456,11 @@ export class NativePlugin implements PluginInstance {
       });
   }
 
-  /** Records a host call the bridge answered on the plugin's thread (get_active_agent_id, a slot without arguments). */
+  /** Records a host call answered on the plugin's thread: by the bridge (get_active_agent_id) or a slot server (db_exec, db_query). */
   private recordAnsweredCall(call: AnsweredHostCall): void {
     const frame = call.frameId === 0 ? undefined : this.frames.get(call.frameId);
     const slot = call.slot as ServedSlot;
+    const arity = hostSlotArity[slot];
     this.recordHostCall({
       agentId: frame?.agentId ?? null,
       frame: frame?.kind ?? null,
@@ -438,10 +468,10 @@ export class NativePlugin implements PluginInstance {
       status: hostCallStatus(slot, 0, call.response),
       startedAt: call.startedAt,
       durationMs: call.durationMs,
-      args: [],
+      args: call.args.slice(0, arity),
       intArg: 0,
       response: call.response,
-      requestBytes: 0,
+      requestBytes: call.argBytes.slice(0, arity).reduce((sum, bytes) => sum + bytes, 0),
       responseBytes: byteLength(call.response),
     });
   }

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AbiError, type AbiErrorCode, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
+import { builtEntry } from '../built-entry.js';
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import type { RuntimeEvents } from '../events.js';
 import { answerFrameAgent, type HostApi, type HostCallContext, type HostCallRecord } from '../host-api.js';
@@ -72,24 +73,6 @@ async function residentBytes(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** This package's root, from src/isolation/ (sources) or dist/ (built). */
-function packageRoot(): string {
-  for (let directory = dirname(fileURLToPath(import.meta.url)); directory !== dirname(directory); directory = dirname(directory)) {
-    const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === '@osr-host/runtime') return directory;
-  }
-  throw new RuntimeError('invalid_argument', 'Cannot find the @osr-host/runtime package directory for the plugin process entry.');
-}
-
-/** The built plugin-process entry; the child is plain Node, so it runs from dist/. */
-function pluginProcessScript(): string {
-  const script = join(packageRoot(), 'dist', 'plugin-process.js');
-  if (!existsSync(script)) {
-    throw new RuntimeError('invalid_argument', `The plugin process entry ${script} is missing; build @osr-host/runtime first (npx nx run @osr-host/runtime:build).`);
-  }
-  return script;
 }
 
 /**
@@ -223,7 +206,7 @@ export class IsolatedPlugin implements PluginInstance {
   }
 
   private async spawnAndLoad(): Promise<void> {
-    const child = fork(pluginProcessScript(), [], {
+    const child = fork(builtEntry('plugin-process', 'plugin process'), [], {
       env: pluginProcessEnvironment(this.options.passEnv, this.dataDirectory()),
       // The plugin's own stdout and stderr go to the host's stderr: stdout may be a protocol (MCP, invoke output).
       stdio: ['ignore', 2, 2, 'ipc'],

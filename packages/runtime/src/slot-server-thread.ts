@@ -1,0 +1,62 @@
+/**
+ * The thread of a slot server (see slot-server.ts): makes the handler, then serves its queue until
+ * told to stop. It blocks in the bridge between calls, so it never runs its own event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorEnvelope } from '@osr-host/abi';
+import { SlotServerQueue } from '@osr-host/abi-struct';
+import type { SlotHandler, SlotServerMessage } from './slot-server.js';
+
+const { queue: queueIndex, module, exportName, handlerOptions } = workerData as { queue: number; module: string; exportName: string; handlerOptions: unknown };
+const post = (message: SlotServerMessage) => parentPort?.postMessage(message);
+
+async function main(): Promise<void> {
+  let handler: SlotHandler;
+  try {
+    const exports = (await import(module)) as Record<string, unknown>;
+    const make = exports[exportName];
+    if (typeof make !== 'function') throw new Error(`${module} has no function export named ${exportName}`);
+    handler = make(handlerOptions) as SlotHandler;
+  } catch (error) {
+    post({ kind: 'failed', message: (error as Error).message ?? String(error) });
+    process.exit(1);
+  }
+
+  const queue = new SlotServerQueue(queueIndex);
+  /** Which plugin each plugin slot serves; one id may hold two slots while a reload overlaps. */
+  const plugins = new Map<number, string>();
+  post({ kind: 'ready' });
+
+  for (;;) {
+    const entry = queue.next();
+    if (entry.kind === 'stop') {
+      queue.reply(entry, null);
+      break;
+    }
+    if (entry.kind === 'attach') {
+      plugins.set(entry.pluginSlot, entry.pluginId);
+    } else if (entry.kind === 'forget') {
+      const pluginId = plugins.get(entry.pluginSlot);
+      plugins.delete(entry.pluginSlot);
+      if (pluginId !== undefined && ![...plugins.values()].includes(pluginId)) handler.forget?.(pluginId);
+    } else {
+      const pluginId = plugins.get(entry.pluginSlot);
+      let answer: string | null = null;
+      if (pluginId !== undefined) {
+        try {
+          answer = handler.serve(pluginId, entry.slot, entry.args);
+        } catch (error) {
+          const message = (error as Error)?.message ?? String(error);
+          post({ kind: 'error', pluginId, slot: entry.slot, message });
+          answer = JSON.stringify(errorEnvelope('host_error', `The host failed while serving ${entry.slot}: ${message}`));
+        }
+      }
+      queue.reply(entry, answer);
+      continue;
+    }
+    queue.reply(entry, null);
+  }
+  handler.close?.();
+}
+
+void main();

@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
+import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HostCallRecord, NativePlugin, RuntimeEvents, SlotServer } from './index.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'osr-slot-server-'));
+const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
+const probe = pathToFileURL(join(import.meta.dirname, 'test-support', 'probe-slot-handler.mjs'));
+const testPlugin = () => uniqueLibraryCopy(compilePlugin(fixtureSources.testPlugin, { defines: { PLUGIN_ABI: 6 } }), scratch);
+
+let logCount = 0;
+const servers: SlotServer[] = [];
+const plugins: NativePlugin[] = [];
+afterEach(async () => {
+  await Promise.all(plugins.splice(0).map((plugin) => plugin.shutdown()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function startProbe(threads = 1, events?: RuntimeEvents) {
+  const log = join(scratch, `probe-${++logCount}.log`);
+  // Not waiting for `ready`: plugins are given the server while its threads boot.
+  const server = SlotServer.start({ module: probe, exportName: 'createProbeSlotHandler', handlerOptions: { log, label: 'probe' }, threads, events });
+  servers.push(server);
+  const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+  return { server, lines };
+}
+
+async function load(server: SlotServer, options: Partial<Parameters<typeof NativePlugin.load>[1]> = {}, path = testPlugin()) {
+  const plugin = await NativePlugin.load(path, { pluginId: 'slot.plugin', slotServer: server, ...options });
+  plugins.push(plugin);
+  return plugin;
+}
+
+/** The slot's answer, which the fixture's tool returns as its result string. */
+async function answer(plugin: NativePlugin, tool: string, payload: string) {
+  const envelope = JSON.parse(await plugin.invokeTool(tool, payload, { agentId: AGENT })) as { ok: boolean; result?: string };
+  return envelope.ok ? JSON.parse(envelope.result!) : envelope;
+}
+
+describe('SlotServer', () => {
+  it('answers db_exec and db_query on its own thread, from the tool thread and a plugin-spawned thread, and records each call', async () => {
+    const { server } = await startProbe();
+    const events = new RuntimeEvents();
+    const records: HostCallRecord[] = [];
+    events.on('hostCall', (record) => records.push(record));
+    let servedByHostApi = 0;
+    const plugin = await load(server, { events, hostApi: { db_exec: () => String(++servedByHostApi), db_query: () => String(++servedByHostApi) } });
+
+    const fromTool = await answer(plugin, 'call.db_exec', 'INSERT INTO t VALUES (?)\n[1]');
+    const fromThread = await answer(plugin, 'thread.db_query', 'SELECT 1');
+    expect(fromTool).toMatchObject({ pluginId: 'slot.plugin', slot: 'db_exec', statement: 'INSERT INTO t VALUES (?)', params: '[1]', label: 'probe' });
+    expect(fromThread).toMatchObject({ pluginId: 'slot.plugin', slot: 'db_query', statement: 'SELECT 1', params: null });
+    expect(fromTool.thread).not.toBe(threadId);
+    expect(fromThread.thread).toBe(fromTool.thread);
+    expect(servedByHostApi).toBe(0);
+
+    await expect.poll(() => records.filter((record) => record.slot.startsWith('db_')).length).toBe(2);
+    const [exec, query] = records.filter((record) => record.slot.startsWith('db_'));
+    expect(exec).toMatchObject({ pluginId: 'slot.plugin', agentId: AGENT, frame: 'invoke', slot: 'db_exec', status: 200, args: ['INSERT INTO t VALUES (?)', '[1]'] });
+    expect(exec!.requestBytes).toBe('INSERT INTO t VALUES (?)'.length + '[1]'.length);
+    expect(exec!.response).toContain('"slot":"db_exec"');
+    // A thread the plugin spawned runs no frame: no agent.
+    expect(query).toMatchObject({ agentId: null, frame: null, slot: 'db_query', args: ['SELECT 1', null] });
+  });
+
+  it('leaves the calls the runtime refuses to the runtime: an oversized argument, and teardown', async () => {
+    const { server, lines } = await startProbe();
+    // Just above the fixture's manifest.
+    const plugin = await load(server, { maxStringBytes: 300 });
+    expect(await answer(plugin, 'call.db_exec', `SELECT '${'x'.repeat(400)}'`)).toMatchObject({ error: 'argument_too_large' });
+
+    const logs: string[] = [];
+    const edge = await load(
+      server,
+      { pluginId: 'edge', hostApi: { log: (_ctx, _level, message) => void logs.push(message) } },
+      uniqueLibraryCopy(compilePlugin(fixtureSources.edgePlugin, { defines: { DB_IN_DESTROY: true } }), scratch),
+    );
+    await edge.shutdown();
+    await expect.poll(() => logs).toEqual(['{"error":"Plugin is shutting down"}']);
+    // Neither reached the server's handler; the edge plugin's slot was forgotten when its teardown began.
+    await expect.poll(lines).toContain('forget edge');
+    expect(lines().filter((line) => line.startsWith('serve'))).toEqual([]);
+  });
+
+  it('answers host_error when its handler throws, and reports the error', async () => {
+    const events = new RuntimeEvents();
+    const errors: unknown[] = [];
+    events.on('pluginError', (info) => errors.push(info));
+    const { server } = await startProbe(1, events);
+    const plugin = await load(server);
+    expect(await answer(plugin, 'call.db_exec', 'throw')).toEqual({
+      error: 'host_error',
+      message: 'The host failed while serving db_exec: the probe failed on purpose',
+    });
+    await expect.poll(() => errors.length).toBe(1);
+  });
+
+  it('a call stuck on one thread costs its plugin only: the event loop, and a plugin on another thread, go on', async () => {
+    const { server } = await startProbe(2);
+    const stuck = await load(server);
+    const other = await load(server, { pluginId: 'slot.other' });
+    const started = Date.now();
+    const stuckCall = stuck.invoke('tool', 'call.db_exec', 'sleep 1500', { agentId: AGENT, timeoutMs: 200 });
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 10);
+    expect(await answer(other, 'call.db_query', 'SELECT 2')).toMatchObject({ pluginId: 'slot.other', statement: 'SELECT 2' });
+    expect(JSON.parse(await stuck.invokeTool('echo', '"still here"'))).toMatchObject({ ok: true });
+    expect(await stuckCall).toEqual({ kind: 'timeout', timeoutMs: 200 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    clearInterval(ticking);
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it('tells its handler to forget an unloaded plugin, stops after the calls queued, and takes no plugin once closed', async () => {
+    const { server, lines } = await startProbe();
+    const plugin = await load(server);
+    await answer(plugin, 'call.db_exec', 'SELECT 1');
+    await plugin.shutdown();
+    await server.close();
+    await server.close();
+    expect(lines()).toEqual(['serve slot.plugin db_exec SELECT 1', 'forget slot.plugin']);
+    expect(server.assign()).toBeNull();
+  });
+
+  it('hands a plugin back to its host API when its server is closed first, so no call waits for a thread that is gone', async () => {
+    const { server } = await startProbe();
+    const plugin = await load(server, { hostApi: { db_exec: () => '{"served":"by the host API"}' } });
+    expect(await answer(plugin, 'call.db_exec', 'SELECT 1')).toMatchObject({ label: 'probe' });
+    await server.close();
+    expect(await answer(plugin, 'call.db_exec', 'SELECT 1')).toEqual({ served: 'by the host API' });
+  });
+
+  it('reports a thread that cannot start through `ready`, and its plugins fall back to their host API', async () => {
+    const server = SlotServer.start({ module: probe, exportName: 'nothingHere' });
+    servers.push(server);
+    const plugin = await load(server, { hostApi: { db_exec: () => '{"served":"by the host API"}' } });
+    await expect(server.ready).rejects.toThrow(/could not start: .*has no function export named nothingHere/);
+    await expect.poll(async () => answer(plugin, 'call.db_exec', 'SELECT 1')).toEqual({ served: 'by the host API' });
+  });
+});

@@ -1,0 +1,161 @@
+import { Worker } from 'node:worker_threads';
+import { NativeBridge } from '@osr-host/abi-struct';
+import { builtEntry } from './built-entry.js';
+import { RuntimeError } from './errors.js';
+import type { RuntimeEvents } from './events.js';
+
+/**
+ * What a slot server's module makes: the synchronous service behind the slot-server slots (db_exec,
+ * db_query), run on the server's own thread. `@osr-host/storage`'s `createDatabaseSlotHandler` is one.
+ */
+export interface SlotHandler {
+  /** The slot's answer to one call from plugin `pluginId`, or null for NULL; run on the server's thread. */
+  serve(pluginId: string, slot: string, args: [string | null, string | null, string | null]): string | null;
+  /** No more calls come from `pluginId` (it was unloaded): release what it holds (its connection). */
+  forget?(pluginId: string): void;
+  /** The server stops. */
+  close?(): void;
+}
+
+export interface SlotServerOptions {
+  /** The module (a URL or absolute path) whose export `exportName` makes the handler: `(options) => SlotHandler`. */
+  module: string | URL;
+  exportName: string;
+  /** Passed to the export on each thread; must survive structured cloning. */
+  handlerOptions?: unknown;
+  /** Threads to spread plugins over; one plugin's calls always go to the same thread. Default 1. */
+  threads?: number;
+  /** Receives `pluginError` when the handler throws (the plugin gets a host_error envelope). */
+  events?: RuntimeEvents;
+}
+
+/** What a server thread posts to the thread that started it. */
+export type SlotServerMessage = { kind: 'ready' } | { kind: 'failed'; message: string } | { kind: 'error'; pluginId: string; slot: string; message: string };
+
+interface ServerThread {
+  readonly queue: number;
+  readonly worker: Worker;
+  readonly exited: Promise<void>;
+  readonly ready: Promise<void>;
+  /** Its queue is closed (and its index free for another server). */
+  hasExited: boolean;
+}
+
+/**
+ * Queues whose thread may still wait in the bridge. When the process exits, Node stops its worker threads
+ * and waits for each; a thread blocked in C would never stop, so every one is told to return first.
+ */
+const waitingQueues = new Set<number>();
+let stopsAtExit = false;
+function stopAtExit(queue: number): void {
+  waitingQueues.add(queue);
+  if (stopsAtExit) return;
+  stopsAtExit = true;
+  process.once('exit', () => {
+    const bridge = NativeBridge.open();
+    for (const waiting of waitingQueues) bridge.stopServerQueue(waiting);
+  });
+}
+
+/**
+ * Threads that answer plugins' slot-server slots synchronously, on a JS thread of their own: a plugin
+ * thread's db_exec hands the call to the thread its plugin is assigned to and waits there, without a
+ * round trip through the event loop (decision P177). Pass one to `NativePlugin.load` (`slotServer`).
+ */
+export class SlotServer {
+  /**
+   * Resolves once every thread has made its handler; rejects with the first thread's failure to start.
+   * Calls queued before then wait for their thread; a thread that fails closes its queue, and its plugins'
+   * later calls go to their host API.
+   */
+  readonly ready: Promise<void>;
+  readonly #threads: ServerThread[];
+  #nextThread = 0;
+  #closed: Promise<void> | undefined;
+
+  private constructor(threads: ServerThread[], ready: Promise<void>) {
+    this.#threads = threads;
+    this.ready = ready;
+  }
+
+  /**
+   * Opens the queues and starts their threads, without waiting for them: a plugin can be given the server
+   * at once, and its first call waits only if its thread still boots (see `ready`).
+   */
+  static start(options: SlotServerOptions): SlotServer {
+    const count = options.threads ?? 1;
+    if (!Number.isSafeInteger(count) || count < 1) throw new RuntimeError('invalid_argument', `threads must be an integer ≥ 1; got ${String(count)}.`);
+    const bridge = NativeBridge.open();
+    const script = builtEntry('slot-server', 'slot-server thread');
+    const threads = Array.from({ length: count }, () => SlotServer.startThread(bridge, script, options));
+    const ready = Promise.all(threads.map((thread) => thread.ready)).then(() => undefined);
+    // Reported through `ready`; never an unhandled rejection of its own.
+    ready.catch(() => undefined);
+    return new SlotServer(threads, ready);
+  }
+
+  private static startThread(bridge: NativeBridge, script: string, options: SlotServerOptions): ServerThread {
+    const queue = bridge.openServerQueue();
+    const worker = new Worker(script, {
+      workerData: { queue, module: String(options.module), exportName: options.exportName, handlerOptions: options.handlerOptions },
+      // Not the host's flags (loaders, export conditions): the thread runs built entries as they are.
+      execArgv: [],
+    });
+    // A thread that waits for plugin calls keeps nothing alive: the host stops it with close().
+    worker.unref();
+    stopAtExit(queue);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const thread = { queue, worker, exited, hasExited: false } as Omit<ServerThread, 'ready'>;
+    void exited.then(() => {
+      thread.hasExited = true;
+      waitingQueues.delete(queue);
+      bridge.closeServerQueue(queue);
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      let starting = true;
+      const fail = (message: string) => {
+        if (!starting) return;
+        starting = false;
+        bridge.stopServerQueue(queue);
+        reject(new RuntimeError('invalid_argument', `The slot server could not start: ${message}`));
+      };
+      worker.on('message', (message: SlotServerMessage) => {
+        if (message.kind === 'ready' && starting) {
+          starting = false;
+          resolve();
+        } else if (message.kind === 'failed') fail(message.message);
+        else if (message.kind === 'error') {
+          options.events?.emit('pluginError', { pluginId: message.pluginId, error: new Error(`${message.slot}: ${message.message}`) });
+        }
+      });
+      worker.once('error', (error) => fail(error.message));
+      void exited.then(() => fail('its thread exited'));
+    });
+    return Object.assign(thread, { ready });
+  }
+
+  /**
+   * The queue of the thread the next plugin is assigned to (round robin over the threads still running),
+   * or null when none is: the plugin then keeps its host API's database slots.
+   */
+  assign(): number | null {
+    if (this.#closed) return null;
+    const running = this.#threads.filter((thread) => !thread.hasExited);
+    if (running.length === 0) return null;
+    return running[this.#nextThread++ % running.length]!.queue;
+  }
+
+  /** Stops every thread after the calls already queued (once it booted), and waits for them to exit. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const bridge = NativeBridge.open();
+      for (const thread of this.#threads) {
+        // Until it exited, so a process ending with close() waits for the thread's own close.
+        thread.worker.ref();
+        bridge.stopServerQueue(thread.queue);
+      }
+      await Promise.all(this.#threads.map((thread) => thread.exited));
+    })();
+    return this.#closed;
+  }
+}
