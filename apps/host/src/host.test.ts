@@ -143,6 +143,24 @@ describe('db slots (issue 4)', () => {
     expect(JSON.parse((await slot(plugin, 'call.db_exec', 'SELECT 1; DROP TABLE x'))!)).toMatchObject({ error: 'invalid_request' });
     expect(JSON.parse((await slot(plugin, 'call.db_query', 'SELECT 41 + 1 AS answer'))!)).toEqual({ columns: ['answer'], rows: [[42]] });
   });
+
+  it('runs every statement of a plugin on its one connection, whichever thread and tool call made it (P177)', async () => {
+    const host = startHost();
+    const plugin = await loadTestPlugin(host);
+    await slot(plugin, 'call.db_exec', 'CREATE TABLE kept (n INTEGER)');
+    // A transaction begun by one tool call takes in a row a plugin-spawned thread writes in the next: rolled back together.
+    await slot(plugin, 'call.db_exec', 'BEGIN');
+    await slot(plugin, 'thread.db_exec', 'INSERT INTO kept VALUES (1)');
+    await slot(plugin, 'call.db_exec', 'ROLLBACK');
+    expect(JSON.parse((await slot(plugin, 'call.db_query', 'SELECT COUNT(*) FROM kept'))!)).toEqual({ columns: ['COUNT(*)'], rows: [[0]] });
+    // The tool thread and a spawned thread writing at the same time both land, every call recorded.
+    const recorded = () => host.insights.query({ pluginId: plugin.id }, { limit: 1000 }).rows.filter((row) => row.slot.startsWith('db_'));
+    const before = recorded().length;
+    const both = JSON.parse(await plugin.invokeTool('both_threads.db_exec', '100\nINSERT INTO kept VALUES (2)', { agentId: AGENT })) as { ok: boolean };
+    expect(both.ok).toBe(true);
+    expect(JSON.parse((await slot(plugin, 'call.db_query', 'SELECT COUNT(*) FROM kept'))!)).toEqual({ columns: ['COUNT(*)'], rows: [[200]] });
+    await expect.poll(() => recorded().length - before, { timeout: 5_000 }).toBe(201);
+  });
 });
 
 describe('http_request and file_read (issue 8)', () => {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import hostPackage from '../package.json' with { type: 'json' };
 import type { PluginDirectory, PluginEntry } from '@osr-host/abi';
 import { ABI_PROBE_KEY, AbiError, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
@@ -31,7 +34,7 @@ import {
   WarningLog,
 } from '@osr-host/insights';
 import { createNet, type Net } from '@osr-host/net';
-import { type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError } from '@osr-host/runtime';
+import { type PluginInstance, PluginRuntime, type PluginTimeouts, RuntimeError, SlotServer } from '@osr-host/runtime';
 import {
   type AgentRegistry,
   agentRegistry,
@@ -95,6 +98,8 @@ export class OsrHost {
   readonly level: HostAbiLevel;
   readonly runtime: PluginRuntime;
   readonly storage: PluginStorage;
+  private readonly isolates: (pluginId: string) => boolean;
+  private slotServer: SlotServer | undefined;
   readonly net: Net;
   readonly inference: InferenceHost;
   readonly delivery: ConfigDelivery;
@@ -146,8 +151,9 @@ export class OsrHost {
     });
     this.delivery = new ConfigDelivery({ warn, plugins: this.plugins });
     const isolated = options.isolate ?? hostConfig.isolate ?? false;
+    this.isolates = Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : () => isolated;
     this.runtime = new PluginRuntime({
-      isolate: Array.isArray(isolated) ? (pluginId) => isolated.includes(pluginId) : isolated,
+      isolate: this.isolates,
       dataDirectory: (pluginId) => pluginDataDirectory(this.home, pluginId),
       ...(hostConfig.pluginMemoryLimitMb !== undefined ? { memoryLimitBytes: hostConfig.pluginMemoryLimitMb * 1024 * 1024 } : {}),
       level: this.level,
@@ -305,9 +311,11 @@ export class OsrHost {
    */
   async loadLibrary(path: string, options: { pluginId?: string; expectedPluginId?: string } = {}): Promise<LoadedPlugin> {
     const pluginId = options.pluginId ?? options.expectedPluginId ?? pluginIdForLibrary(path);
-    // The storage workers boot while the library loads, so the plugin's first db call (often in init) does not wait for one.
-    void this.storage.prestart();
-    const plugin = await this.runtime.load(path, pluginId);
+    // An in-process plugin's database calls are answered on the slot server's threads (P177); an isolated
+    // plugin's reach this process's storage workers, which boot while the library loads, so its first db
+    // call (often in init) does not wait for one.
+    if (this.isolates(pluginId)) void this.storage.prestart();
+    const plugin = await this.runtime.load(path, pluginId, this.isolates(pluginId) ? {} : { slotServer: this.databaseSlotServer() });
     let entry: LoadedPlugin;
     try {
       const { manifest, notes } = loadManifest(plugin.manifestText, {
@@ -398,9 +406,28 @@ export class OsrHost {
     this.loaded.clear();
     await this.runtime.shutdown();
     await this.storage.closeAll();
+    await this.slotServer?.close();
     this.activity?.close();
     await this.otlp?.shutdown();
     this.hostDatabase?.$client.close();
+  }
+
+  /**
+   * The threads that run in-process plugins' database calls, started with the first such plugin; they boot
+   * while its library loads. If they cannot start, those calls go to the storage workers instead.
+   */
+  private databaseSlotServer(): SlotServer {
+    if (!this.slotServer) {
+      this.slotServer = SlotServer.start({
+        module: esmEntry('@osr-host/storage'),
+        exportName: 'createDatabaseSlotHandler',
+        handlerOptions: { home: this.home },
+        threads: Math.min(2, availableParallelism()),
+        events: this.runtime.events,
+      });
+      this.slotServer.ready.catch((error: Error) => this.logger.warn({ err: error }, `${error.message}; plugins' database calls go to the storage workers instead.`));
+    }
+    return this.slotServer;
   }
 
   private readHostConfig(): HostConfigFile {
@@ -443,4 +470,11 @@ function processRow(pluginId: string, message: string, status: number): NewActiv
 export function describeLoadError(error: unknown): string {
   if (error instanceof AbiError || error instanceof RuntimeError || error instanceof ManifestError || error instanceof LifecycleError) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The ESM entry of an installed package as a file URL, for a worker thread, which resolves as plain Node does. */
+function esmEntry(packageName: string): string {
+  const manifestPath = createRequire(import.meta.url).resolve(`${packageName}/package.json`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: { '.': { import: { default: string } } } };
+  return pathToFileURL(join(dirname(manifestPath), manifest.exports['.'].import.default)).href;
 }
