@@ -419,7 +419,7 @@ export class OsrHost {
   private databaseSlotServer(): SlotServer {
     if (!this.slotServer) {
       this.slotServer = SlotServer.start({
-        module: esmEntry('@osr-host/storage'),
+        module: esmEntry('@osr-host/storage', './slot-handler'),
         exportName: 'createDatabaseSlotHandler',
         handlerOptions: { home: this.home },
         threads: Math.min(2, availableParallelism()),
@@ -472,9 +472,11 @@ export function describeLoadError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The ESM entry of an installed package as a file URL, for a worker thread, which resolves as plain Node does. */
-function esmEntry(packageName: string): string {
+/** An ESM entry of an installed package as a file URL, for a worker thread, which resolves as plain Node does. */
+function esmEntry(packageName: string, subpath: string): string {
   const manifestPath = createRequire(import.meta.url).resolve(`${packageName}/package.json`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: { '.': { import: { default: string } } } };
-  return pathToFileURL(join(dirname(manifestPath), manifest.exports['.'].import.default)).href;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const entry = manifest.exports[subpath];
+  if (!entry) throw new Error(`${packageName} has no export ${subpath}; reinstall it.`);
+  return pathToFileURL(join(dirname(manifestPath), entry.import.default)).href;
 }
