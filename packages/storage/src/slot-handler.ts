@@ -1,5 +1,5 @@
 import { errorJson, PluginDatabaseEngine, storageErrorJson } from './engine.js';
-import { StorageError } from './errors.js';
+import type { StorageError } from './errors.js';
 import { assertValidPluginId } from './paths.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_BYTES } from './plugin-storage.js';
 
