@@ -64,14 +64,15 @@ describe.skipIf(!haveChromium && !process.env.CI)('the built site in headless Ch
     return { page, errors };
   }
 
-  it('draws the architecture data flow and the host-callback sequence', async () => {
+  it('draws the architecture data flow and the two host-callback sequences', async () => {
     const { page, errors } = await open('/architecture');
     await page.waitForSelector('.mermaid svg', { timeout: 30_000 });
-    await expect.poll(() => page.locator('.mermaid svg').count()).toBe(2);
+    await expect.poll(() => page.locator('.mermaid svg').count()).toBe(3);
     const drawn = await page.locator('.mermaid svg').allTextContents();
     expect(drawn[0]).toContain('@osr-host/runtime');
     expect(drawn[0]).toContain('plugin .so');
     expect(drawn[1]).toContain('osrb_reply');
+    expect(drawn[2]).toContain('osrb_server_reply');
     expect(errors).toEqual([]);
     await page.close();
   });
