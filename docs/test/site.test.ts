@@ -68,11 +68,12 @@ describe.skipIf(!haveChromium && !process.env.CI)('the built site in headless Ch
     const { page, errors } = await open('/architecture');
     await page.waitForSelector('.mermaid svg', { timeout: 30_000 });
     await expect.poll(() => page.locator('.mermaid svg').count()).toBe(3);
-    const drawn = await page.locator('.mermaid svg').allTextContents();
-    expect(drawn[0]).toContain('@osr-host/runtime');
-    expect(drawn[0]).toContain('plugin .so');
-    expect(drawn[1]).toContain('osrb_reply');
-    expect(drawn[2]).toContain('osrb_server_reply');
+    // Each diagram once drawn (they render one by one), whatever order they finish in.
+    const drawn = () => page.locator('.mermaid svg').allTextContents();
+    const drawing = (...texts: string[]) => async () => (await drawn()).filter((text) => texts.every((part) => text.includes(part))).length;
+    await expect.poll(drawing('@osr-host/runtime', 'plugin .so')).toBe(1);
+    await expect.poll(drawing('osrb_reply', 'HOST_CALL')).toBe(1);
+    await expect.poll(drawing('osrb_server_reply', 'HOST_CALL_ANSWERED')).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });
