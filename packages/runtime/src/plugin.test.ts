@@ -251,6 +251,8 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
         },
       });
       const callA = plugin.invokeTool('call.http_request', '{"url":"https://example.test"}', { agentId: AGENT });
+      // B starts once A is parked: the two threads would otherwise race to their host calls.
+      await until(() => order.includes('A parked'));
       const callB = await plugin.invokeTool('call.config_get', 'token', { agentId: AGENT });
       order.push('B done');
       expect(result(callB)).toBe('value');
