@@ -74,6 +74,15 @@ async function medianLatencies<K extends string>(count: number, calls: Record<K,
   return Object.fromEntries(names.map((name) => [name, median(samples.get(name)!)])) as Record<K, number>;
 }
 
+/** Named samples taken over rounds, and the median of each. */
+function sampler() {
+  const samples = new Map<string, number[]>();
+  return {
+    add: (name: string, value: number) => samples.set(name, [...(samples.get(name) ?? []), value]),
+    medians: () => Object.fromEntries([...samples].map(([name, values]) => [name, median(values)])) as Record<string, number>,
+  };
+}
+
 // `npm run bench -- P2 P9` runs only the goals named.
 const only = process.argv.slice(2);
 const selected = (goal: string) => only.length === 0 || only.includes(goal);
@@ -83,6 +92,12 @@ const host = new OsrHost({ home: join(scratch, 'home'), logger: quiet });
 void host.insights; // record every host call, as `serve` does
 const { plugin } = await host.loadLibrary(library, { pluginId: 'bench.plugin' });
 const tool = (id: string, payload: string) => plugin.invoke('tool', id, payload, { agentId: AGENT });
+/** The fixture's `time.<slot>`: ns per call of `slot`, timed by the plugin on the tool's thread and on a thread it spawned. */
+const timedByPlugin = async (slot: string, payload: string) => {
+  const outcome = await tool(`time.${slot}`, payload);
+  if (outcome.kind !== 'returned') throw new Error(`time.${slot} failed: ${outcome.kind}`);
+  return (JSON.parse(outcome.text) as { result: { tool_thread_ns: number; spawned_thread_ns: number } }).result;
+};
 
 console.log(`osr-host goals — node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'})\n`);
 
@@ -127,21 +142,17 @@ if (selected('P1')) {
   const floorNsPerCall = raw.func('double osr_bench_string_callbacks(osr_bench_string_callback* callback, int times)');
   const callback = koffi.register(() => AGENT, koffi.pointer(StringCallback));
   const CALLS = 2000;
-  const samples = new Map<string, number[]>();
-  const sample = (name: string, ns: number) => samples.set(name, [...(samples.get(name) ?? []), ns]);
+  const samples = sampler();
   for (let round = 0; round < 5; round++) {
-    sample('floor', floorNsPerCall(callback, CALLS) as number);
+    samples.add('floor', (floorNsPerCall(callback, CALLS) as number) / 1000);
     for (const slot of ['get_active_agent_id', 'log', 'log_structured', 'free_string']) {
-      const outcome = await tool(`time.${slot}`, String(CALLS));
-      if (outcome.kind !== 'returned') throw new Error(`time.${slot} failed: ${outcome.kind}`);
-      const { result } = JSON.parse(outcome.text) as { result: { tool_thread_ns: number; spawned_thread_ns: number } };
-      sample(`${slot} from the tool thread`, result.tool_thread_ns);
-      sample(`${slot} from the plugin thread`, result.spawned_thread_ns);
+      const result = await timedByPlugin(slot, String(CALLS));
+      samples.add(`${slot} from the tool thread`, result.tool_thread_ns / 1000);
+      samples.add(`${slot} from the plugin thread`, result.spawned_thread_ns / 1000);
     }
   }
   koffi.unregister(callback);
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const { floor, ...cases } = Object.fromEntries([...samples].map(([name, values]) => [name, median(values) / 1000]));
+  const { floor, ...cases } = samples.medians();
   console.log(`P1 floor: koffi callback on the same thread, copy + free: ${floor!.toFixed(3)} µs/call`);
   for (const [name, micros] of Object.entries(cases)) {
     record('P1', `${name} (${micros.toFixed(3)} µs, timed by the plugin) / floor`, micros / floor!, '×', '≤ 3×', micros / floor! <= 3);
@@ -164,41 +175,33 @@ if (selected('P2')) {
   const engine = new PluginDatabaseEngine({ home: join(scratch, 'engine-home'), maxBytes: DEFAULT_MAX_BYTES, busyTimeoutMs: DEFAULT_BUSY_TIMEOUT_MS });
   engine.exec('bench.plugin', 'CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)', null);
   engine.exec('bench.plugin', "INSERT INTO kv VALUES (1, 'one')", null);
-  const timedByPlugin = async (slot: string, sql: string) => {
-    const outcome = await tool(`time.${slot}`, `${CALLS}\n${sql}`);
-    if (outcome.kind !== 'returned') throw new Error(`time.${slot} failed: ${outcome.kind}`);
-    return (JSON.parse(outcome.text) as { result: { tool_thread_ns: number; spawned_thread_ns: number } }).result;
-  };
-  const samples = new Map<string, number[]>();
-  const sample = (name: string, micros: number) => samples.set(name, [...(samples.get(name) ?? []), micros]);
+  const samples = sampler();
   const perCall = (body: () => unknown) => {
     const start = performance.now();
     for (let i = 0; i < CALLS; i += 1) body();
     return ((performance.now() - start) * 1000) / CALLS;
   };
   for (let round = 0; round < 5; round += 1) {
-    sample('directQuery', perCall(() => {
+    samples.add('directQuery', perCall(() => {
       const rows = select.all() as unknown[][];
       JSON.stringify({ columns: ['k', 'v'], rows: rows.map((row) => row.map((cell) => (typeof cell === 'bigint' ? Number(cell) : cell))) });
     }));
-    sample('directExec', perCall(() => {
+    samples.add('directExec', perCall(() => {
       const info = insert.run();
       JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
     }));
     // The storage engine (guard, binding, reply JSON) alone, on this thread: what a slot server runs per call.
-    sample('engine', perCall(() => engine.query('bench.plugin', 'SELECT k, v FROM kv WHERE k = 1', null)));
-    const query = await timedByPlugin('db_query', 'SELECT k, v FROM kv WHERE k = 1');
-    sample('query', query.tool_thread_ns / 1000);
-    sample('threadQuery', query.spawned_thread_ns / 1000);
-    const exec = await timedByPlugin('db_exec', "INSERT INTO kv (v) VALUES ('x')");
-    sample('exec', exec.tool_thread_ns / 1000);
-    sample('threadExec', exec.spawned_thread_ns / 1000);
+    samples.add('engine', perCall(() => engine.query('bench.plugin', 'SELECT k, v FROM kv WHERE k = 1', null)));
+    const query = await timedByPlugin('db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`);
+    samples.add('query', query.tool_thread_ns / 1000);
+    samples.add('threadQuery', query.spawned_thread_ns / 1000);
+    const exec = await timedByPlugin('db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`);
+    samples.add('exec', exec.tool_thread_ns / 1000);
+    samples.add('threadExec', exec.spawned_thread_ns / 1000);
   }
   direct.close();
   engine.closeAll();
-  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread } = Object.fromEntries(
-    [...samples].map(([name, values]) => [name, median(values)]),
-  ) as Record<string, number>;
+  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread } = samples.medians();
   record('P2', `db_query one row, tool thread (${query!.toFixed(1)} µs, timed by the plugin) / better-sqlite3 (${directQuery!.toFixed(1)} µs)`, query! / directQuery!, '×', '≤ 1.5×', query! / directQuery! <= 1.5);
   record('P2', `db_exec INSERT, tool thread (${exec!.toFixed(1)} µs) / better-sqlite3 (${directExec!.toFixed(1)} µs)`, exec! / directExec!, '×', '≤ 1.5×', exec! / directExec! <= 1.5);
   record('P2', `db_query one row, plugin-spawned thread (${threadQuery!.toFixed(1)} µs) / better-sqlite3`, threadQuery! / directQuery!, '×', 'report', null);

@@ -314,8 +314,9 @@ export class OsrHost {
     // An in-process plugin's database calls are answered on the slot server's threads (P177); an isolated
     // plugin's reach this process's storage workers, which boot while the library loads, so its first db
     // call (often in init) does not wait for one.
-    if (this.isolates(pluginId)) void this.storage.prestart();
-    const plugin = await this.runtime.load(path, pluginId, this.isolates(pluginId) ? {} : { slotServer: this.databaseSlotServer() });
+    const isolated = this.isolates(pluginId);
+    if (isolated) void this.storage.prestart();
+    const plugin = await this.runtime.load(path, pluginId, isolated ? {} : { slotServer: this.databaseSlotServer() });
     let entry: LoadedPlugin;
     try {
       const { manifest, notes } = loadManifest(plugin.manifestText, {

@@ -322,6 +322,37 @@ static char* queue_host_call(int32_t plugin, int32_t slot, int32_t int_arg, cons
   return NULL;
 }
 
+/*
+ * Queues the HOST_CALL_ANSWERED record of a call answered off the event loop, with copies of its
+ * arguments (`args` may be NULL) and answer; the caller holds a place in the backlog, which JS frees.
+ */
+static void post_answered(int32_t plugin, int32_t slot, uint64_t frame, const char* const* args, const uint64_t* arg_bytes,
+                          const char* answer, uint64_t started) {
+  osrb_event_node* record = calloc(1, sizeof *record);
+  if (!record) {
+    atomic_fetch_sub(&backlog, 1);
+    return;
+  }
+  record->event.kind = OSRB_HOST_CALL_ANSWERED;
+  record->event.plugin = plugin;
+  record->event.slot = slot;
+  record->event.frame_id = frame;
+  if (args) {
+    record->event.arg0 = copy_or_null(args[0]);
+    record->event.arg1 = copy_or_null(args[1]);
+    record->event.arg2 = copy_or_null(args[2]);
+    for (int i = 0; i < 3; i++) record->event.arg_bytes[i] = arg_bytes[i];
+  }
+  if (answer) {
+    record->event.text_len = strlen(answer);
+    record->event.text = copy_or_null(answer);
+    record->event.has_text = 1;
+  }
+  record->event.started_ns = started;
+  record->event.duration_ns = monotonic_ns() - started;
+  post_event(record);
+}
+
 /* Lets JS have the frame's agent answered on the calling thread for `plugin` (on), or served by JS (off). */
 void osrb_answer_from_frame(int32_t plugin, int32_t on) {
   if (plugin >= 0 && plugin < OSRB_MAX_PLUGINS) atomic_store(&answers_from_frame[plugin], on != 0);
@@ -346,24 +377,7 @@ static char* answer_from_frame(int32_t plugin, int32_t slot, int32_t int_arg, co
     return NULL;
   }
   char* answer = copy_or_null(job ? job->agent : NULL);
-  osrb_event_node* record = calloc(1, sizeof *record);
-  if (!record) {
-    atomic_fetch_sub(&backlog, 1);
-    return answer;
-  }
-  record->event.kind = OSRB_HOST_CALL_ANSWERED;
-  record->event.plugin = plugin;
-  record->event.slot = slot;
-  record->event.frame_id = job ? frame_id : 0;
-  if (answer) {
-    record->event.text_len = strlen(answer);
-    record->event.text = malloc(record->event.text_len + 1);
-    if (record->event.text) memcpy(record->event.text, answer, record->event.text_len + 1);
-    record->event.has_text = 1;
-  }
-  record->event.started_ns = started;
-  record->event.duration_ns = monotonic_ns() - started;
-  post_event(record);
+  post_answered(plugin, slot, job ? frame_id : 0, NULL, NULL, answer, started);
   return answer;
 }
 
@@ -585,7 +599,7 @@ static char* serve_on_server(int32_t plugin, int32_t slot, int32_t int_arg, cons
   for (int i = 0; i < 3 && !refused; i++) {
     int32_t depth;
     call.arg_bytes[i] = measure_argument(call.args[i], &depth);
-    refused = call.arg_bytes[i] > max_bytes || ((OSRB_JSON_ARGS[slot] >> i) & 1 && depth > max_depth);
+    refused = call.arg_bytes[i] > max_bytes || (((OSRB_JSON_ARGS[slot] >> i) & 1) && depth > max_depth);
   }
   if (refused) return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
   /* A plugin cannot outrun JS's recording: past the backlog it waits for JS to catch up. */
@@ -614,30 +628,7 @@ static char* serve_on_server(int32_t plugin, int32_t slot, int32_t int_arg, cons
   pthread_mutex_unlock(&call.mutex);
   pthread_cond_destroy(&call.cond);
   pthread_mutex_destroy(&call.mutex);
-  uint64_t finished = monotonic_ns();
-
-  osrb_event_node* record = calloc(1, sizeof *record);
-  if (!record) {
-    atomic_fetch_sub(&backlog, 1);
-    return call.result;
-  }
-  record->event.kind = OSRB_HOST_CALL_ANSWERED;
-  record->event.plugin = plugin;
-  record->event.slot = slot;
-  record->event.frame_id = job ? frame_id : 0;
-  char** copies[3] = {(char**)&record->event.arg0, (char**)&record->event.arg1, (char**)&record->event.arg2};
-  for (int i = 0; i < 3; i++) {
-    record->event.arg_bytes[i] = call.arg_bytes[i];
-    *copies[i] = copy_or_null(call.args[i]);
-  }
-  if (call.result) {
-    record->event.text_len = strlen(call.result);
-    record->event.text = copy_or_null(call.result);
-    record->event.has_text = 1;
-  }
-  record->event.started_ns = started;
-  record->event.duration_ns = finished - started;
-  post_event(record);
+  post_answered(plugin, slot, job ? frame_id : 0, call.args, call.arg_bytes, call.result, started);
   return call.result;
 }
 

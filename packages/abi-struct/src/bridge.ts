@@ -376,7 +376,7 @@ export class NativeBridge {
     this.recorders.delete(pluginSlot);
     this.symbols.nextGeneration(pluginSlot);
     this.symbols.answerFromFrame(pluginSlot, 0);
-    this.symbols.serveOnServer(pluginSlot, -1, null, 0, 0);
+    this.stopServingOnServer(pluginSlot);
     this.freeSlots.push(pluginSlot);
     this.updateLiveness();
   }
@@ -435,12 +435,17 @@ export class NativeBridge {
 
   /**
    * Hands `pluginSlot`'s slot-server slots (db_exec, db_query) to `server`, which answers them on its own
-   * thread and learns the plugin's id first; `server` null hands them back to the host-call handler.
-   * Calls the handler would refuse (an argument over `maxArgumentBytes` or, for JSON, nested deeper than
-   * `maxArgumentDepth`; a NULL first argument; an abandoned frame) still go to the handler.
+   * thread and learns the plugin's id first. Calls the handler would refuse (an argument over
+   * `maxArgumentBytes` or, for JSON, nested deeper than `maxArgumentDepth`; a NULL first argument; an
+   * abandoned frame) still go to the handler.
    */
-  serveOnServer(pluginSlot: number, server: number | null, pluginId: string | null, limits: { maxArgumentBytes: number; maxArgumentDepth: number }): void {
-    this.symbols.serveOnServer(pluginSlot, server ?? -1, pluginId, limits.maxArgumentBytes, limits.maxArgumentDepth);
+  serveOnServer(pluginSlot: number, server: number, pluginId: string, limits: { maxArgumentBytes: number; maxArgumentDepth: number }): void {
+    this.symbols.serveOnServer(pluginSlot, server, pluginId, limits.maxArgumentBytes, limits.maxArgumentDepth);
+  }
+
+  /** Hands `pluginSlot`'s slot-server slots back to the host-call handler; its server is told to forget the slot. */
+  stopServingOnServer(pluginSlot: number): void {
+    this.symbols.serveOnServer(pluginSlot, -1, null, 0, 0);
   }
 
   /** From now on, get_active_agent_id answers NULL on the threads still running calls of `frameId`. */

@@ -209,7 +209,7 @@ export class PluginLibrary {
 
   /** Hands the slot-server slots back to `onHostCall` (from the start of teardown, which answers them itself). */
   stopServingOnServer(): void {
-    this.bridge.serveOnServer(this.pluginSlot, null, null, { maxArgumentBytes: 0, maxArgumentDepth: 0 });
+    this.bridge.stopServingOnServer(this.pluginSlot);
   }
 
   /** From now on, get_active_agent_id answers NULL on threads still running calls of `frame`. */

@@ -1,4 +1,4 @@
-import { type CallOutcome, errorEnvelope, signatureParameterNames } from '@osr-host/abi';
+import { type CallOutcome, signatureParameterNames } from '@osr-host/abi';
 import {
   type AnsweredHostCall,
   type BridgeCallResult,
@@ -20,6 +20,7 @@ import type { SlotServer } from './slot-server.js';
 import {
   abandonedCallEnvelope,
   hostCallStatus,
+  hostErrorEnvelope,
   MAX_ARGUMENT_DEPTH,
   notSupportedEnvelope,
   PLUGIN_SHUTTING_DOWN_REPLY,
@@ -433,7 +434,7 @@ export class NativePlugin implements PluginInstance {
         (error: unknown) => {
           this.events?.emit('pluginError', { pluginId: this.id, error });
           return rules.returnsString
-            ? JSON.stringify(errorEnvelope('host_error', `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}`))
+            ? hostErrorEnvelope(slot, error)
             : null;
         },
       )

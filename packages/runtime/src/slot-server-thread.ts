@@ -3,9 +3,9 @@
  * told to stop. It blocks in the bridge between calls, so it never runs its own event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorEnvelope } from '@osr-host/abi';
-import { SlotServerQueue } from '@osr-host/abi-struct';
+import { type SlotServerEntry, SlotServerQueue } from '@osr-host/abi-struct';
 import type { SlotHandler, SlotServerMessage } from './slot-server.js';
+import { hostErrorEnvelope } from './slots.js';
 
 const { queue: queueIndex, module, exportName, handlerOptions } = workerData as { queue: number; module: string; exportName: string; handlerOptions: unknown };
 const post = (message: SlotServerMessage) => parentPort?.postMessage(message);
@@ -29,34 +29,31 @@ async function main(): Promise<void> {
 
   for (;;) {
     const entry = queue.next();
-    if (entry.kind === 'stop') {
-      queue.reply(entry, null);
-      break;
-    }
+    let answer: string | null = null;
     if (entry.kind === 'attach') {
       plugins.set(entry.pluginSlot, entry.pluginId);
     } else if (entry.kind === 'forget') {
       const pluginId = plugins.get(entry.pluginSlot);
       plugins.delete(entry.pluginSlot);
       if (pluginId !== undefined && ![...plugins.values()].includes(pluginId)) handler.forget?.(pluginId);
-    } else {
+    } else if (entry.kind === 'call') {
       const pluginId = plugins.get(entry.pluginSlot);
-      let answer: string | null = null;
-      if (pluginId !== undefined) {
-        try {
-          answer = handler.serve(pluginId, entry.slot, entry.args);
-        } catch (error) {
-          const message = (error as Error)?.message ?? String(error);
-          post({ kind: 'error', pluginId, slot: entry.slot, message });
-          answer = JSON.stringify(errorEnvelope('host_error', `The host failed while serving ${entry.slot}: ${message}`));
-        }
-      }
-      queue.reply(entry, answer);
-      continue;
+      if (pluginId !== undefined) answer = serve(handler, pluginId, entry);
     }
-    queue.reply(entry, null);
+    queue.reply(entry, answer);
+    if (entry.kind === 'stop') break;
   }
   handler.close?.();
+}
+
+/** The handler's answer; one that throws answers host_error, and the thread that started the server hears of it. */
+function serve(handler: SlotHandler, pluginId: string, call: Extract<SlotServerEntry, { kind: 'call' }>): string | null {
+  try {
+    return handler.serve(pluginId, call.slot, call.args);
+  } catch (error) {
+    post({ kind: 'error', pluginId, slot: call.slot, message: (error as Error)?.message ?? String(error) });
+    return hostErrorEnvelope(call.slot, error);
+  }
 }
 
 void main();

@@ -89,6 +89,11 @@ export function notSupportedEnvelope(slot: ServedSlot): string {
   return JSON.stringify(errorEnvelope('not_supported', `${slot} is not available in this host yet`));
 }
 
+/** The envelope a string slot answers when the host's implementation of it threw. */
+export function hostErrorEnvelope(slot: string, error: unknown): string {
+  return JSON.stringify(errorEnvelope('host_error', `The host failed while serving ${slot}: ${(error as Error)?.message ?? String(error)}`));
+}
+
 /** HOST_API.md §0's host_timeout envelope, for calls from a plugin call that already timed out. */
 export function abandonedCallEnvelope(): string {
   return JSON.stringify(errorEnvelope('host_timeout', 'The plugin call this host call belongs to has timed out; the host no longer serves it.'));

@@ -1,8 +1,6 @@
 import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AbiError, type AbiErrorCode, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
 import { builtEntry } from '../built-entry.js';
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
