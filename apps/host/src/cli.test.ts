@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST_ABI_LEVEL } from '@osr-host/abi';
-import { compilePlugin, fixtureSources } from '@osr-host/abi-struct/testing';
+import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, runCli as run, startServe, stopCommands } from './test-support/cli.js';
-import { logRecords } from './test-support/logs.js';
+import { OsrHost } from './host.js';
+import { cli, runCli as run, runCliAsync, startServe, stopCommands } from './test-support/cli.js';
+import { logRecords, memoryLogger } from './test-support/logs.js';
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
@@ -129,6 +130,26 @@ describe('osr-host config', () => {
     expect(run(['config', 'delete', pluginId, 'token', '--agent', agent, '--home', home]).code).toBe(0);
     expect(run(['config', 'get', pluginId, 'token', '--agent', agent, '--home', home]).code).toBe(1);
     expect(run(['config', 'set', pluginId, 'token', '--home', home]).code).toBe(2);
+  });
+
+  it('reaches a running host whose plugin keeps its config answers (P178)', async () => {
+    const home = freshHome();
+    const agent = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
+    const host = new OsrHost({ home, logger: memoryLogger([]).logger });
+    try {
+      const { plugin } = await host.loadLibrary(uniqueLibraryCopy(testPlugin(), home), { pluginId: `cli-kept-${process.pid}-${Date.now()}` });
+      const read = async () => (JSON.parse(await plugin.invokeTool('call.config_get', 'token', { agentId: agent })) as { result: string | null }).result;
+      expect(await read()).toBeNull();
+      expect(await read()).toBeNull();
+      expect((await runCliAsync(['config', 'set', plugin.id, 'token', 'from-cli', '--agent', agent, '--home', home])).code).toBe(0);
+      expect(await read()).toBe('from-cli');
+      expect((await runCliAsync(['config', 'set', plugin.id, 'token', 'changed', '--agent', agent, '--home', home])).code).toBe(0);
+      expect(await read()).toBe('changed');
+      expect((await runCliAsync(['config', 'delete', plugin.id, 'token', '--agent', agent, '--home', home])).code).toBe(0);
+      expect(await read()).toBeNull();
+    } finally {
+      await host.close();
+    }
   });
 });
 

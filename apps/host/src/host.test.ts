@@ -101,6 +101,47 @@ describe('config slots on the keychain (issue 4)', () => {
   });
 });
 
+describe('config answers kept on the plugin side (P178)', () => {
+  it("answers again from the plugin side, and sees every write: the plugin's own, another agent's and the host's", async () => {
+    const host = startHost();
+    const plugin = await loadTestPlugin(host);
+    const store = await host.config();
+    const reads: string[] = [];
+    const storeReads = () => reads.length;
+    const configGet = store.configGet.bind(store);
+    store.configGet = (ctx, key) => {
+      reads.push(`${key}@${ctx.agentId}`);
+      return configGet(ctx, key);
+    };
+    const otherAgent = randomUUID().toUpperCase();
+    await host.setConfig(plugin.id, null, 'region', 'eu-west');
+
+    expect(await slot(plugin, 'call.config_get', 'region')).toBe('eu-west');
+    expect(await slot(plugin, 'call.config_get', 'region', otherAgent)).toBe('eu-west');
+    expect(await slot(plugin, 'call.config_get', 'region')).toBe('eu-west');
+    expect(await slot(plugin, 'call.config_get', 'region', otherAgent)).toBe('eu-west');
+    expect(storeReads()).toBe(2);
+
+    // The plugin writes for AGENT: AGENT sees its own value, the other agent still the plugin-wide one.
+    await slot(plugin, 'call.config_set', 'region\nus-east');
+    expect(await slot(plugin, 'call.config_get', 'region')).toBe('us-east');
+    expect(await slot(plugin, 'call.config_get', 'region', otherAgent)).toBe('eu-west');
+    // Another agent's frame writes its own value.
+    await slot(plugin, 'call.config_set', 'region\nap-south', otherAgent);
+    expect(await slot(plugin, 'call.config_get', 'region', otherAgent)).toBe('ap-south');
+    expect(await slot(plugin, 'call.config_get', 'region')).toBe('us-east');
+    // The host (dashboard, API) changes the plugin-wide value and removes the agents' own.
+    await host.setConfig(plugin.id, AGENT, 'region', null);
+    await host.setConfig(plugin.id, otherAgent, 'region', null);
+    await host.setConfig(plugin.id, null, 'region', 'sa-east');
+    expect(await slot(plugin, 'call.config_get', 'region')).toBe('sa-east');
+    expect(await slot(plugin, 'call.config_get', 'region', otherAgent)).toBe('sa-east');
+    const readsAfterWrites = storeReads();
+    expect(await slot(plugin, 'call.config_get', 'region')).toBe('sa-east');
+    expect(storeReads()).toBe(readsAfterWrites);
+  });
+});
+
 describe('removing an agent', () => {
   it('first delivers tunnel_url = "" to its plugins with routes, awaited, and only then deletes its secrets', async () => {
     const host = startHost();

@@ -49,7 +49,7 @@ import {
 import { buildHostApi } from './host-api.js';
 import { createLogger, type Logger, pluginLogWriter } from './log.js';
 import { type HostConfigFile, hostConfigPath, readConfigFile, readHostConfig } from './host-config.js';
-import { pluginIdForLibrary } from './paths.js';
+import { configChangeMarkerPath, pluginIdForLibrary } from './paths.js';
 
 /** This host's own version (its package.json): its User-Agent, MCP server info, `--version` and build stamp. */
 export const HOST_VERSION: string = hostPackage.version;
@@ -158,6 +158,8 @@ export class OsrHost {
       ...(hostConfig.pluginMemoryLimitMb !== undefined ? { memoryLimitBytes: hostConfig.pluginMemoryLimitMb * 1024 * 1024 } : {}),
       level: this.level,
       timeouts: options.timeouts,
+      // config_get answers are kept on the plugin's side until a config write moves this marker (P178).
+      configChangeMarker: configChangeMarkerPath(this.home),
       hostApi: buildHostApi({
         storage: this.storage,
         config: () => this.config(),
@@ -269,6 +271,7 @@ export class OsrHost {
           secrets,
           warn: this.warnings.warn,
           onPluginWrite: (pluginId, agentId, key, value) => this.delivery.notePluginWrite(pluginId, agentId, key, value),
+          changeMarkerPath: configChangeMarkerPath(this.home),
         }),
     );
     return this.configStore;

@@ -21,3 +21,11 @@ export function installedPluginId(path: string): string | undefined {
 export function pluginIdForLibrary(path: string): string {
   return installedPluginId(path) ?? basename(resolve(path), extname(path)).replace(/^lib/, '');
 }
+
+/**
+ * The file every config write of a host on `home` rewrites (this process's or a CLI's), which the
+ * plugins' config_get caches compare (P178).
+ */
+export function configChangeMarkerPath(home: string): string {
+  return join(home, 'config', 'change-marker');
+}

@@ -21,6 +21,9 @@
  * - answer from the frame (get_active_agent_id): the agent of the frame the
  *   calling thread runs (NULL on threads the plugin spawned) is answered on
  *   that thread, and a HOST_CALL_ANSWERED event lets JS record the call.
+ * - config cache (config_get): an answer JS read from the secret store is
+ *   kept per plugin and answered on the calling thread until the next config
+ *   write, which the host's change-marker file tells; a miss is parked.
  * Calls JS has not yet taken (queued calls, records) are capped: past the
  * cap a caller parks as in the first way, so a plugin cannot outrun JS.
  *
@@ -38,6 +41,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -379,6 +384,179 @@ static char* answer_from_frame(int32_t plugin, int32_t slot, int32_t int_arg, co
   char* answer = copy_or_null(job ? job->agent : NULL);
   post_answered(plugin, slot, job ? frame_id : 0, NULL, NULL, answer, started);
   return answer;
+}
+
+/* ---- config answers cached on the calling thread ---------------------------------- */
+
+/*
+ * config_get answers JS read from the secret store, kept per plugin slot and answered on the calling
+ * thread. Every config write, by this process or another one on the same host home, rewrites an
+ * 8-byte change-marker file that each cache maps: answers are kept under the marker they were read
+ * under, and a moved marker empties the cache before the next lookup. JS takes the marker before it
+ * reads the store, so an answer read across a write is never kept.
+ */
+#define OSRB_CONFIG_CACHE_MAX_ANSWERS 256
+#define OSRB_CONFIG_CACHE_MAX_BYTES (4u << 20)
+
+typedef struct osrb_config_answer {
+  struct osrb_config_answer* next;
+  char* agent;
+  char* key;
+  char* value; /* NULL: the agent has no value for the key */
+  size_t bytes;
+} osrb_config_answer;
+
+typedef struct {
+  const uint64_t* marker; /* the mapped change marker; NULL while the plugin's answers are not cached */
+  uint64_t tag;           /* the marker the kept answers were read under */
+  osrb_config_answer* answers;
+  uint32_t count;
+  size_t bytes;
+} osrb_config_cache;
+
+static pthread_mutex_t config_cache_mutex = PTHREAD_MUTEX_INITIALIZER;
+static osrb_config_cache config_caches[OSRB_MAX_PLUGINS];
+
+/* Under config_cache_mutex. */
+static void forget_config_answers(osrb_config_cache* cache) {
+  while (cache->answers) {
+    osrb_config_answer* answer = cache->answers;
+    cache->answers = answer->next;
+    free(answer->agent);
+    free(answer->key);
+    free(answer->value);
+    free(answer);
+  }
+  cache->count = 0;
+  cache->bytes = 0;
+}
+
+/* Under config_cache_mutex, with the cache on: its answers, emptied first if the marker moved since they were kept. */
+static osrb_config_answer* current_config_answers(osrb_config_cache* cache) {
+  uint64_t marker = __atomic_load_n(cache->marker, __ATOMIC_ACQUIRE);
+  if (marker != cache->tag) {
+    forget_config_answers(cache);
+    cache->tag = marker;
+  }
+  return cache->answers;
+}
+
+/* Under config_cache_mutex. */
+static osrb_config_answer* find_config_answer(osrb_config_cache* cache, const char* agent, const char* key) {
+  for (osrb_config_answer* answer = current_config_answers(cache); answer; answer = answer->next) {
+    if (strcmp(answer->agent, agent) == 0 && strcmp(answer->key, key) == 0) return answer;
+  }
+  return NULL;
+}
+
+/* Stops caching `plugin`'s config answers and drops the kept ones. */
+void osrb_config_cache_close(int32_t plugin) {
+  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS) return;
+  osrb_config_cache* cache = &config_caches[plugin];
+  pthread_mutex_lock(&config_cache_mutex);
+  forget_config_answers(cache);
+  if (cache->marker) munmap((void*)cache->marker, sizeof(uint64_t));
+  cache->marker = NULL;
+  pthread_mutex_unlock(&config_cache_mutex);
+}
+
+/* Caches `plugin`'s config_get answers under the change marker at `marker_path` (created if missing); 0 if it cannot be mapped. */
+int32_t osrb_config_cache_open(int32_t plugin, const char* marker_path) {
+  if (plugin < 0 || plugin >= OSRB_RETIRED_SLOT || !marker_path) return 0;
+  int fd = open(marker_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return 0;
+  struct stat info;
+  /* Extending a short file only appends zeros, so a writer racing this loses nothing. */
+  if (fstat(fd, &info) != 0 || (info.st_size < (off_t)sizeof(uint64_t) && ftruncate(fd, sizeof(uint64_t)) != 0)) {
+    close(fd);
+    return 0;
+  }
+  void* mapped = mmap(NULL, sizeof(uint64_t), PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (mapped == MAP_FAILED) return 0;
+  osrb_config_cache_close(plugin);
+  pthread_mutex_lock(&config_cache_mutex);
+  config_caches[plugin].marker = mapped;
+  config_caches[plugin].tag = __atomic_load_n((const uint64_t*)mapped, __ATOMIC_ACQUIRE);
+  pthread_mutex_unlock(&config_cache_mutex);
+  return 1;
+}
+
+/* The change marker as `plugin`'s cache sees it now (0 when off); JS takes it before reading the store. */
+uint64_t osrb_config_cache_marker(int32_t plugin) {
+  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS) return 0;
+  pthread_mutex_lock(&config_cache_mutex);
+  const uint64_t* marker = config_caches[plugin].marker;
+  uint64_t current = marker ? __atomic_load_n(marker, __ATOMIC_ACQUIRE) : 0;
+  pthread_mutex_unlock(&config_cache_mutex);
+  return current;
+}
+
+/*
+ * Keeps the answer `value` (NULL: no value) JS read for (agent, key) under the marker `tag`, unless the
+ * marker has moved since; a full cache keeps nothing more until the next write empties it.
+ */
+void osrb_config_cache_keep(int32_t plugin, const char* agent, const char* key, const char* value, uint64_t tag) {
+  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS || !agent || !key) return;
+  osrb_config_cache* cache = &config_caches[plugin];
+  size_t bytes = sizeof(osrb_config_answer) + strlen(agent) + strlen(key) + (value ? strlen(value) : 0) + 3;
+  pthread_mutex_lock(&config_cache_mutex);
+  if (cache->marker && !find_config_answer(cache, agent, key) && tag == cache->tag &&
+      cache->count < OSRB_CONFIG_CACHE_MAX_ANSWERS && cache->bytes + bytes <= OSRB_CONFIG_CACHE_MAX_BYTES) {
+    osrb_config_answer* answer = calloc(1, sizeof *answer);
+    if (answer) {
+      answer->agent = strdup(agent);
+      answer->key = strdup(key);
+      answer->value = copy_or_null(value);
+      answer->bytes = bytes;
+    }
+    if (answer && answer->agent && answer->key && (answer->value || !value)) {
+      answer->next = cache->answers;
+      cache->answers = answer;
+      cache->count++;
+      cache->bytes += bytes;
+    } else if (answer) {
+      free(answer->agent);
+      free(answer->key);
+      free(answer->value);
+      free(answer);
+    }
+  }
+  pthread_mutex_unlock(&config_cache_mutex);
+}
+
+/*
+ * config_get: a kept answer for the frame's agent, answered here and recorded through HOST_CALL_ANSWERED;
+ * anything else (no kept answer, a NULL key, no frame agent, an abandoned frame) is parked for JS, whose
+ * rules and warnings stay in one place.
+ */
+static char* answer_from_config_cache(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1,
+                                      const char* a2, osr_on_chunk_fn on_chunk, void* user_data) {
+  if (on_js_thread()) return NULL;
+  if (plugin == OSRB_RETIRED_SLOT || !caller_owns_slot(plugin)) return NULL;
+  osrb_job* job = frame_plugin == plugin ? frame_job : NULL;
+  if (!a0 || !job || !job->agent || atomic_load(&job->abandoned) || !enter_backlog()) {
+    return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  }
+  uint64_t started = monotonic_ns();
+  osrb_config_cache* cache = &config_caches[plugin];
+  char* value = NULL;
+  int kept = 0;
+  pthread_mutex_lock(&config_cache_mutex);
+  osrb_config_answer* answer = cache->marker ? find_config_answer(cache, job->agent, a0) : NULL;
+  if (answer) {
+    value = copy_or_null(answer->value);
+    kept = !answer->value || value;
+  }
+  pthread_mutex_unlock(&config_cache_mutex);
+  if (!kept) {
+    atomic_fetch_sub(&backlog, 1);
+    return host_call(plugin, slot, int_arg, a0, a1, a2, on_chunk, user_data);
+  }
+  const char* args[3] = {a0, NULL, NULL};
+  const uint64_t arg_bytes[3] = {strlen(a0), 0, 0};
+  post_answered(plugin, slot, frame_id, args, arg_bytes, value, started);
+  return value;
 }
 
 /* ---- host calls served on a slot-server thread ------------------------------------- */

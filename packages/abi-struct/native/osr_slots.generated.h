@@ -59,7 +59,7 @@ typedef struct osrb_event {
 
 /* One trampoline per host slot for plugin slot P, named with suffix N. */
 #define OSRB_DEFINE_TRAMPOLINES(N, P) \
-  static const char* osrb_config_get_##N(const char* key) { return host_call(P, 1, 0, key, NULL, NULL, NULL, NULL); } \
+  static const char* osrb_config_get_##N(const char* key) { return answer_from_config_cache(P, 1, 0, key, NULL, NULL, NULL, NULL); } \
   static void osrb_config_set_##N(const char* key, const char* value) { free(host_call(P, 2, 0, key, value, NULL, NULL, NULL)); } \
   static void osrb_config_delete_##N(const char* key) { free(host_call(P, 3, 0, key, NULL, NULL, NULL, NULL)); } \
   static const char* osrb_db_exec_##N(const char* sql, const char* params_json) { return serve_on_server(P, 4, 0, sql, params_json, NULL, NULL, NULL); } \

@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import net from 'node:net';
+import { dirname } from 'node:path';
 import koffi, { type LibraryHandle } from 'koffi';
 import { bridgeLibraryPath, ensureBridgeLibrary } from '../native/build.mjs';
 import { AbiError } from './errors.js';
@@ -40,9 +42,12 @@ export const BridgeEventKind = {
  *   plugin's host API asks for it (`NativeBridge.answerFromFrame`), else `park`;
  * - `slot_server`: hand the call to the plugin's slot server, a thread that answers it synchronously
  *   (`NativeBridge.serveOnServer`), and wait for the answer there; `park` for plugins without one;
+ * - `config_cache`: answer what JS read before for the frame's agent and key, on the calling thread,
+ *   until the next config write (`NativeBridge.cacheConfigAnswers`); `park` for anything not kept;
  * - `host_free`: the bridge's own free(), the same function in every table.
  */
-export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_agent' | 'slot_server' | 'host_free'>> = {
+export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_agent' | 'slot_server' | 'config_cache' | 'host_free'>> = {
+  config_get: 'config_cache',
   log: 'queue',
   log_structured: 'queue',
   get_active_agent_id: 'frame_agent',
@@ -182,6 +187,10 @@ function bindBridgeSymbols(library: LibraryHandle) {
     ),
     answerFromFrame: library.func('void osrb_answer_from_frame(int32_t plugin, int32_t on)'),
     serveOnServer: library.func('void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth)'),
+    configCacheOpen: library.func('int32_t osrb_config_cache_open(int32_t plugin, const char* marker_path)'),
+    configCacheClose: library.func('void osrb_config_cache_close(int32_t plugin)'),
+    configCacheMarker: library.func('uint64_t osrb_config_cache_marker(int32_t plugin)'),
+    configCacheKeep: library.func('void osrb_config_cache_keep(int32_t plugin, const char* agent, const char* key, const char* value, uint64_t tag)'),
     serverOpen: library.func('int32_t osrb_server_open()'),
     serverStop: library.func('void osrb_server_stop(int32_t server)'),
     serverClose: library.func('void osrb_server_close(int32_t server)'),
@@ -377,6 +386,7 @@ export class NativeBridge {
     this.symbols.nextGeneration(pluginSlot);
     this.symbols.answerFromFrame(pluginSlot, 0);
     this.stopServingOnServer(pluginSlot);
+    this.stopCachingConfigAnswers(pluginSlot);
     this.freeSlots.push(pluginSlot);
     this.updateLiveness();
   }
@@ -446,6 +456,40 @@ export class NativeBridge {
   /** Hands `pluginSlot`'s slot-server slots back to the host-call handler; its server is told to forget the slot. */
   stopServingOnServer(pluginSlot: number): void {
     this.symbols.serveOnServer(pluginSlot, -1, null, 0, 0);
+  }
+
+  /**
+   * Lets the bridge keep `pluginSlot`'s config_get answers (`keepConfigAnswer`) and answer them on the
+   * calling thread while the 8-byte change marker at `markerPath` stays as it was when each was read.
+   * Every config write must rewrite the marker (config-keychain's `ConfigStore` with `changeMarkerPath`
+   * does). The file and its directory are created if missing. False when they cannot be created or
+   * mapped: config_get is then served by the handler.
+   */
+  cacheConfigAnswers(pluginSlot: number, markerPath: string): boolean {
+    try {
+      mkdirSync(dirname(markerPath), { recursive: true });
+    } catch {
+      return false;
+    }
+    return this.symbols.configCacheOpen(pluginSlot, markerPath) === 1;
+  }
+
+  /** Drops `pluginSlot`'s kept config answers; config_get is served by the handler again. */
+  stopCachingConfigAnswers(pluginSlot: number): void {
+    this.symbols.configCacheClose(pluginSlot);
+  }
+
+  /** The change marker as `pluginSlot`'s cache sees it; take it before reading the store, and pass it to `keepConfigAnswer`. */
+  configMarker(pluginSlot: number): bigint {
+    return BigInt(this.symbols.configCacheMarker(pluginSlot) as number | bigint);
+  }
+
+  /**
+   * Keeps what config_get answered for (agentId, key), read from the store under `marker`; `value`
+   * null means "no value". Ignored when the marker has moved since, so a read that raced a write is never kept.
+   */
+  keepConfigAnswer(pluginSlot: number, agentId: string, key: string, value: string | null, marker: bigint): void {
+    this.symbols.configCacheKeep(pluginSlot, agentId, key, value, marker);
   }
 
   /** From now on, get_active_agent_id answers NULL on the threads still running calls of `frameId`. */

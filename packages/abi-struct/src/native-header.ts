@@ -51,7 +51,7 @@ function serveArguments(slotName: string, list: Parameter[]): string {
 }
 
 /** The bridge's C function behind each way of serving a slot (see HOST_SLOT_SERVING). */
-const SERVE_FUNCTION = { park: 'host_call', queue: 'queue_host_call', frame_agent: 'answer_from_frame', slot_server: 'serve_on_server' } as const;
+const SERVE_FUNCTION = { park: 'host_call', queue: 'queue_host_call', frame_agent: 'answer_from_frame', slot_server: 'serve_on_server', config_cache: 'answer_from_config_cache' } as const;
 
 const continued = (lines: string[]) => lines.map((line) => `${line} \\`).join('\n');
 

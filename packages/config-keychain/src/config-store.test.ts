@@ -1,4 +1,5 @@
 import { DEFAULT_AGENT_ID } from '@osr-host/abi';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,5 +247,61 @@ describe('ConfigStore host-side operations', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ConfigStore change marker', () => {
+  it('moves after every write, plugin or host-side, and not on reads or writes it refused', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'osr-config-marker-'));
+    try {
+      const changeMarkerPath = join(directory, 'config', 'change-marker');
+      const config = new ConfigStore({ secrets: new MemorySecretStore(), warn: () => undefined, changeMarkerPath });
+      const seen = [existsSync(changeMarkerPath) ? readFileSync(changeMarkerPath).toString('hex') : 'absent'];
+      const moved = async (operation: () => Promise<unknown>) => {
+        await operation();
+        const marker = readFileSync(changeMarkerPath);
+        expect(marker).toHaveLength(8);
+        const changed = marker.toString('hex') !== seen.at(-1);
+        seen.push(marker.toString('hex'));
+        return changed;
+      };
+
+      expect(await moved(() => config.configSet(frame(agentA), 'token', 'one'))).toBe(true);
+      expect(await moved(() => config.set({ pluginId: plugin }, 'region', 'eu'))).toBe(true);
+      expect(await moved(() => config.configGet(frame(agentA), 'token'))).toBe(false);
+      expect(await moved(() => config.readResolved({ pluginId: plugin, agentId: agentA }))).toBe(false);
+      expect(await moved(() => config.configSet(frame(null), 'token', 'dropped: no agent'))).toBe(false);
+      expect(await moved(() => config.configSet(frame(agentA), 'big', 'x'.repeat(configValueMaxBytes + 1)))).toBe(false);
+      expect(await moved(() => config.configDelete(frame(agentA), 'token'))).toBe(true);
+      expect(await moved(() => config.delete({ pluginId: plugin }, 'region'))).toBe(true);
+      await config.set({ pluginId: plugin, agentId: agentB }, 'a', '1');
+      expect(await moved(() => config.deleteAllForAgent(agentB, [plugin]))).toBe(true);
+      await config.set({ pluginId: plugin }, 'b', '2');
+      expect(await moved(() => config.deleteAllForPlugin(plugin))).toBe(true);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('says an answer may be kept only when it is what the store holds', async () => {
+    const { config } = setup();
+    await config.set({ pluginId: plugin }, 'region', 'plugin-wide');
+    const asked = async (agentId: string | null, key: string, store = config) => {
+      let kept = false;
+      const keepAnswer = () => {
+        kept = true;
+      };
+      const value = await store.configGet({ ...frame(agentId), keepAnswer }, key);
+      return { value, kept };
+    };
+
+    expect(await asked(agentA, 'region')).toEqual({ value: 'plugin-wide', kept: true });
+    expect(await asked(agentA, 'unset')).toEqual({ value: null, kept: true });
+    expect(await asked(null, 'region')).toEqual({ value: null, kept: false });
+    expect(await asked(agentA, 'bad\0key')).toEqual({ value: null, kept: false });
+
+    const locked = new MemorySecretStore();
+    locked.getPassword = () => Promise.reject(new Error('the keychain is locked'));
+    expect(await asked(agentA, 'region', setup({ secrets: locked }).config)).toEqual({ value: null, kept: false });
   });
 });

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DEFAULT_AGENT_ID, isUuid } from '@osr-host/abi';
 import { ConfigKeychainError, describeCause } from './errors.js';
 import { createOnceFilter, onceKey, type WarnFn } from './once.js';
@@ -19,6 +22,12 @@ export const defaultServicePrefix = 'osr-host';
 export interface ConfigContext {
   pluginId: string;
   agentId: string | null;
+  /**
+   * Told by `configGet` when its answer is what the store holds for this agent and key, not a
+   * fallback after a refusal or a failure: a caller may then keep the answer until the change marker
+   * (`ConfigStoreOptions.changeMarkerPath`) moves.
+   */
+  keepAnswer?: () => void;
 }
 
 /** A host-side config scope. An absent or null `agentId` (or the Default agent's id) is the plugin-wide namespace. */
@@ -36,6 +45,12 @@ export interface ConfigStoreOptions {
   warn: WarnFn;
   servicePrefix?: string;
   onPluginWrite?: PluginWriteListener;
+  /**
+   * A file whose 8 bytes this store rewrites with random ones after every write it makes (plugin or
+   * host-side), creating it if needed. Caches of config answers, in this process or another one
+   * sharing the file, compare it to know their answers are still current.
+   */
+  changeMarkerPath?: string;
 }
 
 /** Host-minted UUIDs are upper-case; frames and CLI flags may carry either case. */
@@ -94,9 +109,11 @@ export class ConfigStore {
   readonly #warn: WarnFn;
   readonly #servicePrefix: string;
   readonly #onPluginWrite: PluginWriteListener | undefined;
+  readonly #changeMarkerPath: string | undefined;
 
   constructor(options: ConfigStoreOptions) {
     this.#secrets = options.secrets;
+    this.#changeMarkerPath = options.changeMarkerPath;
     this.#warn = createOnceFilter(options.warn);
     this.#servicePrefix = options.servicePrefix ?? defaultServicePrefix;
     this.#onPluginWrite = options.onPluginWrite;
@@ -119,7 +136,9 @@ export class ConfigStore {
       return null;
     }
     try {
-      return await this.resolve({ pluginId: ctx.pluginId, agentId }, key);
+      const value = await this.resolve({ pluginId: ctx.pluginId, agentId }, key);
+      ctx.keepAnswer?.();
+      return value;
     } catch (error) {
       this.#warnStoreFailed(ctx.pluginId, 'config_get', error);
       return null;
@@ -211,14 +230,14 @@ export class ConfigStore {
         `Storing config key "${key}" would take plugin "${scope.pluginId}" to ${used} bytes of config, over its quota of ${configPluginQuotaBytes} bytes; delete keys it no longer needs.`,
       );
     }
-    await this.#secrets.setPassword(service, account, value);
+    await this.#changing(() => this.#secrets.setPassword(service, account, value));
   }
 
   /** Deletes the value in this scope; `true` if there was one. */
   async delete(scope: ConfigScope, key: string): Promise<boolean> {
     const agentId = scopeAgent(scope);
     checkKey(key);
-    return this.#secrets.deletePassword(this.serviceFor(scope.pluginId), this.#account(scope.pluginId, agentId, key));
+    return this.#changing(() => this.#secrets.deletePassword(this.serviceFor(scope.pluginId), this.#account(scope.pluginId, agentId, key)));
   }
 
   /** Every key stored exactly in this scope, sorted. */
@@ -251,7 +270,7 @@ export class ConfigStore {
     const service = this.serviceFor(pluginId);
     let deleted = 0;
     for (const { account } of await this.#secrets.findCredentials(service)) {
-      if (await this.#secrets.deletePassword(service, account)) deleted += 1;
+      if (await this.#changing(() => this.#secrets.deletePassword(service, account))) deleted += 1;
     }
     return deleted;
   }
@@ -269,6 +288,36 @@ export class ConfigStore {
       }
     }
     return deleted;
+  }
+
+  /** Runs a write, then moves the change marker, also when the write failed part-way. */
+  async #changing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.#moveChangeMarker();
+    }
+  }
+
+  #moveChangeMarker(): void {
+    const path = this.#changeMarkerPath;
+    if (path === undefined) return;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      // Rewritten in place, never replaced or truncated: readers map this file.
+      const writer = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
+      try {
+        writeSync(writer, randomBytes(8), 0, 8, 0);
+      } finally {
+        closeSync(writer);
+      }
+    } catch (cause) {
+      throw new ConfigKeychainError(
+        'secret_store_failed',
+        `The config was written, but its change marker ${path} could not be: ${describeCause(cause)} Config answers cached by a running host may be stale until it restarts; check that the file is writable.`,
+        { cause },
+      );
+    }
   }
 
   #account(pluginId: string, agentId: string, key: string): string {

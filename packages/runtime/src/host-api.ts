@@ -9,6 +9,13 @@ export interface HostCallContext {
   agentId: string | null;
   /** The frame the calling thread is running; null for threads the plugin spawned itself. */
   frame: FrameKind | null;
+  /**
+   * config_get only, when the runtime caches config answers (`LoadPluginOptions.configChangeMarker`):
+   * call it when the answer is what the store holds for this agent and key, not a fallback after a
+   * failure. The plugin's thread then gets the same answer for the same agent and key without a
+   * round trip, until the next config write moves the change marker.
+   */
+  keepAnswer?: () => void;
 }
 
 type Answer<T> = T | Promise<T>;

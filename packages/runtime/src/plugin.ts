@@ -63,6 +63,12 @@ export interface LoadPluginOptions {
    * runtime refuses (NULL statement, oversized argument, timed-out frame, teardown) without running them.
    */
   slotServer?: SlotServer;
+  /**
+   * The host's config change marker: an 8-byte file every config write rewrites (config-keychain's
+   * `ConfigStore` with `changeMarkerPath`). With it, a config_get answer `hostApi` marks with
+   * `ctx.keepAnswer()` is answered again on the plugin's own thread until the marker changes (P178).
+   */
+  configChangeMarker?: string;
 }
 
 /** How one plugin call ended. */
@@ -130,6 +136,8 @@ export class NativePlugin implements PluginInstance {
   private readonly frames = new Map<number, Frame>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private abandonedCalls = 0;
+  /** The bridge keeps config_get answers for this plugin (`LoadPluginOptions.configChangeMarker`). */
+  private cachesConfigAnswers = false;
   private state: 'loading' | 'live' | 'shutting_down' | 'shut_down' = 'loading';
   private destroyStarted = false;
   private shutdownDone: Promise<void> | undefined;
@@ -183,6 +191,9 @@ export class NativePlugin implements PluginInstance {
       );
     } finally {
       plugin.frames.delete(entryFrame.id);
+    }
+    if (options.configChangeMarker) {
+      plugin.cachesConfigAnswers = plugin.library.bridge.cacheConfigAnswers(plugin.library.pluginSlot, options.configChangeMarker);
     }
 
     try {
@@ -409,6 +420,14 @@ export class NativePlugin implements PluginInstance {
     // Sizes and depths were measured on the plugin's thread: an oversized or too deeply nested argument is
     // refused here, before it is decoded or parsed on this (the event loop's) thread.
     const refused = refusedArgument(slot, event.argBytes, event.argDepths, this.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES);
+    // Taken before the implementation reads the store: an answer read across a config write is not kept.
+    const configMarker = slot === 'config_get' && this.cachesConfigAnswers && context.agentId !== null && !refused ? bridge.configMarker(this.library.pluginSlot) : null;
+    let answerKept = false;
+    if (configMarker !== null) {
+      context.keepAnswer = () => {
+        answerKept = true;
+      };
+    }
     const cArgs = Array.from({ length: hostSlotArity[slot] }, (_, index) => (index === refused?.index ? refused.marker : event.readArg(index)));
     const refusal = refused && !SERVED_WITH_MARKER.has(slot) ? { answer: rules.returnsString && !rules.answersPlainString ? refused.envelope : undefined } : null;
     const onChunk = slot === 'complete_stream' && event.hasOnChunk ? (chunk: string) => bridge.runChunk(event.request, chunk) : null;
@@ -439,6 +458,10 @@ export class NativePlugin implements PluginInstance {
         },
       )
       .then((response) => {
+        const key = cArgs[0];
+        if (answerKept && configMarker !== null && context.agentId !== null && typeof key === 'string') {
+          bridge.keepConfigAnswer(this.library.pluginSlot, context.agentId, key, response, configMarker);
+        }
         bridge.reply(event.request, response);
         const secretArgs = rules.secretArgs;
         this.recordHostCall({
@@ -457,11 +480,15 @@ export class NativePlugin implements PluginInstance {
       });
   }
 
-  /** Records a host call answered on the plugin's thread: by the bridge (get_active_agent_id) or a slot server (db_exec, db_query). */
+  /**
+   * Records a host call answered on the plugin's thread: by the bridge (get_active_agent_id, a kept
+   * config_get answer) or a slot server (db_exec, db_query).
+   */
   private recordAnsweredCall(call: AnsweredHostCall): void {
     const frame = call.frameId === 0 ? undefined : this.frames.get(call.frameId);
     const slot = call.slot as ServedSlot;
     const arity = hostSlotArity[slot];
+    const rules = SLOT_RULES[slot];
     this.recordHostCall({
       agentId: frame?.agentId ?? null,
       frame: frame?.kind ?? null,
@@ -469,9 +496,9 @@ export class NativePlugin implements PluginInstance {
       status: hostCallStatus(slot, 0, call.response),
       startedAt: call.startedAt,
       durationMs: call.durationMs,
-      args: call.args.slice(0, arity),
+      args: call.args.slice(0, arity).map((arg, index) => (rules.secretArgs.includes(index) && arg !== null ? '[redacted]' : arg)),
       intArg: 0,
-      response: call.response,
+      response: rules.secretResponse && call.response !== null ? '[redacted]' : call.response,
       requestBytes: call.argBytes.slice(0, arity).reduce((sum, bytes) => sum + bytes, 0),
       responseBytes: byteLength(call.response),
     });

@@ -7,7 +7,7 @@ import { HOST_SLOTS } from '@osr-host/abi-struct';
 import { RuntimeEvents } from '../events.js';
 import { answerFrameAgent, type HostApi, type HostCallContext } from '../host-api.js';
 import { type CallOptions, NativePlugin } from '../plugin.js';
-import type { LoadRequest, LoadResponse } from './protocol.js';
+import type { KeptConfigAnswer, LoadRequest, LoadResponse } from './protocol.js';
 import { type IpcChannel, RpcPeer } from './rpc.js';
 
 const channel = process as unknown as IpcChannel;
@@ -73,7 +73,13 @@ function forwardingHostApi(slots: readonly string[]): HostApi {
               chunkCallbacks.delete(token);
             }
           }
-        : (ctx: HostCallContext, ...args: unknown[]) => rpc.request('host', { slot, ctx, args });
+        : async (ctx: HostCallContext, ...args: unknown[]) => {
+            const { keepAnswer, ...context } = ctx;
+            if (!keepAnswer) return rpc.request('host', { slot, ctx: context, args });
+            const { answer, kept } = await rpc.request<KeptConfigAnswer>('host', { slot, ctx: context, args, offersKeep: true });
+            if (kept) keepAnswer();
+            return answer;
+          };
   }
   return api as HostApi;
 }
@@ -90,6 +96,7 @@ async function load(request: LoadRequest): Promise<LoadResponse> {
     level: request.level,
     timeouts: request.timeouts,
     maxStringBytes: request.maxStringBytes,
+    ...(request.configChangeMarker ? { configChangeMarker: request.configChangeMarker } : {}),
     hostApi: request.answerFromFrame
       ? { ...forwardingHostApi(request.hostSlots), get_active_agent_id: answerFrameAgent }
       : forwardingHostApi(request.hostSlots),

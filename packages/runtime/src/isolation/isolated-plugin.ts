@@ -8,7 +8,7 @@ import type { RuntimeEvents } from '../events.js';
 import { answerFrameAgent, type HostApi, type HostCallContext, type HostCallRecord } from '../host-api.js';
 import { type CallOptions, type CallOutcome, DEFAULT_TIMEOUTS, type LoadPluginOptions, type PluginTimeouts, toolResult } from '../plugin.js';
 import type { PluginInstance } from '../plugin-instance.js';
-import type { HostCallRequest, LoadRequest, LoadResponse } from './protocol.js';
+import type { HostCallRequest, KeptConfigAnswer, LoadRequest, LoadResponse } from './protocol.js';
 import { RemoteError, RpcPeer } from './rpc.js';
 
 export interface IsolationOptions {
@@ -231,6 +231,7 @@ export class IsolatedPlugin implements PluginInstance {
       hostSlots: Object.keys(this.hostApi),
       answerFromFrame: this.hostApi.get_active_agent_id === answerFrameAgent,
       ...(this.options.maxStringBytes !== undefined ? { maxStringBytes: this.options.maxStringBytes } : {}),
+      ...(this.options.configChangeMarker ? { configChangeMarker: this.options.configChangeMarker } : {}),
     };
     const watchdog = setTimeout(() => this.terminate(child, `did not finish loading within ${this.timeouts.load / 1000}s`), this.timeouts.load + this.graceMs);
     let loaded: LoadResponse;
@@ -389,10 +390,17 @@ export class IsolatedPlugin implements PluginInstance {
   /** Requests from the plugin process: its host calls, answered by the host API in this process. */
   private serveChild(rpc: RpcPeer, method: string, params: unknown): unknown {
     if (method !== 'host') throw new Error(`unknown method ${method}`);
-    const { slot, ctx, args, chunkToken } = params as HostCallRequest;
+    const { slot, ctx, args, chunkToken, offersKeep } = params as HostCallRequest;
     const implementation = this.hostApi[slot as keyof HostApi] as ((context: HostCallContext, ...rest: unknown[]) => unknown) | undefined;
     if (!implementation) throw new Error(`the host does not implement ${slot}`);
     const context = ctx as HostCallContext;
+    if (offersKeep) {
+      let kept = false;
+      context.keepAnswer = () => {
+        kept = true;
+      };
+      return Promise.resolve(implementation.call(this.hostApi, context, ...args)).then((answer): KeptConfigAnswer => ({ answer, kept }));
+    }
     if (slot === 'complete_stream') {
       const onChunk = chunkToken ? (chunk: string) => rpc.request<void>('chunk', { token: chunkToken, chunk }) : null;
       return implementation.call(this.hostApi, context, args[0], onChunk);

@@ -12,6 +12,8 @@ export interface LoadRequest {
   hostSlots: string[];
   /** The parent's get_active_agent_id is `answerFrameAgent`: the child's bridge answers it on the plugin's thread. */
   answerFromFrame: boolean;
+  /** The parent's `configChangeMarker`: the child's bridge keeps config_get answers the parent lets it keep. */
+  configChangeMarker?: string;
 }
 
 export interface LoadResponse {
@@ -29,4 +31,12 @@ export interface HostCallRequest {
   args: unknown[];
   /** complete_stream: non-zero when the plugin passed on_chunk; chunks go back as `chunk` requests. */
   chunkToken?: number;
+  /** config_get with a cache in the child: the parent answers `KeptConfigAnswer`, saying whether the answer may be kept. */
+  offersKeep?: boolean;
+}
+
+/** The parent's answer to a config_get with `offersKeep`. */
+export interface KeptConfigAnswer {
+  answer: unknown;
+  kept: boolean;
 }
