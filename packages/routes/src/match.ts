@@ -21,7 +21,14 @@ export function decodeComponent(value: string): string {
   }
 }
 
+function slashCount(path: string): number {
+  let count = 0;
+  for (let index = path.indexOf('/'); index !== -1; index = path.indexOf('/', index + 1)) count += 1;
+  return count;
+}
+
 function matchParams(routePath: string, subpath: string): Record<string, string> | null {
+  if (slashCount(routePath) !== slashCount(subpath)) return null;
   const routeSegments = routePath.split('/');
   const pathSegments = subpath.split('/');
   if (routeSegments.length !== pathSegments.length) return null;
@@ -40,27 +47,35 @@ function matchParams(routePath: string, subpath: string): Record<string, string>
   return used ? params : null;
 }
 
+/** Whether the route lists the method, compared case-insensitively (`upperMethod` is upper-case). */
+function allowsMethod(route: MatchableRoute, upperMethod: string): boolean {
+  for (const allowed of route.methods) if (allowed === upperMethod || allowed.toUpperCase() === upperMethod) return true;
+  return false;
+}
+
 /**
  * Upstream `matchRouteWithParams`: among routes listing the method
  * (case-insensitively), an exact literal path wins, then the first `:param`
  * route, then the first trailing-`*` route. Paths compare case-sensitively and
- * without percent-decoding; `subpath` has no query string.
+ * without percent-decoding; `subpath` has no query string. One pass over the
+ * routes, since every route request pays for it.
  */
 export function matchRoute<Route extends MatchableRoute>(routes: readonly Route[], method: string, subpath: string): RouteMatch<Route> | null {
   const upperMethod = method.toUpperCase();
-  const candidates = routes.filter((route) => route.methods.some((allowed) => allowed.toUpperCase() === upperMethod));
-  for (const route of candidates) {
-    if (withLeadingSlash(route.path) === subpath) return { route, params: {} };
-  }
-  for (const route of candidates) {
-    const params = matchParams(withLeadingSlash(route.path), subpath);
-    if (params) return { route, params };
-  }
-  for (const route of candidates) {
+  let withParams: RouteMatch<Route> | null = null;
+  let wildcard: RouteMatch<Route> | null = null;
+  for (const route of routes) {
+    if (!allowsMethod(route, upperMethod)) continue;
     const path = withLeadingSlash(route.path);
-    if (!path.endsWith('/*')) continue;
-    const prefix = path.slice(0, -2);
-    if (subpath === prefix || subpath.startsWith(`${prefix}/`)) return { route, params: {} };
+    if (path === subpath) return { route, params: {} };
+    if (withParams === null && path.includes(':')) {
+      const params = matchParams(path, subpath);
+      if (params) withParams = { route, params };
+    }
+    if (wildcard === null && path.endsWith('/*')) {
+      const prefix = path.slice(0, -2);
+      if (subpath === prefix || subpath.startsWith(`${prefix}/`)) wildcard = { route, params: {} };
+    }
   }
-  return null;
+  return withParams ?? wildcard;
 }

@@ -88,6 +88,9 @@ const CORS_HEADERS: [string, string][] = [
   ['Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Osaurus-Agent-Id'],
 ];
 
+const CORS_HEADER_LIST = CORS_HEADERS.flat();
+
+const AGENT_HEADER = 'x-osaurus-agent-id';
 const AGENT_REQUIRED = 'Plugin routes require an agent context (X-Osaurus-Agent-Id header or osr_agent query parameter)';
 const API_PREFIXES = ['/v1/api', '/api', '/v1'];
 
@@ -115,7 +118,9 @@ export function parsePluginUrl(url: string): ParsedUrl | null {
 function agentOf(request: IncomingMessage, rawQuery: string): string | undefined {
   let header: string | undefined;
   for (let index = 0; index + 1 < request.rawHeaders.length; index += 2) {
-    if ((request.rawHeaders[index] as string).toLowerCase() === 'x-osaurus-agent-id') header = request.rawHeaders[index + 1];
+    const name = request.rawHeaders[index] as string;
+    // The length first: most names differ in it, and lower-casing each one is a copy per header per request.
+    if (name.length === AGENT_HEADER.length && name.toLowerCase() === AGENT_HEADER) header = request.rawHeaders[index + 1];
   }
   return header ?? agentFromQuery(rawQuery);
 }
@@ -153,7 +158,11 @@ class RequestBodyTooLarge extends Error {}
 
 /** Reads the body up to `limit` bytes; past it, drains the rest and throws RequestBodyTooLarge. */
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length']);
+  const { 'content-length': length, 'transfer-encoding': encoding } = request.headers;
+  // Neither header, or a length of 0: the request has no body (RFC 9112 §6.3), so there is nothing
+  // to wait for; Node discards the empty stream once the response is sent.
+  if (encoding === undefined && (length === undefined || length === '0')) return Promise.resolve(Buffer.alloc(0));
+  const declared = Number(length);
   if (Number.isFinite(declared) && declared > limit) {
     request.resume();
     return Promise.reject(new RequestBodyTooLarge());
@@ -218,8 +227,11 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     const { response } = exchange;
     exchange.event.status = status;
     if (response.headersSent || response.destroyed) return;
-    const framing: [string, string][] = status === 204 || status === 304 ? [] : [['Content-Length', String(body.length)]];
-    response.writeHead(status, [...CORS_HEADERS, ...headers, ...framing].flat());
+    // One flat [name, value, …] list, built without intermediate arrays: every response pays for it.
+    const headerList = CORS_HEADER_LIST.slice();
+    for (const [name, value] of headers) headerList.push(name, value);
+    if (status !== 204 && status !== 304) headerList.push('Content-Length', String(body.length));
+    response.writeHead(status, headerList);
     // Node sends no body for HEAD and keeps Content-Length as a GET would have it.
     response.end(body);
   }
@@ -244,8 +256,10 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     const body = await readBody(request, maxBodyBytes);
     const agentId = event.agentId as string;
     const base = options.agents?.tunnelUrl?.(agentId) ?? baseUrl();
+    const encoded = encodeRequestBody(body);
     const requestJson = routeRequestJson({
-      ...encodeRequestBody(body),
+      body: encoded.body,
+      body_encoding: encoded.body_encoding,
       headers: lowerCasedHeaders(request.rawHeaders),
       method,
       osaurus: { agent_address: options.agents?.address?.(agentId) ?? '', base_url: base, plugin_url: `${base}/plugins/${event.pluginId}` },

@@ -13,6 +13,7 @@ import {
   parseQuery,
   parseRouteResponse,
   RoutesError,
+  routeRequestJson,
 } from './index.js';
 
 const route = (id: string, path: string, methods = ['GET']) => ({ id, path, methods });
@@ -58,6 +59,32 @@ describe('parsePluginUrl', () => {
     expect(parsePluginUrl('/plugins/p/..')).toEqual({ kind: 'invalid_path' });
     expect(parsePluginUrl('/health')).toBeNull();
     expect(parsePluginUrl('/v2/plugins/p/x')).toBeNull();
+  });
+});
+
+describe('routeRequestJson', () => {
+  it('sorts keys by code unit at every level, integer-like keys too, as upstream encodes them', () => {
+    // parseQuery's object has no prototype, so "__proto__" is a key like any other.
+    const query = parseQuery('b=1&9=2&A=3&10=4&__proto__=5');
+    const text = routeRequestJson({
+      route_id: 'r',
+      remote_addr: '',
+      query,
+      plugin_id: 'p',
+      path_params: { z: 'last', id: 'first' },
+      path: '/x',
+      osaurus: { plugin_url: 'u/plugins/p', base_url: 'u', agent_address: '' },
+      method: 'GET',
+      headers: { 'x-b': 'q"uote', accept: '*/*' },
+      body_encoding: 'utf8',
+      body: 'é\n',
+    });
+    expect(text).toBe(
+      '{"body":"é\\n","body_encoding":"utf8","headers":{"accept":"*/*","x-b":"q\\"uote"},"method":"GET",' +
+        '"osaurus":{"agent_address":"","base_url":"u","plugin_url":"u/plugins/p"},"path":"/x","path_params":{"id":"first","z":"last"},' +
+        '"plugin_id":"p","query":{"10":"4","9":"2","A":"3","__proto__":"5","b":"1"},"remote_addr":"","route_id":"r"}',
+    );
+    expect(JSON.parse(text).body).toBe('é\n');
   });
 });
 
