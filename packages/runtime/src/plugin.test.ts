@@ -235,6 +235,18 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       loaded.splice(loaded.indexOf(stuck), 1); // its calls never end: do not wait for them in afterEach
     });
 
+    it('a call started right behind one that blocks still runs at once, round after round', async () => {
+      // However the bridge's idle workers are placed (one may be spinning for the next job), the second
+      // call needs a thread of its own, because the first never returns while it waits.
+      const plugin = await load();
+      for (let round = 0; round < 20; round++) {
+        const blocked = plugin.invokeTool('block', '');
+        expect(result(await plugin.invokeTool('echo', `"round ${round}"`))).toBe(`round ${round}`);
+        await plugin.invokeTool('release', '');
+        await blocked;
+      }
+    });
+
     it('call B completes while call A is parked inside an asynchronous host callback', async () => {
       const held = latch<string>();
       const order: string[] = [];
