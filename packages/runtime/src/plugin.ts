@@ -136,8 +136,12 @@ export class NativePlugin implements PluginInstance {
   private readonly frames = new Map<number, Frame>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private abandonedCalls = 0;
-  /** The bridge keeps config_get answers for this plugin (`LoadPluginOptions.configChangeMarker`). */
-  private cachesConfigAnswers = false;
+  /**
+   * Whether the bridge keeps this plugin's config_get answers (`LoadPluginOptions.configChangeMarker`):
+   * the marker's path until the first answer that could be kept opens the cache, so a plugin that reads
+   * no config writes nothing under the host's home.
+   */
+  private configCache: { markerPath: string } | 'open' | 'off' = 'off';
   private state: 'loading' | 'live' | 'shutting_down' | 'shut_down' = 'loading';
   private destroyStarted = false;
   private shutdownDone: Promise<void> | undefined;
@@ -192,9 +196,7 @@ export class NativePlugin implements PluginInstance {
     } finally {
       plugin.frames.delete(entryFrame.id);
     }
-    if (options.configChangeMarker) {
-      plugin.cachesConfigAnswers = plugin.library.bridge.cacheConfigAnswers(plugin.library.pluginSlot, options.configChangeMarker);
-    }
+    if (options.configChangeMarker) plugin.configCache = { markerPath: options.configChangeMarker };
 
     try {
       plugin.ctx = await plugin.inFrame('init', null, (frame) => plugin.withDeadline(plugin.library.init(frame), deadline, timedOut));
@@ -421,7 +423,7 @@ export class NativePlugin implements PluginInstance {
     // refused here, before it is decoded or parsed on this (the event loop's) thread.
     const refused = refusedArgument(slot, event.argBytes, event.argDepths, this.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES);
     // Taken before the implementation reads the store: an answer read across a config write is not kept.
-    const configMarker = slot === 'config_get' && this.cachesConfigAnswers && context.agentId !== null && !refused ? bridge.configMarker(this.library.pluginSlot) : null;
+    const configMarker = slot === 'config_get' && context.agentId !== null && !refused ? this.configChangeMarker(bridge) : null;
     let answerKept = false;
     if (configMarker !== null) {
       context.keepAnswer = () => {
@@ -478,6 +480,14 @@ export class NativePlugin implements PluginInstance {
           responseBytes: byteLength(response),
         });
       });
+  }
+
+  /** The change marker to keep a config_get answer under, opening the bridge's cache on first use; null when answers are not kept. */
+  private configChangeMarker(bridge: NativeBridge): bigint | null {
+    if (typeof this.configCache === 'object') {
+      this.configCache = bridge.cacheConfigAnswers(this.library.pluginSlot, this.configCache.markerPath) ? 'open' : 'off';
+    }
+    return this.configCache === 'open' ? bridge.configMarker(this.library.pluginSlot) : null;
   }
 
   /**
