@@ -167,7 +167,7 @@ export class NativePlugin implements PluginInstance {
     const timedOut = () =>
       new RuntimeError('init_failed', `Plugin '${plugin.id}' did not finish loading within ${deadline / 1000} s; check its entry and init functions for blocking work.`);
 
-    const slotServerQueue = options.slotServer?.assign() ?? null;
+    const slotServerQueue = options.slotServer?.assign(plugin.id) ?? null;
     const entryFrame = plugin.openFrame('entry', null);
     try {
       plugin.library = await plugin.withDeadline(

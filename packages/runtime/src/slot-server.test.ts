@@ -115,6 +115,20 @@ describe('SlotServer', () => {
     expect(ticks).toBeGreaterThan(5);
   });
 
+  it('starts each thread with the first plugin it is given, so a host with one plugin boots one thread', async () => {
+    const { server, lines } = await startProbe(2);
+    const first = await load(server);
+    const firstThread = (await answer(first, 'call.db_query', 'SELECT 1')).thread;
+    expect(lines().filter((line) => line.startsWith('made'))).toEqual([`made on thread ${firstThread}`]);
+
+    const second = await load(server, { pluginId: 'slot.second' });
+    const secondThread = (await answer(second, 'call.db_query', 'SELECT 2')).thread;
+    expect(secondThread).not.toBe(firstThread);
+    const third = await load(server, { pluginId: 'slot.third' });
+    expect((await answer(third, 'call.db_query', 'SELECT 3')).thread).toBe(firstThread);
+    expect(lines().filter((line) => line.startsWith('made')).sort()).toEqual([`made on thread ${firstThread}`, `made on thread ${secondThread}`].sort());
+  });
+
   it('tells its handler to forget an unloaded plugin, stops after the calls queued, and takes no plugin once closed', async () => {
     const { server, lines } = await startProbe();
     const plugin = await load(server);
@@ -122,7 +136,7 @@ describe('SlotServer', () => {
     await plugin.shutdown();
     await server.close();
     await server.close();
-    expect(lines()).toEqual(['serve slot.plugin db_exec SELECT 1', 'forget slot.plugin']);
+    expect(lines().filter((line) => !line.startsWith('made'))).toEqual(['serve slot.plugin db_exec SELECT 1', 'forget slot.plugin']);
     expect(server.assign()).toBeNull();
   });
 

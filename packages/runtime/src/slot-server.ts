@@ -64,39 +64,44 @@ function stopAtExit(queue: number): void {
  */
 export class SlotServer {
   /**
-   * Resolves once every thread has made its handler; rejects with the first thread's failure to start.
-   * Calls queued before then wait for their thread; a thread that fails closes its queue, and its plugins'
-   * later calls go to their host API.
+   * Resolves once the first thread has made its handler; rejects with its failure to start. Calls queued
+   * before then wait for their thread; a thread that fails closes its queue, and its plugins' later calls
+   * go to their host API. A later thread's failure is a `pluginError` of the plugin it was started for.
    */
   readonly ready: Promise<void>;
-  readonly #threads: ServerThread[];
-  #nextThread = 0;
+  readonly #options: SlotServerOptions;
+  readonly #script: string;
+  readonly #limit: number;
+  readonly #threads: ServerThread[] = [];
+  #assigned = 0;
   #closed: Promise<void> | undefined;
 
-  private constructor(threads: ServerThread[], ready: Promise<void>) {
-    this.#threads = threads;
-    this.ready = ready;
+  private constructor(options: SlotServerOptions, script: string, limit: number) {
+    this.#options = options;
+    this.#script = script;
+    this.#limit = limit;
+    this.ready = this.#startThread(undefined).ready;
+    // Reported through `ready`; never an unhandled rejection of its own.
+    this.ready.catch(() => undefined);
   }
 
   /**
-   * Opens the queues and starts their threads, without waiting for them: a plugin can be given the server
-   * at once, and its first call waits only if its thread still boots (see `ready`).
+   * Opens the first queue and starts its thread, without waiting for it: a plugin can be given the server
+   * at once, and its first call waits only if its thread still boots (see `ready`). The other threads, up
+   * to `threads`, start as plugins are assigned, so a host with one plugin boots one thread.
    */
   static start(options: SlotServerOptions): SlotServer {
     const count = options.threads ?? 1;
     if (!Number.isSafeInteger(count) || count < 1) throw new RuntimeError('invalid_argument', `threads must be an integer ≥ 1; got ${String(count)}.`);
-    const bridge = NativeBridge.open();
-    const script = builtEntry('slot-server', 'slot-server thread');
-    const threads = Array.from({ length: count }, () => SlotServer.startThread(bridge, script, options));
-    const ready = Promise.all(threads.map((thread) => thread.ready)).then(() => undefined);
-    // Reported through `ready`; never an unhandled rejection of its own.
-    ready.catch(() => undefined);
-    return new SlotServer(threads, ready);
+    return new SlotServer(options, builtEntry('slot-server', 'slot-server thread'), count);
   }
 
-  private static startThread(bridge: NativeBridge, script: string, options: SlotServerOptions): ServerThread {
+  /** Starts a thread; one started for a plugin (after the first) reports its failure to start as that plugin's error. */
+  #startThread(forPlugin: string | undefined): ServerThread {
+    const bridge = NativeBridge.open();
+    const options = this.#options;
     const queue = bridge.openServerQueue();
-    const worker = new Worker(script, {
+    const worker = new Worker(this.#script, {
       workerData: { queue, module: String(options.module), exportName: options.exportName, handlerOptions: options.handlerOptions },
       // Not the host's flags (loaders, export conditions): the thread runs built entries as they are.
       execArgv: [],
@@ -131,18 +136,25 @@ export class SlotServer {
       worker.once('error', (error) => fail(error.message));
       void exited.then(() => fail('its thread exited'));
     });
-    return Object.assign(thread, { ready });
+    const started = Object.assign(thread, { ready });
+    if (forPlugin !== undefined) ready.catch((error: Error) => options.events?.emit('pluginError', { pluginId: forPlugin, error }));
+    this.#threads.push(started);
+    return started;
   }
 
   /**
-   * The queue of the thread the next plugin is assigned to (round robin over the threads still running),
-   * or null when none is: the plugin then keeps its host API's database slots.
+   * The queue of the thread the next plugin is assigned to (round robin over the threads, each started with
+   * the first plugin it gets; a thread that exited is skipped), or null when none runs: the plugin then keeps
+   * its host API's database slots.
    */
-  assign(): number | null {
+  assign(pluginId?: string): number | null {
     if (this.#closed) return null;
+    const turn = this.#assigned++ % this.#limit;
+    if (turn === this.#threads.length) this.#startThread(pluginId ?? '');
     const running = this.#threads.filter((thread) => !thread.hasExited);
     if (running.length === 0) return null;
-    return running[this.#nextThread++ % running.length]!.queue;
+    const chosen = this.#threads[turn]!;
+    return (chosen.hasExited ? running[turn % running.length]! : chosen).queue;
   }
 
   /** Stops every thread after the calls already queued (once it booted), and waits for them to exit. */

@@ -1,9 +1,11 @@
 // A slot handler for the slot-server tests: answers with what it was given and the thread it ran on;
-// "sleep N" blocks its thread N ms, "throw" throws, and every forget is appended to `options.log`.
+// "sleep N" blocks its thread N ms, "throw" throws; each handler made, call served and forget is
+// appended to `options.log`.
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
 export function createProbeSlotHandler(options) {
+  appendFileSync(options.log, `made on thread ${threadId}\n`);
   return {
     serve(pluginId, slot, [statement, params]) {
       appendFileSync(options.log, `serve ${pluginId} ${slot} ${statement}\n`);
