@@ -24,7 +24,10 @@ function moveMarker(path: string): void {
   closeSync(fd);
 }
 
-/** A host API whose config_get answers `<key>@<agent>#<read>` and keeps it, except for keys starting with "failing". */
+/**
+ * A host API whose config_get answers `<key>@<agent>#<read>` and keeps it, except for keys starting with
+ * "failing"; for keys starting with "throwing" it keeps the answer and then throws.
+ */
 function countingConfig(onRead?: (ctx: HostCallContext) => void) {
   const reads: string[] = [];
   const hostApi: HostApi = {
@@ -32,6 +35,7 @@ function countingConfig(onRead?: (ctx: HostCallContext) => void) {
       reads.push(`${key}@${ctx.agentId}`);
       onRead?.(ctx);
       if (!key.startsWith('failing')) ctx.keepAnswer?.();
+      if (key.startsWith('throwing')) throw new Error('the store failed after all');
       return `${key}@${ctx.agentId}#${reads.length}`;
     },
   };
@@ -92,6 +96,10 @@ describe.each([
     expect(await configGet(plugin, 'greeting', AGENT_B)).toBe(`greeting@${AGENT_B}#2`);
     expect(await configGet(plugin, 'other', AGENT_A)).toBe(`other@${AGENT_A}#3`);
     expect(reads).toHaveLength(8);
+    // An implementation that throws after keepAnswer(): its error answer is not kept.
+    await configGet(plugin, 'throwing', AGENT_A);
+    await configGet(plugin, 'throwing', AGENT_A);
+    expect(reads).toHaveLength(10);
   });
 
   it('does not keep an answer read while the marker moved: a write raced the read', async () => {

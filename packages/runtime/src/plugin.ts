@@ -453,6 +453,7 @@ export class NativePlugin implements PluginInstance {
       .then(
         (answer) => (rules.returnsString && typeof answer === 'string' ? answer : null),
         (error: unknown) => {
+          answerKept = false;
           this.events?.emit('pluginError', { pluginId: this.id, error });
           return rules.returnsString
             ? hostErrorEnvelope(slot, error)
