@@ -102,6 +102,22 @@ describe.each([
     expect(reads).toHaveLength(10);
   });
 
+  it('keeps at most 256 answers per plugin until the next write, then starts over', async () => {
+    const { reads, hostApi } = countingConfig();
+    const { plugin, marker } = await start(hostApi);
+    for (let i = 0; i < 260; i++) await configGet(plugin, `key${i}`, AGENT_A);
+    expect(reads).toHaveLength(260);
+    await configGet(plugin, 'key0', AGENT_A);
+    await configGet(plugin, 'key255', AGENT_A);
+    expect(reads).toHaveLength(260);
+    await configGet(plugin, 'key259', AGENT_A);
+    expect(reads).toHaveLength(261);
+    moveMarker(marker);
+    await configGet(plugin, 'key259', AGENT_A);
+    await configGet(plugin, 'key259', AGENT_A);
+    expect(reads).toHaveLength(262);
+  });
+
   it('does not keep an answer read while the marker moved: a write raced the read', async () => {
     let marker = '';
     const { reads, hostApi } = countingConfig(() => {
