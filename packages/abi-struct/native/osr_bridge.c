@@ -869,7 +869,8 @@ static pthread_mutex_t pool_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
 static osrb_job* job_head = NULL;
 static osrb_job* job_tail = NULL;
-static int queued_jobs = 0;
+/* Changed under pool_mutex; atomic so the spinning worker can watch it without the lock. */
+static _Atomic int queued_jobs = 0;
 static int idle_workers = 0;
 /*
  * One idle worker at a time spins (yielding the core) for its next job before sleeping, so a caller
@@ -877,7 +878,6 @@ static int idle_workers = 0;
  * microseconds on a virtual machine. Under pool_mutex; the spinner also counts as idle.
  */
 static int spinner_present = 0;
-static _Atomic int jobs_waiting = 0;
 #define OSRB_WORKER_SPIN_NS 50000
 static int total_workers = 0;
 static int busy_workers = 0;
@@ -975,7 +975,7 @@ static void* worker_main(void* unused) {
         idle_workers++;
         pthread_mutex_unlock(&pool_mutex);
         uint64_t spin_until = monotonic_ns() + OSRB_WORKER_SPIN_NS;
-        while (!atomic_load_explicit(&jobs_waiting, memory_order_acquire) && monotonic_ns() < spin_until) spin_pause();
+        while (!atomic_load_explicit(&queued_jobs, memory_order_acquire) && monotonic_ns() < spin_until) spin_pause();
         pthread_mutex_lock(&pool_mutex);
         spinner_present = 0;
         idle_workers--;
@@ -997,7 +997,6 @@ static void* worker_main(void* unused) {
     job_head = job->next;
     if (!job_head) job_tail = NULL;
     queued_jobs--;
-    atomic_store_explicit(&jobs_waiting, queued_jobs, memory_order_release);
     busy_workers++;
     pthread_mutex_unlock(&pool_mutex);
 
@@ -1060,7 +1059,6 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* ag
   if (live_jobs) live_jobs->live_previous = job;
   live_jobs = job;
   queued_jobs++;
-  atomic_store_explicit(&jobs_waiting, queued_jobs, memory_order_release);
   /* Every queued job needs a free worker of its own: a blocked plugin call never delays another. */
   int spawn = queued_jobs > idle_workers;
   if (spawn) total_workers++;
@@ -1093,7 +1091,6 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* ag
           *link = job->next;
           if (job_tail == job) job_tail = previous;
           queued_jobs--;
-          atomic_store_explicit(&jobs_waiting, queued_jobs, memory_order_release);
         }
         forget_job(job);
       }

@@ -314,7 +314,7 @@ export class ConfigStore {
     } catch (cause) {
       throw new ConfigKeychainError(
         'secret_store_failed',
-        `The config was written, but its change marker ${path} could not be: ${describeCause(cause)} Config answers cached by a running host may be stale until it restarts; check that the file is writable.`,
+        `The config was written, but its change marker ${path} could not be: ${describeCause(cause)} Config answers a running host keeps may be stale until its plugins reload; check that the file is writable.`,
         { cause },
       );
     }

@@ -21,14 +21,7 @@ export function decodeComponent(value: string): string {
   }
 }
 
-function slashCount(path: string): number {
-  let count = 0;
-  for (let index = path.indexOf('/'); index !== -1; index = path.indexOf('/', index + 1)) count += 1;
-  return count;
-}
-
 function matchParams(routePath: string, subpath: string): Record<string, string> | null {
-  if (slashCount(routePath) !== slashCount(subpath)) return null;
   const routeSegments = routePath.split('/');
   const pathSegments = subpath.split('/');
   if (routeSegments.length !== pathSegments.length) return null;

@@ -82,13 +82,24 @@ export const DEFAULT_ROUTE_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_HEADER_COUNT = 200;
 
-const CORS_HEADERS: [string, string][] = [
+const CORS_HEADERS: readonly [string, string][] = [
   ['Access-Control-Allow-Origin', '*'],
   ['Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS'],
   ['Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Osaurus-Agent-Id'],
 ];
 
 const CORS_HEADER_LIST = CORS_HEADERS.flat();
+
+/**
+ * The flat [name, value, …] list a response is sent with: CORS first, then `headers`, then
+ * Content-Length (none for null). Built without intermediate arrays: every response pays for it.
+ */
+function responseHeaderList(headers: readonly [string, string][], contentLength: number | null): string[] {
+  const list = CORS_HEADER_LIST.slice();
+  for (const [name, value] of headers) list.push(name, value);
+  if (contentLength !== null) list.push('Content-Length', String(contentLength));
+  return list;
+}
 
 const AGENT_HEADER = 'x-osaurus-agent-id';
 const AGENT_REQUIRED = 'Plugin routes require an agent context (X-Osaurus-Agent-Id header or osr_agent query parameter)';
@@ -227,11 +238,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
     const { response } = exchange;
     exchange.event.status = status;
     if (response.headersSent || response.destroyed) return;
-    // One flat [name, value, …] list, built without intermediate arrays: every response pays for it.
-    const headerList = CORS_HEADER_LIST.slice();
-    for (const [name, value] of headers) headerList.push(name, value);
-    if (status !== 204 && status !== 304) headerList.push('Content-Length', String(body.length));
-    response.writeHead(status, headerList);
+    response.writeHead(status, responseHeaderList(headers, status === 204 || status === 304 ? null : body.length));
     // Node sends no body for HEAD and keeps Content-Length as a GET would have it.
     response.end(body);
   }
@@ -330,7 +337,7 @@ export function createPluginRouter(options: PluginRouterOptions): PluginRouter {
       return send(exchange, 200, headers, Buffer.from(injectOsaurusContext(await readFile(resolved.path), context)));
     }
     event.status = 200;
-    response.writeHead(200, [...CORS_HEADERS, ...headers, ['Content-Length', String(resolved.size)]].flat());
+    response.writeHead(200, responseHeaderList(headers, resolved.size));
     if (request.method === 'HEAD') return void response.end();
     const stream = createReadStream(resolved.path);
     stream.on('error', () => response.destroy());

@@ -466,7 +466,6 @@ export class NativePlugin implements PluginInstance {
           bridge.keepConfigAnswer(this.library.pluginSlot, context.agentId, key, response, configMarker);
         }
         bridge.reply(event.request, response);
-        const secretArgs = rules.secretArgs;
         this.recordHostCall({
           agentId: context.agentId,
           frame: context.frame,
@@ -474,9 +473,9 @@ export class NativePlugin implements PluginInstance {
           status: hostCallStatus(slot, event.intArg, response),
           startedAt,
           durationMs: performance.now() - started,
-          args: cArgs.map((arg, index) => (secretArgs.includes(index) && arg !== null ? '[redacted]' : arg)),
+          args: cArgs,
           intArg: event.intArg,
-          response: rules.secretResponse && response !== null ? '[redacted]' : response,
+          response,
           requestBytes: event.argBytes.slice(0, cArgs.length).reduce((sum, bytes) => sum + bytes, 0),
           responseBytes: byteLength(response),
         });
@@ -499,7 +498,6 @@ export class NativePlugin implements PluginInstance {
     const frame = call.frameId === 0 ? undefined : this.frames.get(call.frameId);
     const slot = call.slot as ServedSlot;
     const arity = hostSlotArity[slot];
-    const rules = SLOT_RULES[slot];
     this.recordHostCall({
       agentId: frame?.agentId ?? null,
       frame: frame?.kind ?? null,
@@ -507,16 +505,23 @@ export class NativePlugin implements PluginInstance {
       status: hostCallStatus(slot, 0, call.response),
       startedAt: call.startedAt,
       durationMs: call.durationMs,
-      args: call.args.slice(0, arity).map((arg, index) => (rules.secretArgs.includes(index) && arg !== null ? '[redacted]' : arg)),
+      args: call.args.slice(0, arity),
       intArg: 0,
-      response: rules.secretResponse && call.response !== null ? '[redacted]' : call.response,
+      response: call.response,
       requestBytes: call.argBytes.slice(0, arity).reduce((sum, bytes) => sum + bytes, 0),
       responseBytes: byteLength(call.response),
     });
   }
 
+  /** Emits a host call's record with the slot's secret arguments and answer redacted (D14); byte counts stay as measured. */
   private recordHostCall(record: Omit<HostCallRecord, 'pluginId'>): void {
-    this.events?.emit('hostCall', { pluginId: this.id, ...record });
+    const { secretArgs, secretResponse } = SLOT_RULES[record.slot];
+    this.events?.emit('hostCall', {
+      pluginId: this.id,
+      ...record,
+      args: record.args.map((arg, index) => (secretArgs.includes(index) && arg !== null ? '[redacted]' : arg)),
+      response: secretResponse && record.response !== null ? '[redacted]' : record.response,
+    });
   }
 }
 
