@@ -42,9 +42,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 #include "osaurus_plugin.h"
 /* Event kinds, call kinds, the event struct and the trampolines, generated from the TypeScript descriptors. */
@@ -718,7 +722,22 @@ void osrb_server_close(int32_t server) {
  * Called by the server's thread: waits for the next entry and describes it in `out` (int64 words: the
  * entry, kind, plugin slot, host slot, then three argument pointers and their byte lengths).
  */
+/*
+ * A server thread runs below the event loop's priority: on a machine with few cores, a plugin's heavy
+ * statement (a 32 MB argument parsed into millions of values) must not take the core the event loop
+ * needs to keep answering everyone else. Linux sets nice values per thread; elsewhere this is a no-op.
+ */
+static void yield_priority_to_event_loop(void) {
+  static __thread int lowered = 0;
+  if (lowered) return;
+  lowered = 1;
+#ifdef __linux__
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+#endif
+}
+
 void osrb_server_next(int32_t server, int64_t* out) {
+  yield_priority_to_event_loop();
   osrb_server* queue = &servers[server];
   uint64_t spin_until = monotonic_ns() + OSRB_SERVER_SPIN_NS;
   while (atomic_load_explicit(&queue->queued, memory_order_acquire) == 0 && monotonic_ns() < spin_until) spin_pause();
