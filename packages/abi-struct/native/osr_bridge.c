@@ -894,10 +894,12 @@ static int idle_workers = 0;
 /*
  * One idle worker at a time spins (yielding the core) for its next job before sleeping, so a caller
  * that starts calls back to back hands them over without a futex wake-up, which costs tens of
- * microseconds on a virtual machine. Under pool_mutex; the spinner also counts as idle.
+ * microseconds on a virtual machine. The window covers the gap between calls an isolated plugin's
+ * process sees, a round trip to the host process and back (P183). Under pool_mutex; the spinner also
+ * counts as idle.
  */
 static int spinner_present = 0;
-#define OSRB_WORKER_SPIN_NS 50000
+#define OSRB_WORKER_SPIN_NS 200000
 static int total_workers = 0;
 static int busy_workers = 0;
 static uint64_t next_call_id = 1;

@@ -17,6 +17,12 @@ const cancellable = new Map<number, AbortController>();
 let lastChunkToken = 0;
 let plugin: NativePlugin | undefined;
 
+/**
+ * How long the process keeps polling after each message: about one fast plugin call and the parent's turn
+ * around it, so back-to-back calls never wait for this process to wake up (P183).
+ */
+const KEEP_AWAKE_MS = 0.2;
+
 const rpc = new RpcPeer(channel, async (method, params) => {
   const p = params as Record<string, unknown>;
   switch (method) {
@@ -51,7 +57,7 @@ const rpc = new RpcPeer(channel, async (method, params) => {
     default:
       throw new Error(`unknown method ${method}`);
   }
-});
+}, undefined, { keepAwakeMs: KEEP_AWAKE_MS });
 
 function loaded(): NativePlugin {
   if (!plugin) throw new Error('no plugin is loaded in this process');

@@ -1,3 +1,5 @@
+import { keepEventLoopAwake } from './event-loop-spin.js';
+
 /**
  * Request/response RPC over a Node IPC channel (a forked child or its parent),
  * in both directions at once: a host call from the child may arrive while the
@@ -20,7 +22,8 @@ interface RemoteErrorData {
 type Message =
   | { type: 'request'; id: number; method: string; params: unknown }
   | { type: 'response'; id: number; result?: unknown; error?: RemoteErrorData }
-  | { type: 'event'; name: string; payload: unknown }
+  /** The events emitted since the last message, in order (a plugin's host-call records come in bursts). */
+  | { type: 'events'; events: { name: string; payload: unknown }[] }
   /** One part of a long string of the next message other than a part; `last` ends the string. */
   | { type: 'part'; text: string; last: boolean };
 
@@ -30,6 +33,9 @@ type Message =
  * huge message that would stall it (a 50 MB host-call argument as one message took about 300 ms to parse).
  */
 export const MESSAGE_PART_CHARS = 256 * 1024;
+
+/** Events sent in one message at most; a batch also ends once its strings reach MESSAGE_PART_CHARS. */
+export const EVENTS_PER_MESSAGE = 256;
 
 /** The key of the object that stands, in a message, for its long string number `n` (sent before it in parts). */
 const LONG_STRING = 'osr-host:long-string';
@@ -46,6 +52,15 @@ function withoutLongStrings(value: unknown, long: string[]): unknown {
   // Dates and other class instances go through JSON as they are (toJSON).
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutLongStrings(inner, long)]));
+}
+
+/** The characters of the strings in `value`: about what it adds to a message, and never less than its longest string. */
+function stringChars(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value === null || typeof value !== 'object') return 0;
+  let chars = 0;
+  for (const inner of Array.isArray(value) ? value : Object.values(value)) chars += stringChars(inner);
+  return chars;
 }
 
 /** `value` with the stand-ins of `withoutLongStrings` replaced by the strings that arrived in parts. */
@@ -72,17 +87,29 @@ export class RemoteError extends Error {
 
 export type RequestHandler = (method: string, params: unknown) => unknown;
 
+export interface RpcPeerOptions {
+  /**
+   * After each request it receives and each message it sends, the event loop polls without sleeping for this
+   * long, so the next message is read at once (P183). For a process that does nothing else; default 0.
+   */
+  keepAwakeMs?: number;
+}
+
 export class RpcPeer {
   private lastId = 0;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** Long strings of the next message, and the one still arriving in parts. */
   private arrivedStrings: string[] = [];
   private arrivingString = '';
+  /** Events not sent yet: they leave together at the end of this turn, or ahead of the next other message. */
+  private outgoingEvents: { name: string; payload: unknown }[] = [];
+  private outgoingEventChars = 0;
 
   constructor(
     private readonly channel: IpcChannel,
     private readonly handleRequest: RequestHandler,
     private readonly handleEvent: (name: string, payload: unknown) => void = () => undefined,
+    private readonly options: RpcPeerOptions = {},
   ) {
     channel.on('message', (message) => this.receive(message as Message));
   }
@@ -95,8 +122,15 @@ export class RpcPeer {
     });
   }
 
+  /**
+   * Sends an event. Events emitted in one turn of the event loop share one message (each message costs the
+   * other side a wake-up and a parse), and an event always arrives before any message sent after it.
+   */
   emit(name: string, payload: unknown): void {
-    this.send({ type: 'event', name, payload });
+    if (this.outgoingEvents.length === 0) queueMicrotask(() => this.sendEvents());
+    this.outgoingEvents.push({ name, payload });
+    this.outgoingEventChars += stringChars(payload);
+    if (this.outgoingEvents.length >= EVENTS_PER_MESSAGE || this.outgoingEventChars >= MESSAGE_PART_CHARS) this.sendEvents();
   }
 
   /** Fails every request still waiting (the other side is gone). */
@@ -106,9 +140,28 @@ export class RpcPeer {
     for (const { reject } of waiting) reject(error);
   }
 
+  private sendEvents(): void {
+    if (this.outgoingEvents.length === 0 || this.channel.connected === false) return;
+    const events = this.outgoingEvents;
+    this.outgoingEvents = [];
+    this.outgoingEventChars = 0;
+    this.sendNow({ type: 'events', events });
+  }
+
   private send(message: Message): void {
+    this.sendEvents();
+    this.sendNow(message);
+    this.keepAwake();
+  }
+
+  private keepAwake(): void {
+    if (this.options.keepAwakeMs) keepEventLoopAwake(this.options.keepAwakeMs);
+  }
+
+  private sendNow(message: Message): void {
     const long: string[] = [];
-    const sendable = withoutLongStrings(message, long);
+    // Most messages hold no long string: they go as they are, without a copy.
+    const sendable = stringChars(message) > MESSAGE_PART_CHARS ? withoutLongStrings(message, long) : message;
     for (const text of long) {
       for (let at = 0; at < text.length; at += MESSAGE_PART_CHARS) {
         this.channel.send({ type: 'part', text: text.slice(at, at + MESSAGE_PART_CHARS), last: at + MESSAGE_PART_CHARS >= text.length } satisfies Message);
@@ -136,6 +189,7 @@ export class RpcPeer {
       if (message.error !== undefined) waiter.reject(new RemoteError(message.error));
       else waiter.resolve(message.result);
     } else if (message.type === 'request') {
+      this.keepAwake();
       Promise.resolve()
         .then(() => this.handleRequest(message.method, message.params))
         .then(
@@ -146,8 +200,8 @@ export class RpcPeer {
             this.respond({ type: 'response', id: message.id, error: data });
           },
         );
-    } else if (message.type === 'event') {
-      this.handleEvent(message.name, message.payload);
+    } else if (message.type === 'events') {
+      for (const { name, payload } of message.events) this.handleEvent(name, payload);
     }
   }
 
