@@ -41,7 +41,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -395,12 +394,18 @@ static char* answer_from_frame(int32_t plugin, int32_t slot, int32_t int_arg, co
 /*
  * config_get answers JS read from the secret store, kept per plugin slot and answered on the calling
  * thread. Every config write, by this process or another one on the same host home, rewrites an
- * 8-byte change-marker file that each cache maps: answers are kept under the marker they were read
- * under, and a moved marker empties the cache before the next lookup. JS takes the marker before it
- * reads the store, so an answer read across a write is never kept.
+ * 8-byte change-marker file that each cache reads before each lookup: answers are kept under the
+ * marker they were read under, and a moved marker empties the cache. JS takes the marker before it
+ * reads the store, so an answer read across a write is never kept. A marker file that was truncated,
+ * deleted or replaced reads as OSRB_MARKER_UNKNOWN, under which nothing is answered or kept: the file
+ * is read, never mapped, so a truncated one cannot fault the process, and one recreated at its path
+ * is opened again (P184).
  */
 #define OSRB_CONFIG_CACHE_MAX_ANSWERS 256
 #define OSRB_CONFIG_CACHE_MAX_BYTES (4u << 20)
+/* No marker can be trusted now: the file is short, gone or unreadable. */
+#define OSRB_MARKER_UNKNOWN UINT64_MAX
+#define OSRB_MARKER_RECHECK_NS 1000000
 
 typedef struct osrb_config_answer {
   struct osrb_config_answer* next;
@@ -411,8 +416,10 @@ typedef struct osrb_config_answer {
 } osrb_config_answer;
 
 typedef struct {
-  const uint64_t* marker; /* the mapped change marker; NULL while the plugin's answers are not cached */
-  uint64_t tag;           /* the marker the kept answers were read under */
+  char* marker_path;     /* the change marker's path; NULL while the plugin's answers are not cached */
+  int marker_fd;         /* open on the file at marker_path, or -1 until it can be opened again */
+  uint64_t linked_at_ns; /* when marker_fd was last seen still linked at its path */
+  uint64_t tag;          /* the marker the kept answers were read under */
   osrb_config_answer* answers;
   uint32_t count;
   size_t bytes;
@@ -435,10 +442,37 @@ static void forget_config_answers(osrb_config_cache* cache) {
   cache->bytes = 0;
 }
 
+/*
+ * Under config_cache_mutex, with the cache on: the marker now. A file without its 8 bytes reads as
+ * unknown. One unlinked (deleted, or replaced by a rename) is noticed within OSRB_MARKER_RECHECK_NS,
+ * and the file at the path opened again: checking on every lookup would double its cost.
+ */
+static uint64_t read_config_marker(osrb_config_cache* cache) {
+  uint64_t now = monotonic_ns();
+  if (cache->marker_fd >= 0 && now - cache->linked_at_ns >= OSRB_MARKER_RECHECK_NS) {
+    struct stat info;
+    if (fstat(cache->marker_fd, &info) != 0 || info.st_nlink == 0) {
+      close(cache->marker_fd);
+      cache->marker_fd = -1;
+    } else {
+      cache->linked_at_ns = now;
+    }
+  }
+  if (cache->marker_fd < 0) {
+    cache->marker_fd = open(cache->marker_path, O_RDONLY | O_CLOEXEC);
+    cache->linked_at_ns = now;
+  }
+  uint64_t marker;
+  if (cache->marker_fd < 0 || pread(cache->marker_fd, &marker, sizeof marker, 0) != (ssize_t)sizeof marker) {
+    return OSRB_MARKER_UNKNOWN;
+  }
+  return marker == OSRB_MARKER_UNKNOWN ? OSRB_MARKER_UNKNOWN - 1 : marker;
+}
+
 /* Under config_cache_mutex, with the cache on: its answers, emptied first if the marker moved since they were kept. */
 static osrb_config_answer* current_config_answers(osrb_config_cache* cache) {
-  uint64_t marker = __atomic_load_n(cache->marker, __ATOMIC_ACQUIRE);
-  if (marker != cache->tag) {
+  uint64_t marker = read_config_marker(cache);
+  if (marker != cache->tag || marker == OSRB_MARKER_UNKNOWN) {
     forget_config_answers(cache);
     cache->tag = marker;
   }
@@ -459,39 +493,43 @@ void osrb_config_cache_close(int32_t plugin) {
   osrb_config_cache* cache = &config_caches[plugin];
   pthread_mutex_lock(&config_cache_mutex);
   forget_config_answers(cache);
-  if (cache->marker) munmap((void*)cache->marker, sizeof(uint64_t));
-  cache->marker = NULL;
+  /* A cache never opened has no descriptor: its zeroed marker_fd is not one of ours. */
+  if (cache->marker_path && cache->marker_fd >= 0) close(cache->marker_fd);
+  cache->marker_fd = -1;
+  free(cache->marker_path);
+  cache->marker_path = NULL;
   pthread_mutex_unlock(&config_cache_mutex);
 }
 
-/* Caches `plugin`'s config_get answers under the change marker at `marker_path` (created if missing); 0 if it cannot be mapped. */
+/* Caches `plugin`'s config_get answers under the change marker at `marker_path` (created if missing); 0 if it cannot be. */
 int32_t osrb_config_cache_open(int32_t plugin, const char* marker_path) {
   if (plugin < 0 || plugin >= OSRB_RETIRED_SLOT || !marker_path) return 0;
   int fd = open(marker_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return 0;
   struct stat info;
   /* Extending a short file only appends zeros, so a writer racing this loses nothing. */
-  if (fstat(fd, &info) != 0 || (info.st_size < (off_t)sizeof(uint64_t) && ftruncate(fd, sizeof(uint64_t)) != 0)) {
+  char* path = strdup(marker_path);
+  if (!path || fstat(fd, &info) != 0 || (info.st_size < (off_t)sizeof(uint64_t) && ftruncate(fd, sizeof(uint64_t)) != 0)) {
+    free(path);
     close(fd);
     return 0;
   }
-  void* mapped = mmap(NULL, sizeof(uint64_t), PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (mapped == MAP_FAILED) return 0;
   osrb_config_cache_close(plugin);
   pthread_mutex_lock(&config_cache_mutex);
-  config_caches[plugin].marker = mapped;
-  config_caches[plugin].tag = __atomic_load_n((const uint64_t*)mapped, __ATOMIC_ACQUIRE);
+  osrb_config_cache* cache = &config_caches[plugin];
+  cache->marker_path = path;
+  cache->marker_fd = fd;
+  cache->tag = read_config_marker(cache);
   pthread_mutex_unlock(&config_cache_mutex);
   return 1;
 }
 
-/* The change marker as `plugin`'s cache sees it now (0 when off); JS takes it before reading the store. */
+/* The change marker as `plugin`'s cache sees it now (OSRB_MARKER_UNKNOWN when off); JS takes it before reading the store. */
 uint64_t osrb_config_cache_marker(int32_t plugin) {
-  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS) return 0;
+  if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS) return OSRB_MARKER_UNKNOWN;
   pthread_mutex_lock(&config_cache_mutex);
-  const uint64_t* marker = config_caches[plugin].marker;
-  uint64_t current = marker ? __atomic_load_n(marker, __ATOMIC_ACQUIRE) : 0;
+  osrb_config_cache* cache = &config_caches[plugin];
+  uint64_t current = cache->marker_path ? read_config_marker(cache) : OSRB_MARKER_UNKNOWN;
   pthread_mutex_unlock(&config_cache_mutex);
   return current;
 }
@@ -505,7 +543,7 @@ void osrb_config_cache_keep(int32_t plugin, const char* agent, const char* key, 
   osrb_config_cache* cache = &config_caches[plugin];
   size_t bytes = sizeof(osrb_config_answer) + strlen(agent) + strlen(key) + (value ? strlen(value) : 0) + 3;
   pthread_mutex_lock(&config_cache_mutex);
-  if (cache->marker && !find_config_answer(cache, agent, key) && tag == cache->tag &&
+  if (cache->marker_path && tag != OSRB_MARKER_UNKNOWN && !find_config_answer(cache, agent, key) && tag == cache->tag &&
       cache->count < OSRB_CONFIG_CACHE_MAX_ANSWERS && cache->bytes + bytes <= OSRB_CONFIG_CACHE_MAX_BYTES) {
     osrb_config_answer* answer = calloc(1, sizeof *answer);
     if (answer) {
@@ -547,7 +585,7 @@ static char* answer_from_config_cache(int32_t plugin, int32_t slot, int32_t int_
   char* value = NULL;
   int kept = 0;
   pthread_mutex_lock(&config_cache_mutex);
-  osrb_config_answer* answer = cache->marker ? find_config_answer(cache, job->agent, a0) : NULL;
+  osrb_config_answer* answer = cache->marker_path ? find_config_answer(cache, job->agent, a0) : NULL;
   if (answer) {
     value = copy_or_null(answer->value);
     kept = !answer->value || value;

@@ -463,7 +463,8 @@ export class NativeBridge {
    * calling thread while the 8-byte change marker at `markerPath` stays as it was when each was read.
    * Every config write must rewrite the marker (config-keychain's `ConfigStore` with `changeMarkerPath`
    * does). The file and its directory are created if missing. False when they cannot be created or
-   * mapped: config_get is then served by the handler.
+   * opened: config_get is then served by the handler. While the file is short or missing nothing is
+   * answered or kept, and a file replaced at the path is followed within a millisecond.
    */
   cacheConfigAnswers(pluginSlot: number, markerPath: string): boolean {
     try {

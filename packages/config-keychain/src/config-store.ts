@@ -304,7 +304,7 @@ export class ConfigStore {
     if (path === undefined) return;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      // Rewritten in place, never replaced or truncated: readers map this file.
+      // Rewritten in place, never replaced or truncated: a reader never sees it short or missing.
       const writer = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
       try {
         writeSync(writer, randomBytes(8), 0, 8, 0);

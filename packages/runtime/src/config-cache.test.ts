@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
@@ -17,9 +17,9 @@ afterEach(async () => {
   await Promise.all(plugins.splice(0).map((plugin) => plugin.shutdown()));
 });
 
-/** A config write as ConfigStore makes it: 8 fresh bytes written in place. */
+/** A config write as ConfigStore makes it: 8 fresh bytes written in place, the file created if missing. */
 function moveMarker(path: string): void {
-  const fd = openSync(path, 'r+');
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
   writeSync(fd, randomBytes(8), 0, 8, 0);
   closeSync(fd);
 }
@@ -116,6 +116,41 @@ describe.each([
     await configGet(plugin, 'key259', AGENT_A);
     await configGet(plugin, 'key259', AGENT_A);
     expect(reads).toHaveLength(262);
+  });
+
+  it('keeps serving, and keeps nothing, while the marker is truncated or deleted, and follows a marker recreated or replaced', async () => {
+    const { reads, hostApi } = countingConfig();
+    const { plugin, marker } = await start(hostApi);
+    const greeting = () => configGet(plugin, 'greeting', AGENT_A);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#1`);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#1`);
+
+    truncateSync(marker, 3);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#2`);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#3`);
+    moveMarker(marker);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#4`);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#4`);
+
+    // A marker unlinked from its path is noticed within a millisecond.
+    const noticed = () => new Promise((resolve) => setTimeout(resolve, 5));
+    rmSync(marker);
+    await noticed();
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#5`);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#6`);
+    moveMarker(marker);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#7`);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#7`);
+
+    // Replaced by a rename, as an editor or a restore from backup does.
+    writeFileSync(`${marker}.new`, randomBytes(8));
+    renameSync(`${marker}.new`, marker);
+    await noticed();
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#8`);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#8`);
+    moveMarker(marker);
+    expect(await greeting()).toBe(`greeting@${AGENT_A}#9`);
+    expect(reads).toHaveLength(9);
   });
 
   it('does not keep an answer read while the marker moved: a write raced the read', async () => {
