@@ -940,6 +940,8 @@ static int spinner_present = 0;
 #define OSRB_WORKER_SPIN_NS 200000
 static int total_workers = 0;
 static int busy_workers = 0;
+/* Workers signalled or started for the queue that have not reached it yet. Under pool_mutex. */
+static int workers_coming = 0;
 static uint64_t next_call_id = 1;
 static osrb_job* live_jobs = NULL;
 
@@ -1024,9 +1026,52 @@ static void run_job(osrb_job* job, osrb_event* event) {
   }
 }
 
+static void* worker_main(void* unused);
+
+/* Under pool_mutex: a thread counted as coming reached the queue (any wake-up counts: the first to arrive takes the job). */
+static void worker_arrived(void) {
+  if (workers_coming > 0) workers_coming--;
+}
+
+/*
+ * Under pool_mutex, after the queue changed: while a job waits, some thread must be on its way to it.
+ * The spinner or a worker already coming is enough; otherwise one sleeper is woken (*wake) or, with
+ * none, a thread must be started (returns 1). Every thread that takes a job calls this before it runs
+ * the job, so each queued job still reaches a thread of its own however many calls ahead of it block,
+ * but the caller that queues jobs wakes at most one thread at a time instead of one per job (P185).
+ */
+static int call_a_worker(int* wake) {
+  *wake = 0;
+  if (!job_head || spinner_present || workers_coming > 0) return 0;
+  workers_coming++;
+  if (idle_workers > 0) {
+    *wake = 1;
+    return 0;
+  }
+  total_workers++;
+  return 1;
+}
+
+/* Starts a worker that call_a_worker counted; 0 when the system has no thread for it (uncounted again). */
+static int start_worker(void) {
+  pthread_t thread;
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  int rc = pthread_create(&thread, &attributes, worker_main, NULL);
+  pthread_attr_destroy(&attributes);
+  if (rc == 0) return 1;
+  pthread_mutex_lock(&pool_mutex);
+  total_workers--;
+  worker_arrived();
+  pthread_mutex_unlock(&pool_mutex);
+  return 0;
+}
+
 static void* worker_main(void* unused) {
   (void)unused;
   pthread_mutex_lock(&pool_mutex);
+  worker_arrived();
   for (;;) {
     while (!job_head) {
       if (!spinner_present) {
@@ -1046,6 +1091,7 @@ static void* worker_main(void* unused) {
       idle_workers++;
       int rc = pthread_cond_timedwait(&pool_cond, &pool_mutex, &until);
       idle_workers--;
+      worker_arrived();
       if (!job_head && rc == ETIMEDOUT && idle_workers >= OSRB_IDLE_WORKERS_KEPT) {
         total_workers--;
         pthread_mutex_unlock(&pool_mutex);
@@ -1057,7 +1103,11 @@ static void* worker_main(void* unused) {
     if (!job_head) job_tail = NULL;
     queued_jobs--;
     busy_workers++;
+    int wake;
+    int start = call_a_worker(&wake);
     pthread_mutex_unlock(&pool_mutex);
+    if (wake) pthread_cond_signal(&pool_cond);
+    if (start) start_worker();
 
     osrb_event_node* node = job->done;
     osrb_event* event = &node->event;
@@ -1118,47 +1168,36 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* ag
   if (live_jobs) live_jobs->live_previous = job;
   live_jobs = job;
   queued_jobs++;
-  /* Every queued job needs a free worker of its own: a blocked plugin call never delays another. */
-  int spawn = queued_jobs > idle_workers;
-  if (spawn) total_workers++;
-  /* The spinner takes the only queued job: it checks job_head under the lock before it sleeps. */
-  int wake = !(spinner_present && queued_jobs == 1);
+  /* The spinner checks job_head under the lock before it sleeps, so it cannot miss this job. */
+  int wake;
+  int start = call_a_worker(&wake);
   pthread_mutex_unlock(&pool_mutex);
   /* After unlocking, so the woken worker does not run only to wait for this lock; it rechecks job_head. */
   if (wake) pthread_cond_signal(&pool_cond);
 
-  if (spawn) {
-    pthread_t thread;
-    pthread_attr_t attributes;
-    pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&thread, &attributes, worker_main, NULL);
-    pthread_attr_destroy(&attributes);
-    if (rc != 0) {
-      pthread_mutex_lock(&pool_mutex);
-      total_workers--;
-      int orphaned = total_workers == 0;
-      if (orphaned) {
-        /* No worker will ever take it: withdraw the job. */
-        osrb_job** link = &job_head;
-        osrb_job* previous = NULL;
-        while (*link && *link != job) {
-          previous = *link;
-          link = &(*link)->next;
-        }
-        if (*link) {
-          *link = job->next;
-          if (job_tail == job) job_tail = previous;
-          queued_jobs--;
-        }
-        forget_job(job);
+  if (start && !start_worker()) {
+    pthread_mutex_lock(&pool_mutex);
+    int orphaned = total_workers == 0;
+    if (orphaned) {
+      /* No worker will ever take it: withdraw the job. */
+      osrb_job** link = &job_head;
+      osrb_job* previous = NULL;
+      while (*link && *link != job) {
+        previous = *link;
+        link = &(*link)->next;
       }
-      pthread_mutex_unlock(&pool_mutex);
-      if (orphaned) {
-        free(job->done);
-        free_job(job);
-        return 0;
+      if (*link) {
+        *link = job->next;
+        if (job_tail == job) job_tail = previous;
+        queued_jobs--;
       }
+      forget_job(job);
+    }
+    pthread_mutex_unlock(&pool_mutex);
+    if (orphaned) {
+      free(job->done);
+      free_job(job);
+      return 0;
     }
   }
   /* The job may already be running and freed: only the id is ours now. */

@@ -240,9 +240,16 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       // call needs a thread of its own, because the first never returns while it waits.
       const plugin = await load();
       for (let round = 0; round < 20; round++) {
-        const blocked = plugin.invokeTool('block', '');
+        let returned = false;
+        const blocked = plugin.invokeTool('block', '').then(() => {
+          returned = true;
+        });
         expect(result(await plugin.invokeTool('echo', `"round ${round}"`))).toBe(`round ${round}`);
-        await plugin.invokeTool('release', '');
+        // `release` frees only calls already waiting, and the blocked call may not have reached its wait yet.
+        while (!returned) {
+          await plugin.invokeTool('release', '');
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
         await blocked;
       }
     });
