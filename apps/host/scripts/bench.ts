@@ -327,8 +327,8 @@ if (selected('P9')) {
     db.exec('CREATE TABLE IF NOT EXISTS t (x)');
     db.close();
   };
-  // A host that has been running: its storage worker is up (as after `serve` loaded its plugins).
-  await host.storage.prestart();
+  // A host that has been running: its database threads are up, as `serve` starts them once its plugins loaded.
+  await host.prestart();
   const existing = await firstExecs('existing', (pluginId) => createDatabase(pluginDatabasePath(host.home, pluginId)));
   const created = await firstExecs('new', () => undefined);
   // Baselines: better-sqlite3 in JS opening an existing database, and creating one, with the same pragmas.

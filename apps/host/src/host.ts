@@ -356,6 +356,17 @@ export class OsrHost {
   }
 
   /**
+   * Starts now what a host that keeps running would otherwise start with a later plugin: every database
+   * thread of in-process plugins, and the storage workers when a plugin runs isolated, so a plugin loaded
+   * later waits for no boot (P186). `serve` and `mcp` call it once their plugins are loaded; one-shot
+   * commands do not, and boot only what their plugins use.
+   */
+  async prestart(): Promise<void> {
+    const isolatedLoaded = [...this.loaded.keys()].some((pluginId) => this.isolates(pluginId));
+    await Promise.all([this.slotServer?.prestart(), isolatedLoaded ? this.storage.prestart() : undefined]);
+  }
+
+  /**
    * Loads every plugin under `<home>/Tools` (LIFECYCLE.md §2): scan, verify (unless dev),
    * load inside the crash-loop guard, then the ABI probe for each new plugin (D5).
    * One bad plugin never stops the others.

@@ -100,8 +100,11 @@ describe('SlotServer', () => {
   });
 
   it('a call stuck on one thread costs its plugin only: the event loop, and a plugin on another thread, go on', async () => {
-    const { server } = await startProbe(2);
+    const { server, lines } = await startProbe(2);
     const stuck = await load(server);
+    // The second plugin shares the booted thread and starts the other one, which takes the third.
+    await load(server, { pluginId: 'slot.second' });
+    await expect.poll(() => lines().filter((line) => line.startsWith('made')).length).toBe(2);
     const other = await load(server, { pluginId: 'slot.other' });
     const started = Date.now();
     const stuckCall = stuck.invoke('tool', 'call.db_exec', 'sleep 1500', { agentId: AGENT, timeoutMs: 200 });
@@ -115,18 +118,35 @@ describe('SlotServer', () => {
     expect(ticks).toBeGreaterThan(5);
   });
 
-  it('starts each thread with the first plugin it is given, so a host with one plugin boots one thread', async () => {
+  it('boots one thread for one plugin, the next once every thread has a plugin, and never gives a plugin a thread still booting', async () => {
+    const { server, lines } = await startProbe(2);
+    const made = () => lines().filter((line) => line.startsWith('made'));
+    const first = await load(server);
+    const firstThread = (await answer(first, 'call.db_query', 'SELECT 1')).thread;
+    expect(made()).toEqual([`made on thread ${firstThread}`]);
+
+    // The second thread starts now, but this plugin is given the thread that is up: its call waits for no boot.
+    const second = await load(server, { pluginId: 'slot.second' });
+    expect((await answer(second, 'call.db_query', 'SELECT 2')).thread).toBe(firstThread);
+    await expect.poll(() => made().length).toBe(2);
+    const secondThread = Number(/made on thread (\d+)/.exec(made().find((line) => line !== `made on thread ${firstThread}`)!)![1]);
+
+    // Once up, it takes the next plugins until it has as many as the first.
+    const third = await load(server, { pluginId: 'slot.third' });
+    expect((await answer(third, 'call.db_query', 'SELECT 3')).thread).toBe(secondThread);
+    const fourth = await load(server, { pluginId: 'slot.fourth' });
+    expect((await answer(fourth, 'call.db_query', 'SELECT 4')).thread).toBe(secondThread);
+    expect(made()).toHaveLength(2);
+  });
+
+  it('boots every thread on prestart, and gives the next plugin the one with the fewest', async () => {
     const { server, lines } = await startProbe(2);
     const first = await load(server);
     const firstThread = (await answer(first, 'call.db_query', 'SELECT 1')).thread;
-    expect(lines().filter((line) => line.startsWith('made'))).toEqual([`made on thread ${firstThread}`]);
-
+    await server.prestart();
+    expect(lines().filter((line) => line.startsWith('made'))).toHaveLength(2);
     const second = await load(server, { pluginId: 'slot.second' });
-    const secondThread = (await answer(second, 'call.db_query', 'SELECT 2')).thread;
-    expect(secondThread).not.toBe(firstThread);
-    const third = await load(server, { pluginId: 'slot.third' });
-    expect((await answer(third, 'call.db_query', 'SELECT 3')).thread).toBe(firstThread);
-    expect(lines().filter((line) => line.startsWith('made')).sort()).toEqual([`made on thread ${firstThread}`, `made on thread ${secondThread}`].sort());
+    expect((await answer(second, 'call.db_query', 'SELECT 2')).thread).not.toBe(firstThread);
   });
 
   it('tells its handler to forget an unloaded plugin, stops after the calls queued, and takes no plugin once closed', async () => {

@@ -39,6 +39,10 @@ interface ServerThread {
   readonly ready: Promise<void>;
   /** Its queue is closed (and its index free for another server). */
   hasExited: boolean;
+  /** Its handler is made: calls assigned to it wait for no boot. */
+  booted: boolean;
+  /** The plugins assigned to it, told of its failure to start. */
+  readonly plugins: string[];
 }
 
 /**
@@ -66,21 +70,20 @@ export class SlotServer {
   /**
    * Resolves once the first thread has made its handler; rejects with its failure to start. Calls queued
    * before then wait for their thread; a thread that fails closes its queue, and its plugins' later calls
-   * go to their host API. A later thread's failure is a `pluginError` of the plugin it was started for.
+   * go to their host API. A later thread's failure is a `pluginError` of each plugin assigned to it.
    */
   readonly ready: Promise<void>;
   readonly #options: SlotServerOptions;
   readonly #script: string;
   readonly #limit: number;
   readonly #threads: ServerThread[] = [];
-  #assigned = 0;
   #closed: Promise<void> | undefined;
 
   private constructor(options: SlotServerOptions, script: string, limit: number) {
     this.#options = options;
     this.#script = script;
     this.#limit = limit;
-    this.ready = this.#startThread(undefined).ready;
+    this.ready = this.#startThread().ready;
     // Reported through `ready`; never an unhandled rejection of its own.
     this.ready.catch(() => undefined);
   }
@@ -88,7 +91,8 @@ export class SlotServer {
   /**
    * Opens the first queue and starts its thread, without waiting for it: a plugin can be given the server
    * at once, and its first call waits only if its thread still boots (see `ready`). The other threads, up
-   * to `threads`, start as plugins are assigned, so a host with one plugin boots one thread.
+   * to `threads`, start one at a time once every running thread has a plugin, so a host with one plugin
+   * boots one thread.
    */
   static start(options: SlotServerOptions): SlotServer {
     const count = options.threads ?? 1;
@@ -96,8 +100,9 @@ export class SlotServer {
     return new SlotServer(options, builtEntry('slot-server', 'slot-server thread'), count);
   }
 
-  /** Starts a thread; one started for a plugin (after the first) reports its failure to start as that plugin's error. */
-  #startThread(forPlugin: string | undefined): ServerThread {
+  /** Starts a thread; a thread after the first reports its failure to start as an error of each plugin assigned to it. */
+  #startThread(): ServerThread {
+    const first = this.#threads.length === 0;
     const bridge = NativeBridge.open();
     const options = this.#options;
     const queue = bridge.openServerQueue();
@@ -110,7 +115,7 @@ export class SlotServer {
     worker.unref();
     stopAtExit(queue);
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const thread = { queue, worker, exited, hasExited: false } as Omit<ServerThread, 'ready'>;
+    const thread: Omit<ServerThread, 'ready'> = { queue, worker, exited, hasExited: false, booted: false, plugins: [] };
     void exited.then(() => {
       thread.hasExited = true;
       waitingQueues.delete(queue);
@@ -127,6 +132,7 @@ export class SlotServer {
       worker.on('message', (message: SlotServerMessage) => {
         if (message.kind === 'ready' && starting) {
           starting = false;
+          thread.booted = true;
           resolve();
         } else if (message.kind === 'failed') fail(message.message);
         else if (message.kind === 'error') {
@@ -137,24 +143,42 @@ export class SlotServer {
       void exited.then(() => fail('its thread exited'));
     });
     const started = Object.assign(thread, { ready });
-    if (forPlugin !== undefined) ready.catch((error: Error) => options.events?.emit('pluginError', { pluginId: forPlugin, error }));
+    if (!first) {
+      ready.catch((error: Error) => {
+        for (const pluginId of thread.plugins) options.events?.emit('pluginError', { pluginId, error });
+      });
+    }
     this.#threads.push(started);
     return started;
   }
 
   /**
-   * The queue of the thread the next plugin is assigned to (round robin over the threads, each started with
-   * the first plugin it gets; a thread that exited is skipped), or null when none runs: the plugin then keeps
-   * its host API's database slots.
+   * The queue of the thread plugin `pluginId` is assigned to, or null when none runs: the plugin then keeps
+   * its host API's database slots. The running thread with the fewest plugins takes it, and a thread still
+   * booting only while none has booted, so a plugin loaded into a running host never waits for a boot
+   * (P186). When every running thread already has a plugin, the next thread starts, for the plugins after;
+   * `prestart` starts them all at once.
    */
-  assign(pluginId?: string): number | null {
+  assign(pluginId = ''): number | null {
     if (this.#closed) return null;
-    const turn = this.#assigned++ % this.#limit;
-    if (turn === this.#threads.length) this.#startThread(pluginId ?? '');
     const running = this.#threads.filter((thread) => !thread.hasExited);
     if (running.length === 0) return null;
-    const chosen = this.#threads[turn]!;
-    return (chosen.hasExited ? running[turn % running.length]! : chosen).queue;
+    const booted = running.filter((thread) => thread.booted);
+    const chosen = (booted.length > 0 ? booted : running).reduce((fewest, thread) => (thread.plugins.length < fewest.plugins.length ? thread : fewest));
+    if (this.#threads.length < this.#limit && running.every((thread) => thread.plugins.length > 0)) this.#startThread();
+    chosen.plugins.push(pluginId);
+    return chosen.queue;
+  }
+
+  /**
+   * Starts the threads not started yet, for a server that keeps running: a plugin assigned later then
+   * waits for no boot, and no boot competes with its first calls (P186). Resolves once each thread booted
+   * or failed to.
+   */
+  async prestart(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#threads.length < this.#limit) this.#startThread();
+    await Promise.allSettled(this.#threads.map((thread) => thread.ready));
   }
 
   /** Stops every thread after the calls already queued (once it booted), and waits for them to exit. */

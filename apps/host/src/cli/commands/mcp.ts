@@ -37,6 +37,7 @@ export function registerMcpCommand(program: Command, act: Act): void {
       void host.insights;
       await exportTelemetry(host);
       const { failures } = await host.loadInstalled();
+      void host.prestart();
       for (const failure of failures) logger().error(`failed to load ${failure.pluginId}: ${failure.message}`);
       const tools = createPluginToolServer({
         plugins: host.plugins,

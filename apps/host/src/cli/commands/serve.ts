@@ -128,6 +128,7 @@ async function serve(options: HostOptionValues): Promise<void> {
   say(`home ${host.home}, host ABI level ${host.level}`);
   say(`default agent ${host.defaultAgentId()}`);
   ({ loaded, failures } = await host.loadInstalled(say));
+  void host.prestart();
   for (const { plugin, manifest } of loaded) {
     say(`loaded ${manifest.plugin_id} ${manifest.version ?? ''} (plugin ABI ${plugin.abi}, ${plural(manifest.capabilities?.tools?.length ?? 0, 'tool')})`);
   }
