@@ -165,7 +165,12 @@ describe('MCP over streamable HTTP against C plugins', () => {
     const blocked = client.callTool({ name: 'mcp.fixture__block', arguments: {} }, undefined, {
       onprogress: (notification) => {
         messages.push(notification.message ?? '');
-        if (messages.length === 1) void client.callTool({ name: 'mcp.fixture__release', arguments: {} });
+        // `release` wakes only calls already parked in the plugin.
+        if (messages.length === 1) {
+          void vi
+            .waitFor(async () => expect(texts(await client.callTool({ name: 'mcp.fixture__parked', arguments: {} }))).toEqual(['1']), patiently)
+            .then(() => client.callTool({ name: 'mcp.fixture__release', arguments: {} }));
+        }
       },
     });
     expect(texts(await blocked)).toEqual(['released']);

@@ -13,6 +13,7 @@ import {
   type PluginInstance,
   RuntimeEvents,
 } from './index.js';
+import { releaseUntil } from './test-support/release.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-runtime-fast-'));
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
@@ -116,8 +117,7 @@ describe.each([
     const plugin = await loadPlugin(library(), { pluginId: 'fast.plugin', hostApi: { get_active_agent_id: answerFrameAgent }, events, timeouts: { tool: 50 } });
     loaded.push(plugin);
     expect(JSON.parse(await plugin.invokeTool('after_release.get_active_agent_id', '', { agentId: AGENT }))).toMatchObject({ kind: 'timeout' });
-    await plugin.invokeTool('release', '');
-    await until(() => returned === 1);
+    await releaseUntil(plugin, () => returned === 1);
     expect(result(await plugin.invokeTool('last_late_answer', ''))).toBe('(null)');
     expect(records.filter((r) => r.slot === 'get_active_agent_id')).toEqual([]);
     expect(result(await plugin.invokeTool('call.get_active_agent_id', '', { agentId: AGENT }))).toBe(AGENT);

@@ -17,6 +17,7 @@ import {
   RuntimeError,
   RuntimeEvents,
 } from './index.js';
+import { releaseUntil } from './test-support/release.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-runtime-'));
 const AGENT = '6F1E4C7A-2B59-4C1D-9A3E-0123456789AB';
@@ -245,11 +246,7 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
           returned = true;
         });
         expect(result(await plugin.invokeTool('echo', `"round ${round}"`))).toBe(`round ${round}`);
-        // `release` frees only calls already waiting, and the blocked call may not have reached its wait yet.
-        while (!returned) {
-          await plugin.invokeTool('release', '');
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
+        await releaseUntil(plugin, () => returned);
         await blocked;
       }
     });
@@ -289,7 +286,11 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
     if (mode === 'in-process') {
       expect(plugin.stats()).toEqual({ inFlight: 1, abandoned: 1 });
       await release();
-      await returned;
+      let ended = false;
+      void returned.then(() => {
+        ended = true;
+      });
+      await releaseUntil(plugin, () => ended);
     } else {
       await until(() => plugin.stats().abandoned === 0);
       await release();
@@ -324,8 +325,7 @@ describe.each(modes)('$mode', ({ mode, loadPlugin }) => {
       const lateAnswer = async (slot: string, payload: string) => {
         const before = returned;
         expect(JSON.parse(await plugin.invokeTool(`after_release.${slot}`, payload))).toMatchObject({ kind: 'timeout' });
-        await plugin.invokeTool('release', '');
-        await until(() => returned > before);
+        await releaseUntil(plugin, () => returned > before);
         return result(await plugin.invokeTool('last_late_answer', '')) as string;
       };
       expect(JSON.parse(await lateAnswer('db_query', 'SELECT 1'))).toMatchObject({ error: 'host_timeout' });
