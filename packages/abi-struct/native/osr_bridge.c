@@ -757,10 +757,6 @@ void osrb_server_close(int32_t server) {
 }
 
 /*
- * Called by the server's thread: waits for the next entry and describes it in `out` (int64 words: the
- * entry, kind, plugin slot, host slot, then three argument pointers and their byte lengths).
- */
-/*
  * A server thread runs below the event loop's priority: on a machine with few cores, a plugin's heavy
  * statement (a 32 MB argument parsed into millions of values) must not take the core the event loop
  * needs to keep answering everyone else. Linux sets nice values per thread; elsewhere this is a no-op.
@@ -774,6 +770,10 @@ static void yield_priority_to_event_loop(void) {
 #endif
 }
 
+/*
+ * Called by the server's thread: waits for the next entry and describes it in `out` (int64 words: the
+ * entry, kind, plugin slot, host slot, then three argument pointers and their byte lengths).
+ */
 void osrb_server_next(int32_t server, int64_t* out) {
   yield_priority_to_event_loop();
   osrb_server* queue = &servers[server];

@@ -133,6 +133,7 @@ export class NativePlugin implements PluginInstance {
   private readonly timeouts: PluginTimeouts;
   private readonly events: RuntimeEvents | undefined;
   private readonly maxStringBytes: number | undefined;
+  private readonly slotServer: SlotServer | undefined;
   private readonly frames = new Map<number, Frame>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private abandonedCalls = 0;
@@ -154,6 +155,7 @@ export class NativePlugin implements PluginInstance {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.events = options.events;
     this.maxStringBytes = options.maxStringBytes;
+    this.slotServer = options.slotServer;
   }
 
   /**
@@ -193,6 +195,9 @@ export class NativePlugin implements PluginInstance {
         deadline,
         timedOut,
       );
+    } catch (error) {
+      options.slotServer?.release(plugin.id);
+      throw error;
     } finally {
       plugin.frames.delete(entryFrame.id);
     }
@@ -203,6 +208,7 @@ export class NativePlugin implements PluginInstance {
       if (plugin.ctx === null) throw new RuntimeError('init_failed', 'Plugin initialization failed');
     } catch (error) {
       plugin.library.release();
+      options.slotServer?.release(plugin.id);
       throw error;
     }
 
@@ -320,6 +326,7 @@ export class NativePlugin implements PluginInstance {
       this.destroyStarted = true;
       // From here database calls answer "Plugin is shutting down": that rule lives in serveHostCall.
       this.library.stopServingOnServer();
+      this.slotServer?.release(this.id);
       try {
         if (this.ctx !== null) {
           const timedOut = () => new RuntimeError('shut_down', `Plugin '${this.id}' did not finish destroy within ${this.timeouts.destroy / 1000} s.`);

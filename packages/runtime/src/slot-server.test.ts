@@ -139,6 +139,21 @@ describe('SlotServer', () => {
     expect(made()).toHaveLength(2);
   });
 
+  it('stops counting a plugin toward its thread once it unloaded', async () => {
+    const { server } = await startProbe(2);
+    const first = await load(server);
+    const firstThread = (await answer(first, 'call.db_query', 'SELECT 1')).thread;
+    await server.prestart();
+    const second = await load(server, { pluginId: 'slot.second' });
+    expect((await answer(second, 'call.db_query', 'SELECT 2')).thread).not.toBe(firstThread);
+    const third = await load(server, { pluginId: 'slot.third' });
+    expect((await answer(third, 'call.db_query', 'SELECT 3')).thread).toBe(firstThread);
+    await first.shutdown();
+    // One plugin left on each thread: the next goes to the first, as it would have had `first` never loaded.
+    const fourth = await load(server, { pluginId: 'slot.fourth' });
+    expect((await answer(fourth, 'call.db_query', 'SELECT 4')).thread).toBe(firstThread);
+  });
+
   it('boots every thread on prestart, and gives the next plugin the one with the fewest', async () => {
     const { server, lines } = await startProbe(2);
     const first = await load(server);
@@ -157,7 +172,7 @@ describe('SlotServer', () => {
     await server.close();
     await server.close();
     expect(lines().filter((line) => !line.startsWith('made'))).toEqual(['serve slot.plugin db_exec SELECT 1', 'forget slot.plugin']);
-    expect(server.assign()).toBeNull();
+    expect(server.assign('slot.late')).toBeNull();
   });
 
   it('hands a plugin back to its host API when its server is closed first, so no call waits for a thread that is gone', async () => {

@@ -159,7 +159,7 @@ export class SlotServer {
    * (P186). When every running thread already has a plugin, the next thread starts, for the plugins after;
    * `prestart` starts them all at once.
    */
-  assign(pluginId = ''): number | null {
+  assign(pluginId: string): number | null {
     if (this.#closed) return null;
     const running = this.#threads.filter((thread) => !thread.hasExited);
     if (running.length === 0) return null;
@@ -168,6 +168,16 @@ export class SlotServer {
     if (this.#threads.length < this.#limit && running.every((thread) => thread.plugins.length > 0)) this.#startThread();
     chosen.plugins.push(pluginId);
     return chosen.queue;
+  }
+
+  /** Forgets one assignment of `pluginId` (it unloaded, or failed to load), so it no longer counts toward its thread. */
+  release(pluginId: string): void {
+    for (const thread of this.#threads) {
+      const index = thread.plugins.indexOf(pluginId);
+      if (index === -1) continue;
+      thread.plugins.splice(index, 1);
+      return;
+    }
   }
 
   /**
