@@ -131,9 +131,18 @@ function mapSlot(input: HostCallInput): Mapped {
     // A slot this version does not know: keep it visible under its own name.
     return { method: 'CALL', path: `/host-api/${segment(input.slot)}`, request: first, response: input.response };
   }
-  const { fill = {}, ...row } = ROW_RULES[route.bodies](input, first, second);
+  const row = ROW_RULES[route.bodies](input, first, second);
   const parameters = signatureParameterNames(descriptor.signature);
-  return { ...row, method: fillTemplate(route.method, parameters, input, fill), path: fillTemplate(route.path, parameters, input, fill) };
+  const fill = row.fill ?? {};
+  return {
+    method: fillTemplate(route.method, parameters, input, fill),
+    path: fillTemplate(route.path, parameters, input, fill),
+    request: row.request,
+    storedRequest: row.storedRequest,
+    response: row.response,
+    durationMs: row.durationMs,
+    model: row.model,
+  };
 }
 
 function parsedOrText(json: string | null): unknown {
@@ -142,8 +151,14 @@ function parsedOrText(json: string | null): unknown {
   return parsed === undefined ? json : parsed;
 }
 
-/** The columns every row of a host call has, whatever its bodies. */
-function callColumns(input: HostCallInput) {
+/** The columns a host call's row gets from its slot's mapping, its bodies stored as they will be kept. */
+type MappedColumns = Pick<NewActivityRow, 'method' | 'path' | 'durationMs' | 'model' | 'requestBody' | 'responseBody' | 'payload'>;
+
+/**
+ * The whole row, written as one object literal with every column in one order: a spread (`{...columns, …}`)
+ * made V8 build a new hidden class for each row, which cost more than the rest of the mapping.
+ */
+function callRow(input: HostCallInput, mapped: MappedColumns): NewActivityRow {
   const isLog = input.slot === 'log' || input.slot === 'log_structured';
   return {
     ts: input.startedAt.getTime(),
@@ -156,15 +171,21 @@ function callColumns(input: HostCallInput) {
     level: isLog ? logLevelName(input.intArg) : null,
     requestBytes: input.requestBytes,
     responseBytes: input.responseBytes,
-  } satisfies Partial<NewActivityRow>;
+    method: mapped.method,
+    path: mapped.path,
+    durationMs: mapped.durationMs,
+    model: mapped.model,
+    requestBody: mapped.requestBody,
+    responseBody: mapped.responseBody,
+    payload: mapped.payload,
+  };
 }
 
 /** Maps a host call to the Insights row it becomes: paths, statuses, scrubbed and truncated bodies. */
 export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewActivityRow {
   const mapped = mapSlot(input);
   const payload = input.slot === 'log_structured' ? (input.args[1] ?? null) : null;
-  return {
-    ...callColumns(input),
+  return callRow(input, {
     method: mapped.method,
     path: truncateText(mapped.path, MAX_PATH_CHARS),
     durationMs: mapped.durationMs ?? input.durationMs,
@@ -172,7 +193,7 @@ export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewAc
     requestBody: mapped.storedRequest ?? storedBody(mapped.request, maxBodyChars),
     responseBody: storedBody(mapped.response, maxBodyChars),
     payload: searchablePayload(payload, maxBodyChars),
-  };
+  });
 }
 
 /**
@@ -180,15 +201,14 @@ export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewAc
  * call stays visible with a marker in place of its bodies, which are never kept raw.
  */
 export function unstorableRow(input: HostCallInput, reason: string): NewActivityRow {
-  const columns = callColumns(input);
-  return {
-    ...columns,
-    method: columns.kind === 'log' ? 'LOG' : 'CALL',
-    path: columns.kind === 'log' ? truncateText(`[${columns.level}] ${input.args[0] ?? ''}`, MAX_PATH_CHARS) : `/host-api/${segment(input.slot)}`,
+  const isLog = input.slot === 'log' || input.slot === 'log_structured';
+  return callRow(input, {
+    method: isLog ? 'LOG' : 'CALL',
+    path: isLog ? truncateText(`[${logLevelName(input.intArg)}] ${input.args[0] ?? ''}`, MAX_PATH_CHARS) : `/host-api/${segment(input.slot)}`,
     durationMs: input.durationMs,
     model: null,
     requestBody: unstoredMarker(reason),
     responseBody: null,
     payload: null,
-  };
+  });
 }
