@@ -97,6 +97,23 @@ describe('exec and query', () => {
     });
   });
 
+  it("a read leaves no transaction behind, even one that failed midway, and runs inside the plugin's own", () => {
+    exec('INSERT INTO items (v) VALUES (?)', '["a"]');
+    expect(query('SELECT v FROM items')).toEqual({ columns: ['v'], rows: [['a']] });
+    // abs() of the smallest integer fails while the statement steps, after its read began.
+    expect(query('SELECT abs(-9223372036854775807 - 1) FROM items')).toMatchObject({ error: 'sqlite_error' });
+    // Another connection writes and commits at once: no read lock or open transaction of ours is in its way.
+    const other = new Database(join(home, 'Tools', 'com.example.notes', 'data', 'data.db'));
+    other.pragma('busy_timeout = 0');
+    other.exec("INSERT INTO items (v) VALUES ('b')");
+    other.close();
+    expect(exec('BEGIN')).toMatchObject({ changes: 0 });
+    exec("INSERT INTO items (v) VALUES ('c')");
+    expect(query('SELECT v FROM items ORDER BY id')).toEqual({ columns: ['v'], rows: [['a'], ['b'], ['c']] });
+    exec('ROLLBACK');
+    expect(query('WITH t AS (SELECT v FROM items) SELECT count(*) AS n FROM t')).toEqual({ columns: ['n'], rows: [[2]] });
+  });
+
   it('a repeated SELECT * answers the columns of the current schema, changed here or by another connection', () => {
     exec('INSERT INTO items (v) VALUES (?)', '["a"]');
     expect(query('SELECT * FROM items')).toEqual({ columns: ['id', 'v'], rows: [[1, 'a']] });

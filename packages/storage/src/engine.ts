@@ -21,12 +21,16 @@ const STATEMENT_CACHE_SIZE = 128;
 /** Huge one-off statements are not worth keeping as cache keys. */
 const MAX_CACHED_SQL_LENGTH = 8192;
 const EMPTY_QUERY_RESULT = '{"columns":[],"rows":[]}';
+/** A query that only reads rows, so running it inside BEGIN … COMMIT changes nothing (pragmas may refuse a transaction). */
+const PLAIN_READ = /^\s*(?:select|with|values)\b/i;
 
 interface Connection {
   readonly db: Database.Database;
   readonly statements: Map<string, Database.Statement>;
   readonly changesStatement: Database.Statement;
   readonly schemaVersionStatement: Database.Statement;
+  readonly beginStatement: Database.Statement;
+  readonly commitStatement: Database.Statement;
   /** Each reader's column names as JSON, and the schema version they were read at (`SELECT *` follows the schema). */
   readonly columns: WeakMap<Database.Statement, { schemaVersion: unknown; json: string }>;
 }
@@ -83,8 +87,20 @@ export class PluginDatabaseEngine {
         return EMPTY_QUERY_RESULT;
       }
       statement.raw(true);
-      const rows = bind(params, (args) => statement.all(...args)) as unknown[][];
-      return `{"columns":${columnsJson(connection, statement)},"rows":[${rows.map(encodeRow).join(',')}]}`;
+      const read = () => {
+        const rows = bind(params, (args) => statement.all(...args)) as unknown[][];
+        return `{"columns":${columnsJson(connection, statement)},"rows":[${rows.map(encodeRow).join(',')}]}`;
+      };
+      if (connection.db.inTransaction || !statement.readonly || !PLAIN_READ.test(sql)) return read();
+      // The rows and the schema version they were read under come from one read transaction: as two
+      // autocommit statements each took and released the file's locks, which cost as much as the query.
+      connection.beginStatement.run();
+      try {
+        return read();
+      } finally {
+        // An error may have ended the transaction already (SQLite rolls back on some).
+        if (connection.db.inTransaction) connection.commitStatement.run();
+      }
     });
   }
 
@@ -193,6 +209,8 @@ function newConnection(db: Database.Database): Connection {
     statements: new Map(),
     changesStatement: db.prepare('SELECT changes(), last_insert_rowid()').raw(true),
     schemaVersionStatement: db.prepare('PRAGMA schema_version').pluck(),
+    beginStatement: db.prepare('BEGIN'),
+    commitStatement: db.prepare('COMMIT'),
     columns: new WeakMap(),
   };
 }
