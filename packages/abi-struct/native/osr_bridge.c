@@ -108,22 +108,81 @@ static int js_thread_known = 0;
 /* Queued host calls not yet answered by JS plus records not yet taken by JS (capped at OSRB_MAX_BACKLOG). */
 static _Atomic int backlog = 0;
 
+static void write_wake_byte(void) {
+  char byte = 1;
+  /* The pipe can only fill if JS stopped reading; the pending flag keeps it to one byte. */
+  while (write(pipe_write_fd, &byte, 1) < 0 && errno == EINTR) {
+  }
+}
+
+/*
+ * Records (HOST_CALL_ANSWERED: a call already answered off the event loop) need no prompt answer, so
+ * they do not wake JS one by one: a plugin making a host call every few microseconds would otherwise
+ * wake the event loop for each, and on a machine with few cores that wake-up took the core the call's
+ * own threads needed. JS takes them with the next event that wakes it, once OSRB_RECORDS_PER_WAKE have
+ * queued, or OSRB_RECORD_WAKE_DELAY_NS after the first, whichever comes first; the record waker thread
+ * keeps that last promise.
+ */
+#define OSRB_RECORDS_PER_WAKE 256
+#define OSRB_RECORD_WAKE_DELAY_NS 1000000
+static int records_unannounced = 0; /* under event_mutex: records queued since JS was last woken */
+static int record_waker_state = 0;  /* under event_mutex: 0 not started, 1 running, -1 could not start */
+static pthread_cond_t record_waker_cond = PTHREAD_COND_INITIALIZER;
+
+static void* record_waker_main(void* unused) {
+  (void)unused;
+  pthread_mutex_lock(&event_mutex);
+  for (;;) {
+    while (records_unannounced == 0) pthread_cond_wait(&record_waker_cond, &event_mutex);
+    pthread_mutex_unlock(&event_mutex);
+    struct timespec delay = {0, OSRB_RECORD_WAKE_DELAY_NS};
+    while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
+    }
+    pthread_mutex_lock(&event_mutex);
+    if (records_unannounced > 0 && !wake_pending) {
+      wake_pending = 1;
+      records_unannounced = 0;
+      pthread_mutex_unlock(&event_mutex);
+      write_wake_byte();
+      pthread_mutex_lock(&event_mutex);
+    }
+  }
+  return NULL;
+}
+
+/* Under event_mutex: has the record waker watch the records queued; 0 when it cannot run (wake JS now). */
+static int record_waker_watches(void) {
+  if (record_waker_state == 0) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    record_waker_state = pthread_create(&thread, &attributes, record_waker_main, NULL) == 0 ? 1 : -1;
+    pthread_attr_destroy(&attributes);
+  }
+  if (record_waker_state < 0) return 0;
+  pthread_cond_signal(&record_waker_cond);
+  return 1;
+}
+
 static void post_event(osrb_event_node* node) {
-  int must_wake;
+  int must_wake = 0;
   node->next = NULL;
   pthread_mutex_lock(&event_mutex);
   if (event_tail) event_tail->next = node;
   else event_head = node;
   event_tail = node;
-  must_wake = !wake_pending;
-  wake_pending = 1;
-  pthread_mutex_unlock(&event_mutex);
-  if (must_wake) {
-    char byte = 1;
-    /* The pipe can only fill if JS stopped reading; the pending flag keeps it to one byte. */
-    while (write(pipe_write_fd, &byte, 1) < 0 && errno == EINTR) {
+  if (!wake_pending) {
+    int record = node->event.kind == OSRB_HOST_CALL_ANSWERED;
+    records_unannounced += record;
+    must_wake = !record || records_unannounced >= OSRB_RECORDS_PER_WAKE || (records_unannounced == 1 && !record_waker_watches());
+    if (must_wake) {
+      wake_pending = 1;
+      records_unannounced = 0;
     }
   }
+  pthread_mutex_unlock(&event_mutex);
+  if (must_wake) write_wake_byte();
 }
 
 /* Opens the bridge for the calling (JS) thread; returns the fd JS watches. */
@@ -147,6 +206,7 @@ int32_t osrb_next_event(osrb_event* out) {
   osrb_event_node* node = event_head;
   if (!node) {
     wake_pending = 0;
+    records_unannounced = 0;
     pthread_mutex_unlock(&event_mutex);
     return 0;
   }

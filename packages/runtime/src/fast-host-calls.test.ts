@@ -78,6 +78,14 @@ describe.each([
     }
   });
 
+  it('record a call a plugin thread makes after the tool returned, when nothing else wakes the host', async () => {
+    // Records do not wake the host one by one (P187): this one has no event behind it to carry it.
+    const plugin = await load({ get_active_agent_id: answerFrameAgent });
+    expect(result(await plugin.invokeTool('later.get_active_agent_id', '', { agentId: AGENT }))).toBe('scheduled');
+    await until(() => records.length > 0);
+    expect(records).toEqual([expect.objectContaining({ slot: 'get_active_agent_id', agentId: null, frame: null, response: null })]);
+  });
+
   it('let the plugin go on while its log lines are still being served', async () => {
     const served: string[] = [];
     let finishLogs!: () => void;
