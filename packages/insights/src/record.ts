@@ -151,6 +151,11 @@ function parsedOrText(json: string | null): unknown {
   return parsed === undefined ? json : parsed;
 }
 
+/** `log` and `log_structured` calls become log rows (kind `log`, with a level). */
+export function isLogSlot(slot: string): boolean {
+  return slot === 'log' || slot === 'log_structured';
+}
+
 /** The columns a host call's row gets from its slot's mapping, its bodies stored as they will be kept. */
 type MappedColumns = Pick<NewActivityRow, 'method' | 'path' | 'durationMs' | 'model' | 'requestBody' | 'responseBody' | 'payload'>;
 
@@ -159,7 +164,7 @@ type MappedColumns = Pick<NewActivityRow, 'method' | 'path' | 'durationMs' | 'mo
  * made V8 build a new hidden class for each row, which cost more than the rest of the mapping.
  */
 function callRow(input: HostCallInput, mapped: MappedColumns): NewActivityRow {
-  const isLog = input.slot === 'log' || input.slot === 'log_structured';
+  const isLog = isLogSlot(input.slot);
   return {
     ts: input.startedAt.getTime(),
     pluginId: input.pluginId.toWellFormed(),
@@ -201,7 +206,7 @@ export function toActivityRow(input: HostCallInput, maxBodyChars: number): NewAc
  * call stays visible with a marker in place of its bodies, which are never kept raw.
  */
 export function unstorableRow(input: HostCallInput, reason: string): NewActivityRow {
-  const isLog = input.slot === 'log' || input.slot === 'log_structured';
+  const isLog = isLogSlot(input.slot);
   return callRow(input, {
     method: isLog ? 'LOG' : 'CALL',
     path: isLog ? truncateText(`[${logLevelName(input.intArg)}] ${input.args[0] ?? ''}`, MAX_PATH_CHARS) : `/host-api/${segment(input.slot)}`,

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_BODY_CHARS, unstoredMarker } from './bodies.js';
 import { pluginLogLine } from './console.js';
 import { InsightsError } from './errors.js';
 import type { LogLevelName } from '@osr-host/abi';
-import { type HostCallInput, toActivityRow, unstorableRow } from './record.js';
+import { type HostCallInput, isLogSlot, toActivityRow, unstorableRow } from './record.js';
 import { type ActivityRow, insightsMigrations, insightsRows, insightsWarnings, type NewActivityRow, type WarningRow } from './schema.js';
 
 /** One plugin log that passed the throttle: `level` 0–4 as the plugin passed it (see `logLevelName`), `payload` the JSON of `log_structured`. */
@@ -263,7 +263,7 @@ export class ActivityStore {
    */
   record(input: HostCallInput): void {
     if (this.closed) return;
-    const isLog = input.slot === 'log' || input.slot === 'log_structured';
+    const isLog = isLogSlot(input.slot);
     if (isLog && !this.admitLog(input.pluginId)) return;
     if (!this.enqueue(input.pluginId, { input })) return;
     if (isLog && this.consoleLine) {
