@@ -108,6 +108,17 @@ static int js_thread_known = 0;
 /* Queued host calls not yet answered by JS plus records not yet taken by JS (capped at OSRB_MAX_BACKLOG). */
 static _Atomic int backlog = 0;
 
+/* Starts a thread nobody joins; 0 when the system has no thread for it. */
+static int start_detached_thread(void* (*thread_main)(void*)) {
+  pthread_t thread;
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  int rc = pthread_create(&thread, &attributes, thread_main, NULL);
+  pthread_attr_destroy(&attributes);
+  return rc == 0;
+}
+
 static void write_wake_byte(void) {
   char byte = 1;
   /* The pipe can only fill if JS stopped reading; the pending flag keeps it to one byte. */
@@ -152,14 +163,7 @@ static void* record_waker_main(void* unused) {
 
 /* Under event_mutex: has the record waker watch the records queued; 0 when it cannot run (wake JS now). */
 static int record_waker_watches(void) {
-  if (record_waker_state == 0) {
-    pthread_t thread;
-    pthread_attr_t attributes;
-    pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    record_waker_state = pthread_create(&thread, &attributes, record_waker_main, NULL) == 0 ? 1 : -1;
-    pthread_attr_destroy(&attributes);
-  }
+  if (record_waker_state == 0) record_waker_state = start_detached_thread(record_waker_main) ? 1 : -1;
   if (record_waker_state < 0) return 0;
   pthread_cond_signal(&record_waker_cond);
   return 1;
@@ -1114,13 +1118,7 @@ static int call_a_worker(int* wake) {
 
 /* Starts a worker that call_a_worker counted; 0 when the system has no thread for it (uncounted again). */
 static int start_worker(void) {
-  pthread_t thread;
-  pthread_attr_t attributes;
-  pthread_attr_init(&attributes);
-  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-  int rc = pthread_create(&thread, &attributes, worker_main, NULL);
-  pthread_attr_destroy(&attributes);
-  if (rc == 0) return 1;
+  if (start_detached_thread(worker_main)) return 1;
   pthread_mutex_lock(&pool_mutex);
   total_workers--;
   worker_arrived();

@@ -87,19 +87,16 @@ export class PluginDatabaseEngine {
         return EMPTY_QUERY_RESULT;
       }
       statement.raw(true);
-      const read = () => {
-        const rows = bind(params, (args) => statement.all(...args)) as unknown[][];
-        return `{"columns":${columnsJson(connection, statement)},"rows":[${rows.map(encodeRow).join(',')}]}`;
-      };
-      if (connection.db.inTransaction || !statement.readonly || !PLAIN_READ.test(sql)) return read();
       // The rows and the schema version they were read under come from one read transaction: as two
       // autocommit statements each took and released the file's locks, which cost as much as the query.
-      connection.beginStatement.run();
+      const ownTransaction = !connection.db.inTransaction && statement.readonly && PLAIN_READ.test(sql);
+      if (ownTransaction) connection.beginStatement.run();
       try {
-        return read();
+        const rows = bind(params, (args) => statement.all(...args)) as unknown[][];
+        return `{"columns":${columnsJson(connection, statement)},"rows":[${rows.map(encodeRow).join(',')}]}`;
       } finally {
         // An error may have ended the transaction already (SQLite rolls back on some).
-        if (connection.db.inTransaction) connection.commitStatement.run();
+        if (ownTransaction && connection.db.inTransaction) connection.commitStatement.run();
       }
     });
   }
