@@ -104,7 +104,9 @@ describe('SlotServer', () => {
     const stuck = await load(server);
     // The second plugin shares the booted thread and starts the other one, which takes the third.
     await load(server, { pluginId: 'slot.second' });
-    await expect.poll(() => lines().filter((line) => line.startsWith('made')).length).toBe(2);
+    // Its handler made is not yet its boot heard: only once the server heard it does the thread take plugins.
+    await server.prestart();
+    expect(lines().filter((line) => line.startsWith('made'))).toHaveLength(2);
     const other = await load(server, { pluginId: 'slot.other' });
     const started = Date.now();
     const stuckCall = stuck.invoke('tool', 'call.db_exec', 'sleep 1500', { agentId: AGENT, timeoutMs: 200 });
@@ -131,7 +133,8 @@ describe('SlotServer', () => {
     await expect.poll(() => made().length).toBe(2);
     const secondThread = Number(/made on thread (\d+)/.exec(made().find((line) => line !== `made on thread ${firstThread}`)!)![1]);
 
-    // Once up, it takes the next plugins until it has as many as the first.
+    // Once up (its boot heard by the server, which starts nothing more), it takes the next plugins until it has as many as the first.
+    await server.prestart();
     const third = await load(server, { pluginId: 'slot.third' });
     expect((await answer(third, 'call.db_query', 'SELECT 3')).thread).toBe(secondThread);
     const fourth = await load(server, { pluginId: 'slot.fourth' });
