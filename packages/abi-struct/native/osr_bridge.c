@@ -53,6 +53,17 @@
 /* Event kinds, call kinds, the event struct and the trampolines, generated from the TypeScript descriptors. */
 #include "osr_slots.generated.h"
 
+/*
+ * The bridge's threads (pool workers, slot servers, the record waker) outlive any one call and are never
+ * joined, so the library must never be unmapped under them: a process tearing down unloads the libraries
+ * it loaded, and a worker still spinning, or waking from its wait, then ran code that was gone (SIGSEGV
+ * at exit). Loaded once, it stays until the process ends.
+ */
+__attribute__((constructor)) static void never_unload_the_bridge(void) {
+  Dl_info self;
+  if (dladdr((void*)never_unload_the_bridge, &self) && self.dli_fname) dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 #define OSRB_MAX_PLUGINS 256
 /* Never attached: a released table is pointed at this slot's trampolines, which answer NULL. */
 #define OSRB_RETIRED_SLOT (OSRB_MAX_PLUGINS - 1)
