@@ -46,6 +46,9 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #endif
 
@@ -65,6 +68,8 @@ __attribute__((constructor)) static void never_unload_the_bridge(void) {
 }
 
 #define OSRB_MAX_PLUGINS 256
+/* A call kind of the bridge's own, never started by JS: a worker watching a remote-call channel. */
+#define OSRB_WATCH_CHANNEL 1000
 /* Never attached: a released table is pointed at this slot's trampolines, which answer NULL. */
 #define OSRB_RETIRED_SLOT (OSRB_MAX_PLUGINS - 1)
 /* Queued host calls and records JS has not yet taken; past this callers park until JS catches up. */
@@ -101,6 +106,8 @@ typedef struct osrb_job {
   char* args[3];
   int32_t int_arg;
   osrb_event_node* done; /* allocated up front so completion can never be lost */
+  struct osrb_channel* channel; /* OSRB_WATCH_CHANNEL: the channel this job watches */
+  int posted_for_js; /* set on the job's thread: it posted a host call or record for JS (remote calls wait for them) */
   struct osrb_job* next;
   struct osrb_job* live_previous; /* every job from start until its thread finished with it */
   struct osrb_job* live_next;
@@ -120,12 +127,12 @@ static int js_thread_known = 0;
 static _Atomic int backlog = 0;
 
 /* Starts a thread nobody joins; 0 when the system has no thread for it. */
-static int start_detached_thread(void* (*thread_main)(void*)) {
+static int start_detached_thread(void* (*thread_main)(void*), void* argument) {
   pthread_t thread;
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);
   pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-  int rc = pthread_create(&thread, &attributes, thread_main, NULL);
+  int rc = pthread_create(&thread, &attributes, thread_main, argument);
   pthread_attr_destroy(&attributes);
   return rc == 0;
 }
@@ -174,21 +181,33 @@ static void* record_waker_main(void* unused) {
 
 /* Under event_mutex: has the record waker watch the records queued; 0 when it cannot run (wake JS now). */
 static int record_waker_watches(void) {
-  if (record_waker_state == 0) record_waker_state = start_detached_thread(record_waker_main) ? 1 : -1;
+  if (record_waker_state == 0) record_waker_state = start_detached_thread(record_waker_main, NULL) ? 1 : -1;
   if (record_waker_state < 0) return 0;
   pthread_cond_signal(&record_waker_cond);
   return 1;
 }
 
+/* The frame the calling thread runs: set by the bridge's workers around each plugin call. */
+static __thread int32_t frame_plugin = -1;
+static __thread uint64_t frame_id = 0;
+static __thread uint32_t frame_generation = 0;
+static __thread osrb_job* frame_job = NULL;
+
 static void post_event(osrb_event_node* node) {
   int must_wake = 0;
   node->next = NULL;
+  if (frame_job && (node->event.kind == OSRB_HOST_CALL || node->event.kind == OSRB_HOST_CALL_ANSWERED)) frame_job->posted_for_js = 1;
   pthread_mutex_lock(&event_mutex);
   if (event_tail) event_tail->next = node;
   else event_head = node;
   event_tail = node;
   if (!wake_pending) {
-    int record = node->event.kind == OSRB_HOST_CALL_ANSWERED;
+    /*
+     * Frame events of remote calls only keep JS's view of frames current: they wait like records, except
+     * the end of a call whose host calls the host is waiting to hear about (int_arg).
+     */
+    int record = node->event.kind == OSRB_HOST_CALL_ANSWERED || node->event.kind == OSRB_FRAME_OPENED ||
+                 (node->event.kind == OSRB_FRAME_CLOSED && !node->event.int_arg);
     records_unannounced += record;
     must_wake = !record || records_unannounced >= OSRB_RECORDS_PER_WAKE || (records_unannounced == 1 && !record_waker_watches());
     if (must_wake) {
@@ -215,7 +234,9 @@ int32_t osrb_open(void) {
   return pipe_read_fd;
 }
 
-/* Moves the oldest event into *out; returns 0 once the queue is empty. */
+static int take_remote_answer(osrb_event* out);
+
+/* Moves the oldest event into *out (then any remote call's answer); returns 0 once there is none. */
 int32_t osrb_next_event(osrb_event* out) {
   pthread_mutex_lock(&event_mutex);
   osrb_event_node* node = event_head;
@@ -223,7 +244,7 @@ int32_t osrb_next_event(osrb_event* out) {
     wake_pending = 0;
     records_unannounced = 0;
     pthread_mutex_unlock(&event_mutex);
-    return 0;
+    return take_remote_answer(out);
   }
   event_head = node->next;
   if (!event_head) event_tail = NULL;
@@ -244,11 +265,6 @@ void osrb_free_string(const char* s) { free((void*)s); }
 void osrb_free(void* p) { free(p); }
 
 /* ---- host callbacks ------------------------------------------------------------- */
-
-static __thread int32_t frame_plugin = -1;
-static __thread uint64_t frame_id = 0;
-static __thread uint32_t frame_generation = 0;
-static __thread osrb_job* frame_job = NULL;
 
 /* Per plugin slot: JS asked for get_active_agent_id to be answered from the frame (osrb_answer_from_frame). */
 static _Atomic int answers_from_frame[OSRB_MAX_PLUGINS];
@@ -1102,6 +1118,19 @@ static void run_job(osrb_job* job, osrb_event* event) {
 }
 
 static void* worker_main(void* unused);
+static void watch_channel(struct osrb_channel* channel);
+
+/* Runs the job's plugin function on this thread, in the job's frame; the outcome goes into its done event. */
+static void run_in_frame(osrb_job* job) {
+  frame_plugin = job->plugin;
+  frame_id = job->frame_id;
+  frame_generation = job->generation;
+  frame_job = job;
+  run_job(job, &job->done->event);
+  frame_plugin = -1;
+  frame_id = 0;
+  frame_job = NULL;
+}
 
 /* Under pool_mutex: a thread counted as coming reached the queue (any wake-up counts: the first to arrive takes the job). */
 static void worker_arrived(void) {
@@ -1129,7 +1158,7 @@ static int call_a_worker(int* wake) {
 
 /* Starts a worker that call_a_worker counted; 0 when the system has no thread for it (uncounted again). */
 static int start_worker(void) {
-  if (start_detached_thread(worker_main)) return 1;
+  if (start_detached_thread(worker_main, NULL)) return 1;
   pthread_mutex_lock(&pool_mutex);
   total_workers--;
   worker_arrived();
@@ -1178,20 +1207,17 @@ static void* worker_main(void* unused) {
     if (wake) pthread_cond_signal(&pool_cond);
     if (start) start_worker();
 
-    osrb_event_node* node = job->done;
-    osrb_event* event = &node->event;
-    frame_plugin = job->plugin;
-    frame_id = job->frame_id;
-    frame_generation = job->generation;
-    frame_job = job;
-    run_job(job, event);
-    frame_plugin = -1;
-    frame_id = 0;
-    frame_job = NULL;
-    event->kind = OSRB_CALL_DONE;
-    event->plugin = job->plugin;
-    event->call_id = job->id;
-    post_event(node);
+    if (job->kind == OSRB_WATCH_CHANNEL) {
+      free(job->done);
+      watch_channel(job->channel);
+    } else {
+      run_in_frame(job);
+      osrb_event_node* node = job->done;
+      node->event.kind = OSRB_CALL_DONE;
+      node->event.plugin = job->plugin;
+      node->event.call_id = job->id;
+      post_event(node);
+    }
 
     pthread_mutex_lock(&pool_mutex);
     forget_job(job);
@@ -1200,18 +1226,15 @@ static void* worker_main(void* unused) {
   }
 }
 
-/*
- * Queues a plugin call and returns its id (0 if no thread could run it).
- * A CALL_DONE event with that id follows when the plugin function returns.
- */
-uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn,
-                    void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg) {
+/* A job with copies of its strings and its done event; NULL when out of memory. */
+static osrb_job* new_job(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn,
+                         void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg) {
   osrb_job* job = calloc(1, sizeof *job);
   osrb_event_node* done = calloc(1, sizeof *done);
   if (!job || !done) {
     free(job);
     free(done);
-    return 0;
+    return NULL;
   }
   job->done = done;
   job->kind = kind;
@@ -1226,16 +1249,25 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* ag
   job->args[1] = copy_or_null(a1);
   job->args[2] = copy_or_null(a2);
   job->int_arg = int_arg;
+  return job;
+}
 
-  pthread_mutex_lock(&pool_mutex);
-  uint64_t id = next_call_id++;
-  job->id = id;
-  if (job_tail) job_tail->next = job;
-  else job_head = job;
-  job_tail = job;
+/* Under pool_mutex: the job gets its call id and counts as live (osrb_abandon_frame finds it) until forget_job. */
+static uint64_t make_live(osrb_job* job) {
+  job->id = next_call_id++;
   job->live_next = live_jobs;
   if (live_jobs) live_jobs->live_previous = job;
   live_jobs = job;
+  return job->id;
+}
+
+/* Queues a job for the pool and returns its id; 0 (and the job freed) if no thread could run it. */
+static uint64_t queue_job(osrb_job* job) {
+  pthread_mutex_lock(&pool_mutex);
+  uint64_t id = make_live(job);
+  if (job_tail) job_tail->next = job;
+  else job_head = job;
+  job_tail = job;
   queued_jobs++;
   /* The spinner checks job_head under the lock before it sleeps, so it cannot miss this job. */
   int wake;
@@ -1273,6 +1305,16 @@ uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* ag
   return id;
 }
 
+/*
+ * Queues a plugin call and returns its id (0 if no thread could run it).
+ * A CALL_DONE event with that id follows when the plugin function returns.
+ */
+uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn,
+                    void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg) {
+  osrb_job* job = new_job(kind, plugin, frame, agent, fn, free_fn, pointer_arg, a0, a1, a2, int_arg);
+  return job ? queue_job(job) : 0;
+}
+
 /* Thread counts, for tests and diagnostics: total, idle, busy, queued. */
 void osrb_pool_stats(int32_t* out) {
   pthread_mutex_lock(&pool_mutex);
@@ -1288,3 +1330,466 @@ void* osrb_symbol(void* handle, const char* name) {
   if (!handle || !name) return NULL;
   return dlsym(handle, name);
 }
+
+/* ---- remote calls: an isolated plugin's process answers the host below JS --------------------------------
+ *
+ * A plugin in a process of its own (D21) would otherwise get each invoke as a JSON message on Node's IPC
+ * channel: a wake-up and a parse in each process's event loop, both ways. Instead the host and the plugin
+ * process share one mapping per process (a memfd the host creates and the process inherits) with a fixed
+ * number of call slots, and the process also inherits the write end of the host's wake-up pipe:
+ * - the host's JS thread claims a free slot, writes the call into it and wakes the process's watcher;
+ * - in the plugin process, a bridge worker watches the channel. It takes a requested slot, hands the
+ *   watching to another worker (the call may block), runs the plugin function itself in the call's frame,
+ *   writes the answer into the slot (or holds one too large for it, which JS fetches over IPC) and writes
+ *   a byte to the host's pipe;
+ * - the host's JS, woken as for any bridge event, takes answered slots as CALL_DONE events.
+ * JS in the plugin process learns of each call's frame (its agent) from FRAME_OPENED and FRAME_CLOSED
+ * events, which wait like records, so host calls from it are attributed and refused as in-process. Linux
+ * only (futexes on shared memory); elsewhere osrb_channel_create answers -1 and the host keeps IPC.
+ */
+#define OSRB_MAX_CHANNELS OSRB_MAX_PLUGINS
+#define OSRB_CHANNEL_MAGIC 0x6f737263u
+#define OSRB_CHANNEL_SLOTS 32
+/* A call's strings, and then its answer, when they fit; larger calls keep the IPC path. */
+#define OSRB_CHANNEL_SLOT_BYTES (256u << 10)
+/* The watcher spins this long (yielding the core) after each call before it sleeps on the futex. */
+#define OSRB_WATCH_SPIN_NS 200000
+
+enum { OSRB_SLOT_FREE, OSRB_SLOT_REQUESTED, OSRB_SLOT_RUNNING, OSRB_SLOT_DONE };
+enum { OSRB_ANSWER_NULL, OSRB_ANSWER_TEXT, OSRB_ANSWER_HELD, OSRB_ANSWER_LOST };
+
+typedef struct {
+  _Atomic uint32_t state;
+  int32_t kind; /* OSRB_INVOKE or OSRB_HANDLE_ROUTE */
+  uint64_t frame_id;
+  uint32_t text_bytes[4]; /* agent, a0, a1, a2 in data, each with its NUL; 0 for NULL */
+  int32_t answer;
+  uint64_t answer_bytes;
+  uint64_t held; /* OSRB_ANSWER_HELD: the plugin process's handle for the answer */
+  int32_t host_calls_follow; /* the call made host calls: its process reports them after the answer, over IPC */
+  char data[OSRB_CHANNEL_SLOT_BYTES];
+} osrb_channel_slot;
+
+typedef struct {
+  uint32_t magic;
+  _Atomic uint32_t requests; /* bumped after each request: the futex word watchers sleep on */
+  _Atomic uint32_t sleepers; /* watchers asleep on it (or about to be): only then does the host wake them */
+  osrb_channel_slot slots[OSRB_CHANNEL_SLOTS];
+} osrb_channel_shared;
+
+typedef struct osrb_channel {
+  osrb_channel_shared* shared;
+  /* Host side, JS thread only: the call id waiting on each slot (0 for none), and how many wait. */
+  uint64_t awaiting[OSRB_CHANNEL_SLOTS];
+  int32_t awaited;
+  /* Plugin-process side: the host's wake-up pipe, and what the watcher calls. */
+  int wake_fd;
+  int32_t plugin;
+  void* invoke_fn;
+  void* route_fn;
+  void* free_fn;
+  void* ctx;
+} osrb_channel;
+
+#ifdef __linux__
+/* The host's channels (JS thread only); a plugin process has one. */
+static osrb_channel* channels[OSRB_MAX_CHANNELS];
+static int32_t remote_calls_awaited = 0;
+
+static osrb_channel* channel_at(int32_t index) { return index >= 0 && index < OSRB_MAX_CHANNELS ? channels[index] : NULL; }
+
+static int32_t register_channel(osrb_channel* channel) {
+  for (int32_t index = 0; index < OSRB_MAX_CHANNELS; index++) {
+    if (!channels[index]) {
+      channels[index] = channel;
+      return index;
+    }
+  }
+  return -1;
+}
+
+static void free_channel(osrb_channel* channel) {
+  munmap(channel->shared, sizeof(osrb_channel_shared));
+  free(channel);
+}
+
+static void futex_wake_all(_Atomic uint32_t* word) { syscall(SYS_futex, (uint32_t*)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0); }
+
+static void futex_wait_while(_Atomic uint32_t* word, uint32_t seen) {
+  syscall(SYS_futex, (uint32_t*)word, FUTEX_WAIT, seen, NULL, NULL, 0);
+}
+
+/*
+ * Host: a new channel. out[0] is the memfd and out[1] the write end of the host's wake-up pipe, both for
+ * the plugin process to inherit (JS closes the memfd once the process has it; the pipe stays the bridge's).
+ */
+int32_t osrb_channel_create(int32_t* out) {
+  out[0] = out[1] = -1;
+  if (pipe_write_fd < 0) return -1;
+  int fd = (int)syscall(SYS_memfd_create, "osr-host-remote-calls", 1u /* MFD_CLOEXEC */);
+  if (fd < 0) return -1;
+  osrb_channel* channel = calloc(1, sizeof *channel);
+  void* mapping = MAP_FAILED;
+  if (channel && ftruncate(fd, sizeof(osrb_channel_shared)) == 0) {
+    mapping = mmap(NULL, sizeof(osrb_channel_shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
+  int32_t index = -1;
+  if (mapping != MAP_FAILED) {
+    channel->shared = mapping;
+    channel->shared->magic = OSRB_CHANNEL_MAGIC;
+    index = register_channel(channel);
+    if (index < 0) munmap(mapping, sizeof(osrb_channel_shared));
+  }
+  if (index < 0) {
+    free(channel);
+    close(fd);
+    return -1;
+  }
+  out[0] = fd;
+  out[1] = pipe_write_fd;
+  return index;
+}
+
+/*
+ * Host: starts `kind` (OSRB_INVOKE or OSRB_HANDLE_ROUTE) on the channel; a CALL_DONE event with the returned
+ * id follows. 0 when the channel cannot take it (closed, every slot in use, strings too large): send it another way.
+ */
+uint64_t osrb_remote_start(int32_t index, int32_t kind, uint64_t frame, const char* agent, const char* a0, const char* a1,
+                           const char* a2) {
+  osrb_channel* channel = channel_at(index);
+  if (!channel || (kind != OSRB_INVOKE && kind != OSRB_HANDLE_ROUTE)) return 0;
+  int32_t free_slot = -1;
+  for (int32_t i = 0; i < OSRB_CHANNEL_SLOTS && free_slot < 0; i++) {
+    if (!channel->awaiting[i] && atomic_load(&channel->shared->slots[i].state) == OSRB_SLOT_FREE) free_slot = i;
+  }
+  if (free_slot < 0) return 0;
+  osrb_channel_slot* slot = &channel->shared->slots[free_slot];
+  const char* texts[4] = {agent, a0, a1, a2};
+  size_t bytes[4];
+  size_t total = 0;
+  for (int i = 0; i < 4; i++) {
+    bytes[i] = texts[i] ? strlen(texts[i]) + 1 : 0;
+    total += bytes[i];
+  }
+  if (total > OSRB_CHANNEL_SLOT_BYTES) return 0;
+  for (int i = 0, at = 0; i < 4; at += (int)bytes[i], i++) {
+    memcpy(slot->data + at, texts[i], bytes[i]);
+    slot->text_bytes[i] = (uint32_t)bytes[i];
+  }
+  slot->kind = kind;
+  slot->frame_id = frame;
+  pthread_mutex_lock(&pool_mutex);
+  uint64_t id = next_call_id++;
+  pthread_mutex_unlock(&pool_mutex);
+  channel->awaiting[free_slot] = id;
+  channel->awaited++;
+  remote_calls_awaited++;
+  atomic_store_explicit(&slot->state, OSRB_SLOT_REQUESTED, memory_order_release);
+  atomic_fetch_add(&channel->shared->requests, 1);
+  if (atomic_load(&channel->shared->sleepers) > 0) futex_wake_all(&channel->shared->requests);
+  return id;
+}
+
+/* Host, JS thread: one answered remote call as a CALL_DONE event; 0 when none is answered. */
+static int take_remote_answer(osrb_event* out) {
+  if (remote_calls_awaited == 0) return 0;
+  for (int32_t index = 0; index < OSRB_MAX_CHANNELS; index++) {
+    osrb_channel* channel = channels[index];
+    if (!channel || channel->awaited == 0) continue;
+    for (int32_t i = 0; i < OSRB_CHANNEL_SLOTS; i++) {
+      osrb_channel_slot* slot = &channel->shared->slots[i];
+      if (!channel->awaiting[i] || atomic_load_explicit(&slot->state, memory_order_acquire) != OSRB_SLOT_DONE) continue;
+      memset(out, 0, sizeof *out);
+      out->kind = OSRB_CALL_DONE;
+      out->plugin = -1;
+      out->call_id = channel->awaiting[i];
+      /* Read once and checked: the plugin process writes the slot, and it may be hostile. */
+      int32_t answer = slot->answer;
+      uint64_t bytes = slot->answer_bytes;
+      out->int_arg = slot->host_calls_follow != 0;
+      out->text_len = bytes;
+      if (answer == OSRB_ANSWER_TEXT && bytes < OSRB_CHANNEL_SLOT_BYTES) {
+        out->has_text = 1;
+        out->text = malloc(bytes + 1);
+        if (out->text) {
+          memcpy(out->text, slot->data, bytes);
+          ((char*)out->text)[bytes] = 0;
+        }
+      } else if (answer == OSRB_ANSWER_HELD) {
+        out->pointer_result = (void*)(uintptr_t)slot->held;
+      } else if (answer != OSRB_ANSWER_NULL) {
+        out->has_text = 1; /* text NULL: too large, as a local call's string that could not be copied */
+      }
+      channel->awaiting[i] = 0;
+      channel->awaited--;
+      remote_calls_awaited--;
+      atomic_store_explicit(&slot->state, OSRB_SLOT_FREE, memory_order_release);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Host: whether the plugin process took call `id` (it runs or ran); 0 while it waits in its slot, or is unknown. */
+int32_t osrb_remote_taken(int32_t index, uint64_t id) {
+  osrb_channel* channel = channel_at(index);
+  for (int32_t i = 0; channel && i < OSRB_CHANNEL_SLOTS; i++) {
+    if (channel->awaiting[i] == id) return atomic_load(&channel->shared->slots[i].state) != OSRB_SLOT_REQUESTED;
+  }
+  return 0;
+}
+
+/* Host: the process behind the channel is gone. Calls still waiting get a failed CALL_DONE; the mapping goes. */
+void osrb_channel_close(int32_t index) {
+  osrb_channel* channel = channel_at(index);
+  if (!channel) return;
+  channels[index] = NULL;
+  for (int32_t i = 0; i < OSRB_CHANNEL_SLOTS; i++) {
+    if (!channel->awaiting[i]) continue;
+    remote_calls_awaited--;
+    osrb_event_node* node = calloc(1, sizeof *node);
+    if (!node) continue;
+    node->event.kind = OSRB_CALL_DONE;
+    node->event.plugin = -1;
+    node->event.call_id = channel->awaiting[i];
+    node->event.failed = 1;
+    take_plugin_string(&node->event, "the plugin process has exited", NULL);
+    post_event(node);
+  }
+  free_channel(channel);
+}
+
+/* ---- the plugin process's side ---- */
+
+typedef struct osrb_held_answer {
+  uint64_t id;
+  char* text;
+  uint64_t bytes;
+  struct osrb_held_answer* next;
+} osrb_held_answer;
+
+static pthread_mutex_t held_mutex = PTHREAD_MUTEX_INITIALIZER;
+static osrb_held_answer* held_answers = NULL;
+static uint64_t last_held_id = 0;
+
+/* Keeps an answer too large for its slot until JS takes it (osrb_channel_take_held); 0 if it could not. */
+static uint64_t hold_answer(char* text, uint64_t bytes) {
+  osrb_held_answer* held = malloc(sizeof *held);
+  if (!held) return 0;
+  pthread_mutex_lock(&held_mutex);
+  held->id = ++last_held_id;
+  held->text = text;
+  held->bytes = bytes;
+  held->next = held_answers;
+  held_answers = held;
+  pthread_mutex_unlock(&held_mutex);
+  return held->id;
+}
+
+/* Plugin process: the held answer `id` (free it with osrb_free) and its length in *bytes; NULL if unknown. */
+char* osrb_channel_take_held(uint64_t id, uint64_t* bytes) {
+  *bytes = 0;
+  char* text = NULL;
+  pthread_mutex_lock(&held_mutex);
+  for (osrb_held_answer** link = &held_answers; *link; link = &(*link)->next) {
+    if ((*link)->id != id) continue;
+    osrb_held_answer* held = *link;
+    *link = held->next;
+    text = held->text;
+    *bytes = held->bytes;
+    free(held);
+    break;
+  }
+  pthread_mutex_unlock(&held_mutex);
+  return text;
+}
+
+/* Plugin process: the slot is answered; the host's JS wakes to take it. */
+static void finish_slot(osrb_channel* channel, osrb_channel_slot* slot) {
+  atomic_store_explicit(&slot->state, OSRB_SLOT_DONE, memory_order_release);
+  char byte = 1;
+  /* The pipe is non-blocking: if it is full, the host has wake-ups pending anyway. */
+  while (write(channel->wake_fd, &byte, 1) < 0 && errno == EINTR) {
+  }
+}
+
+/* Plugin process: runs the call in slot `index` on this thread, in its frame, and answers it. */
+static void answer_remote_call(osrb_channel* channel, int32_t index) {
+  osrb_channel_slot* slot = &channel->shared->slots[index];
+  const char* texts[4];
+  size_t at = 0;
+  for (int i = 0; i < 4; i++) {
+    texts[i] = slot->text_bytes[i] ? slot->data + at : NULL;
+    at += slot->text_bytes[i];
+  }
+  void* fn = slot->kind == OSRB_HANDLE_ROUTE ? channel->route_fn : channel->invoke_fn;
+  osrb_job* job = fn ? new_job(slot->kind, channel->plugin, slot->frame_id, texts[0], fn, channel->free_fn, channel->ctx, texts[1],
+                               texts[2], texts[3], 0)
+                     : NULL;
+  osrb_event_node* opened = job ? calloc(1, sizeof *opened) : NULL;
+  if (!opened) {
+    /* No function to call, or no memory: the host gets NULL, as from a plugin without the function. */
+    if (job) {
+      free(job->done);
+      free_job(job);
+    }
+    slot->answer = OSRB_ANSWER_NULL;
+    slot->answer_bytes = 0;
+    slot->host_calls_follow = 0;
+    finish_slot(channel, slot);
+    return;
+  }
+  opened->event.kind = OSRB_FRAME_OPENED;
+  opened->event.plugin = channel->plugin;
+  opened->event.slot = slot->kind;
+  opened->event.frame_id = slot->frame_id;
+  take_plugin_string(&opened->event, texts[0], NULL);
+  post_event(opened);
+  pthread_mutex_lock(&pool_mutex);
+  make_live(job);
+  pthread_mutex_unlock(&pool_mutex);
+
+  run_in_frame(job);
+
+  pthread_mutex_lock(&pool_mutex);
+  forget_job(job);
+  pthread_mutex_unlock(&pool_mutex);
+  osrb_event_node* node = job->done;
+  osrb_event* event = &node->event;
+  slot->answer_bytes = event->text_len;
+  if (!event->has_text) {
+    slot->answer = OSRB_ANSWER_NULL;
+  } else if (!event->text) {
+    slot->answer = OSRB_ANSWER_LOST;
+  } else if (event->text_len < OSRB_CHANNEL_SLOT_BYTES) {
+    memcpy(slot->data, event->text, event->text_len + 1);
+    slot->answer = OSRB_ANSWER_TEXT;
+    free(event->text);
+  } else {
+    slot->held = hold_answer(event->text, event->text_len);
+    slot->answer = slot->held ? OSRB_ANSWER_HELD : OSRB_ANSWER_LOST;
+    if (!slot->held) free(event->text);
+  }
+  slot->host_calls_follow = job->posted_for_js;
+  finish_slot(channel, slot);
+
+  /* The frame ends for JS after every event the call posted; if there were any, JS tells the host it has them all. */
+  memset(event, 0, sizeof *event);
+  event->int_arg = job->posted_for_js;
+  event->kind = OSRB_FRAME_CLOSED;
+  event->plugin = job->plugin;
+  event->slot = job->kind;
+  event->frame_id = job->frame_id;
+  post_event(node);
+  free_job(job);
+}
+
+/* Plugin process: queues a job that watches the channel; 0 if no thread could take it. */
+static int queue_watcher(osrb_channel* channel) {
+  osrb_job* job = new_job(OSRB_WATCH_CHANNEL, channel->plugin, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0);
+  if (!job) return 0;
+  job->channel = channel;
+  return queue_job(job) != 0;
+}
+
+/*
+ * Plugin process, on a bridge worker: waits for the host's next call on the channel, hands the watching to
+ * another worker and runs the call itself, so a call reaches the plugin without a thread hand-off.
+ */
+static void watch_channel(osrb_channel* channel) {
+  osrb_channel_shared* shared = channel->shared;
+  for (;;) {
+    uint32_t seen = atomic_load(&shared->requests);
+    for (int32_t i = 0; i < OSRB_CHANNEL_SLOTS; i++) {
+      uint32_t requested = OSRB_SLOT_REQUESTED;
+      if (!atomic_compare_exchange_strong(&shared->slots[i].state, &requested, OSRB_SLOT_RUNNING)) continue;
+      int handed_over = queue_watcher(channel);
+      answer_remote_call(channel, i);
+      /* With no other thread to watch, this one goes on watching. */
+      if (handed_over) return;
+    }
+    uint64_t spin_until = monotonic_ns() + OSRB_WATCH_SPIN_NS;
+    while (atomic_load(&shared->requests) == seen && monotonic_ns() < spin_until) spin_pause();
+    atomic_fetch_add(&shared->sleepers, 1);
+    if (atomic_load(&shared->requests) == seen) futex_wait_while(&shared->requests, seen);
+    atomic_fetch_sub(&shared->sleepers, 1);
+  }
+}
+
+/* Plugin process: maps the host's channel from the inherited `fd` (then closed); `wake_fd` is the host's pipe. Its index, or -1. */
+int32_t osrb_channel_attach(int32_t fd, int32_t wake_fd) {
+  struct stat status;
+  void* mapping = MAP_FAILED;
+  if (fstat(fd, &status) == 0 && (size_t)status.st_size == sizeof(osrb_channel_shared)) {
+    mapping = mmap(NULL, sizeof(osrb_channel_shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
+  close(fd);
+  osrb_channel* channel = mapping == MAP_FAILED ? NULL : calloc(1, sizeof *channel);
+  int32_t index = -1;
+  if (channel && ((osrb_channel_shared*)mapping)->magic == OSRB_CHANNEL_MAGIC) {
+    channel->shared = mapping;
+    channel->wake_fd = wake_fd;
+    /* Inherited without it: processes the plugin starts must not hold the host's pipe. */
+    fcntl(wake_fd, F_SETFD, FD_CLOEXEC);
+    channel->plugin = -1;
+    pthread_mutex_lock(&pool_mutex);
+    index = register_channel(channel);
+    pthread_mutex_unlock(&pool_mutex);
+  }
+  if (index < 0) {
+    free(channel);
+    if (mapping != MAP_FAILED) munmap(mapping, sizeof(osrb_channel_shared));
+    close(wake_fd);
+  }
+  return index;
+}
+
+/* Plugin process: the channel's calls run `plugin`'s functions from now on; 0 if it cannot be served. */
+int32_t osrb_channel_serve(int32_t index, int32_t plugin, void* invoke_fn, void* route_fn, void* free_fn, void* ctx) {
+  pthread_mutex_lock(&pool_mutex);
+  osrb_channel* channel = channel_at(index);
+  int serve = channel && channel->plugin < 0;
+  if (serve) channel->plugin = plugin;
+  pthread_mutex_unlock(&pool_mutex);
+  if (!serve) return 0;
+  channel->invoke_fn = invoke_fn;
+  channel->route_fn = route_fn;
+  channel->free_fn = free_fn;
+  channel->ctx = ctx;
+  return queue_watcher(channel);
+}
+#else
+int32_t osrb_channel_create(int32_t* out) {
+  out[0] = out[1] = -1;
+  return -1;
+}
+uint64_t osrb_remote_start(int32_t index, int32_t kind, uint64_t frame, const char* agent, const char* a0, const char* a1,
+                           const char* a2) {
+  (void)index, (void)kind, (void)frame, (void)agent, (void)a0, (void)a1, (void)a2;
+  return 0;
+}
+static int take_remote_answer(osrb_event* out) {
+  (void)out;
+  return 0;
+}
+int32_t osrb_remote_taken(int32_t index, uint64_t id) {
+  (void)index, (void)id;
+  return 0;
+}
+void osrb_channel_close(int32_t index) { (void)index; }
+int32_t osrb_channel_attach(int32_t fd, int32_t wake_fd) {
+  close(fd);
+  close(wake_fd);
+  return -1;
+}
+int32_t osrb_channel_serve(int32_t index, int32_t plugin, void* invoke_fn, void* route_fn, void* free_fn, void* ctx) {
+  (void)index, (void)plugin, (void)invoke_fn, (void)route_fn, (void)free_fn, (void)ctx;
+  return 0;
+}
+char* osrb_channel_take_held(uint64_t id, uint64_t* bytes) {
+  (void)id;
+  *bytes = 0;
+  return NULL;
+}
+static void watch_channel(struct osrb_channel* channel) { (void)channel; }
+#endif

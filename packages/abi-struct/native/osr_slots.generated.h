@@ -13,6 +13,8 @@ enum osrb_event_kind {
   OSRB_CALL_DONE = 2,
   OSRB_CHUNK_DONE = 3,
   OSRB_HOST_CALL_ANSWERED = 4,
+  OSRB_FRAME_OPENED = 5,
+  OSRB_FRAME_CLOSED = 6,
 };
 
 enum osrb_call_kind {

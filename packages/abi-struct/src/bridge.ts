@@ -32,6 +32,10 @@ export const BridgeEventKind = {
   chunkDone: 3,
   /** The bridge answered a host call on the plugin's thread; JS only records it. */
   hostCallAnswered: 4,
+  /** In a plugin process: a call from the host's remote-call channel began; `frame_id`, its agent in `text`. JS only records it. */
+  frameOpened: 5,
+  /** In a plugin process: that call's plugin function returned. JS only records it. */
+  frameClosed: 6,
 } as const;
 
 /**
@@ -201,6 +205,15 @@ function bindBridgeSymbols(library: LibraryHandle) {
     retiredSlot: library.func('int32_t osrb_retired_slot()'),
     nextGeneration: library.func('void osrb_next_generation(int32_t plugin)'),
     poolStats: library.func('void osrb_pool_stats(_Out_ int32_t* out)'),
+    channelCreate: library.func('int32_t osrb_channel_create(_Out_ int32_t* out)'),
+    remoteStart: library.func(
+      'uint64_t osrb_remote_start(int32_t channel, int32_t kind, uint64_t frame, const char* agent, const char* a0, const char* a1, const char* a2)',
+    ),
+    remoteTaken: library.func('int32_t osrb_remote_taken(int32_t channel, uint64_t id)'),
+    channelClose: library.func('void osrb_channel_close(int32_t channel)'),
+    channelAttach: library.func('int32_t osrb_channel_attach(int32_t fd, int32_t wake_fd)'),
+    channelServe: library.func('int32_t osrb_channel_serve(int32_t channel, int32_t plugin, void* invoke_fn, void* route_fn, void* free_fn, void* ctx)'),
+    channelTakeHeld: library.func('void* osrb_channel_take_held(uint64_t id, _Out_ uint64_t* bytes)'),
     symbol: library.func('void* osrb_symbol(void* handle, const char* name)'),
   };
 }
@@ -258,9 +271,23 @@ export interface AnsweredHostCall {
   durationMs: number;
 }
 
+/** In a plugin process: a call from the host's remote-call channel began or ended (see `NativeBridge.createRemoteChannel`). */
+export interface RemoteFrameEvent {
+  opened: boolean;
+  frameId: number;
+  /** Which plugin function the call runs. */
+  call: 'invoke' | 'handleRoute';
+  /** The agent the host started the call for (opened only). */
+  agentId: string | null;
+  /** Closed only: the call made host calls, and the host waits to hear that this process reported them all. */
+  hostCallsFollow: boolean;
+}
+
 export interface AttachOptions {
   /** Records the host calls the bridge answered itself. */
   onAnswered?: (call: AnsweredHostCall) => void;
+  /** Learns the frames of calls the host made through a remote-call channel this slot serves. */
+  onRemoteFrame?: (event: RemoteFrameEvent) => void;
   /**
    * get_active_agent_id answers the agent the frame was started with (`BridgeCall.agentId`) on the
    * calling thread, NULL on threads that run no frame; otherwise the handler serves it.
@@ -293,6 +320,8 @@ export interface BridgeCallResult {
   tooLarge: boolean;
   /** Set for a `load` the dynamic linker refused; `text` holds its reason. */
   failed: boolean;
+  /** Remote calls: the call made host calls, which its plugin process reports after this answer (see `RemoteFrameEvent`). */
+  hostCallsFollow?: boolean;
 }
 
 export interface BridgePoolStats {
@@ -329,6 +358,7 @@ export class NativeBridge {
   private readonly chunkWaiters = new Map<bigint, () => void>();
   private readonly handlers = new Map<number, HostCallHandler>();
   private readonly recorders = new Map<number, (call: AnsweredHostCall) => void>();
+  private readonly remoteFrameListeners = new Map<number, (event: RemoteFrameEvent) => void>();
   private drainScheduled = false;
   /** Released slots are reused oldest-first, so a stale table pointer rarely meets a new plugin. */
   private readonly freeSlots: number[];
@@ -371,6 +401,7 @@ export class NativeBridge {
     this.symbols.answerFromFrame(slot, options.answerFromFrame ? 1 : 0);
     this.handlers.set(slot, handler);
     if (options.onAnswered) this.recorders.set(slot, options.onAnswered);
+    if (options.onRemoteFrame) this.remoteFrameListeners.set(slot, options.onRemoteFrame);
     this.updateLiveness();
     return slot;
   }
@@ -383,6 +414,7 @@ export class NativeBridge {
   detach(pluginSlot: number): void {
     if (!this.handlers.delete(pluginSlot)) return;
     this.recorders.delete(pluginSlot);
+    this.remoteFrameListeners.delete(pluginSlot);
     this.symbols.nextGeneration(pluginSlot);
     this.symbols.answerFromFrame(pluginSlot, 0);
     this.stopServingOnServer(pluginSlot);
@@ -498,6 +530,72 @@ export class NativeBridge {
     this.symbols.abandonFrame(frameId);
   }
 
+  /**
+   * Host side of a remote-call channel: shared memory through which a plugin process answers `callRemote`
+   * below JS. The process must inherit `fd` (the mapping) and `wakeFd` (this bridge's wake-up pipe) and
+   * attach them (`attachRemoteChannel`); close `fd` here once it has, never `wakeFd`. Null where the bridge
+   * has none (outside Linux) or the system refuses one.
+   */
+  createRemoteChannel(): { channel: number; fd: number; wakeFd: number } | null {
+    const out = [0, 0];
+    const channel = this.symbols.channelCreate(out) as number;
+    return channel < 0 ? null : { channel, fd: out[0] as number, wakeFd: out[1] as number };
+  }
+
+  /**
+   * Runs the plugin process's `invoke` (or `handleRoute`) through `channel`, in frame `frameId` with its agent.
+   * Null when the channel cannot take the call now (closed, every slot in use, strings over the slot size):
+   * send it another way. A call whose process exits resolves `failed`; `taken()` tells whether the process
+   * took the call from its slot yet.
+   */
+  callRemote(
+    channel: number,
+    call: { kind: 'invoke' | 'handleRoute'; frameId: number; agentId: string | null; args: [string, string?, string?]; maxStringBytes?: number },
+  ): { answer: Promise<BridgeCallResult>; taken: () => boolean } | null {
+    const [a0, a1 = null, a2 = null] = call.args;
+    const id = this.symbols.remoteStart(channel, BridgeCallKind[call.kind], call.frameId, call.agentId, a0, a1, a2) as number;
+    if (id === 0) return null;
+    const answer = new Promise<BridgeCallResult>((resolve) => {
+      this.calls.set(id, { resolve, maxBytes: call.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES });
+      this.updateLiveness();
+    });
+    return { answer, taken: () => this.symbols.remoteTaken(channel, id) === 1 || !this.calls.has(id) };
+  }
+
+  /** The channel's process is gone: remote calls still waiting on it finish `failed`; the channel is freed. */
+  closeRemoteChannel(channel: number): void {
+    this.symbols.channelClose(channel);
+  }
+
+  /** Plugin-process side: maps the channel the host passed as `fd` (closed here), answering through the host's pipe `wakeFd`; null if it is not one. */
+  attachRemoteChannel(fd: number, wakeFd: number): number | null {
+    const channel = this.symbols.channelAttach(fd, wakeFd) as number;
+    return channel < 0 ? null : channel;
+  }
+
+  /**
+   * Plugin-process side: calls from the host on `channel` run `invoke` (and `handleRoute`, when given) of
+   * the plugin in `pluginSlot` on bridge threads from now on. False if the serving thread could not start.
+   */
+  serveRemoteChannel(channel: number, pluginSlot: number, functions: { invoke: bigint | null; handleRoute: bigint | null; freeString: bigint | null; ctx: bigint | null }): boolean {
+    return this.symbols.channelServe(channel, pluginSlot, functions.invoke, functions.handleRoute, functions.freeString, functions.ctx) === 1;
+  }
+
+  /**
+   * Plugin-process side: an answer too large for its channel slot, which the host's call got as a
+   * handle (`BridgeCallResult.pointer`); `text` is null when the handle is unknown or `tooLarge` for `maxBytes`.
+   */
+  takeHeldAnswer(handle: bigint, maxBytes = DEFAULT_MAX_PLUGIN_STRING_BYTES): { text: string | null; tooLarge: boolean } {
+    const bytes = [0n];
+    const pointer = this.symbols.channelTakeHeld(handle, bytes) as bigint | null;
+    if (pointer === null) return { text: null, tooLarge: false };
+    const length = Number(bytes[0]);
+    const tooLarge = length > maxBytes;
+    const text = tooLarge ? null : utf8.decode(new Uint8Array(koffi.view(pointer, length)));
+    this.symbols.free(pointer);
+    return { text, tooLarge };
+  }
+
   /** Answers a parked host call; `result` is copied into malloc'd memory the plugin owns (D4). */
   reply(request: HostCallRequest, result: string | null): void {
     this.symbols.reply(request, result);
@@ -540,6 +638,7 @@ export class NativeBridge {
       if (event.kind === BridgeEventKind.hostCall) this.dispatchHostCall(event);
       else if (event.kind === BridgeEventKind.hostCallAnswered) this.recordAnsweredCall(event);
       else if (event.kind === BridgeEventKind.callDone) this.completeCall(event);
+      else if (event.kind === BridgeEventKind.frameOpened || event.kind === BridgeEventKind.frameClosed) this.reportRemoteFrame(event);
       else if (event.kind === BridgeEventKind.chunkDone && event.request !== null) {
         const resolve = this.chunkWaiters.get(event.request);
         this.chunkWaiters.delete(event.request);
@@ -552,6 +651,25 @@ export class NativeBridge {
       this.drainScheduled = false;
       this.drainEvents();
     });
+  }
+
+  private reportRemoteFrame(event: RawBridgeEvent): void {
+    let agentId: string | null = null;
+    if (event.has_text === 1 && event.text !== null) {
+      agentId = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
+      this.symbols.free(event.text);
+    }
+    try {
+      this.remoteFrameListeners.get(event.plugin)?.({
+        opened: event.kind === BridgeEventKind.frameOpened,
+        frameId: event.frame_id,
+        call: event.slot === BridgeCallKind.handleRoute ? 'handleRoute' : 'invoke',
+        agentId,
+        hostCallsFollow: event.kind === BridgeEventKind.frameClosed && event.int_arg === 1,
+      });
+    } catch {
+      // As for records: a failing listener never loses the events after it.
+    }
   }
 
   private recordAnsweredCall(event: RawBridgeEvent): void {
@@ -642,6 +760,7 @@ export class NativeBridge {
       textBytes: event.text_len,
       tooLarge,
       failed: event.failed === 1,
+      ...(event.int_arg === 1 ? { hostCallsFollow: true } : {}),
     });
   }
 }

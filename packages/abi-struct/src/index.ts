@@ -35,6 +35,7 @@ export {
   type HostCallHandler,
   type HostCallRequest,
   NativeBridge,
+  type RemoteFrameEvent,
 } from './bridge.js';
 export { buildHostTable, type HostTable, readHostTable } from './table.js';
 export { type CallFrame, type OpenPluginOptions, PluginLibrary } from './plugin-library.js';

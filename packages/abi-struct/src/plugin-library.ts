@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { type AnsweredHostCall, type BridgeCall, type BridgeCallResult, type HostCallHandler, NativeBridge } from './bridge.js';
+import { type AnsweredHostCall, type BridgeCall, type BridgeCallResult, type HostCallHandler, NativeBridge, type RemoteFrameEvent } from './bridge.js';
 import { AbiError } from './errors.js';
 import {
   DEFAULT_HOST_ABI_LEVEL,
@@ -23,6 +23,8 @@ export interface OpenPluginOptions {
   onAnsweredHostCall?: (call: AnsweredHostCall) => void;
   /** get_active_agent_id answers each call's `CallFrame.agentId` on the plugin's thread, not through `onHostCall`. */
   answerFromFrame?: boolean;
+  /** In a plugin process: learns the frames of the host's calls through a remote-call channel (see `serveRemoteCalls`). */
+  onRemoteFrame?: (event: RemoteFrameEvent) => void;
   /** Frame for the entry call (host calls made during it carry this frame id). */
   frameId?: number;
   /** Largest plugin string accepted (bytes); larger ones are refused, not decoded. */
@@ -77,6 +79,7 @@ export class PluginLibrary {
     const pluginSlot = bridge.attach(options.onHostCall ?? ((event) => bridge.reply(event.request, null)), {
       onAnswered: options.onAnsweredHostCall,
       answerFromFrame: options.answerFromFrame,
+      onRemoteFrame: options.onRemoteFrame,
     });
     const server = options.slotServer;
     if (server) bridge.serveOnServer(pluginSlot, server.server, server.pluginId, server);
@@ -149,6 +152,19 @@ export class PluginLibrary {
   /** `get_manifest(ctx)`: the copied string (the plugin's copy is released with its free_string). */
   getManifest(ctx: bigint | null, frame = NO_FRAME): Promise<BridgeCallResult> {
     return this.run({ kind: 'getManifest', fn: this.functions.get_manifest, pointer: ctx, frame, freeFn: this.functions.free_string });
+  }
+
+  /**
+   * In a plugin process: the host's calls on remote-call `channel` (see `NativeBridge.attachRemoteChannel`) run this
+   * plugin's `invoke`, and its `handle_route` when `routes`, with `ctx`. False if the channel could not be served.
+   */
+  serveRemoteCalls(channel: number, ctx: bigint | null, options: { routes: boolean }): boolean {
+    return this.bridge.serveRemoteChannel(channel, this.pluginSlot, {
+      invoke: this.functions.invoke,
+      handleRoute: options.routes ? this.functions.handle_route : null,
+      freeString: this.functions.free_string,
+      ctx,
+    });
   }
 
   /** `invoke(ctx, type, id, payload)`. */

@@ -10,6 +10,7 @@ import {
   HOST_SLOTS,
   NativeBridge,
   PluginLibrary,
+  type RemoteFrameEvent,
 } from '@osr-host/abi-struct';
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
@@ -92,6 +93,9 @@ interface Frame {
   kind: FrameKind;
   agentId: string | null;
   abandoned: boolean;
+  /** Host calls from the frame not yet handed to their implementation (a remote call's end is reported once none is). */
+  serving?: number;
+  whenServed?: () => void;
 }
 
 let lastFrameId = 0;
@@ -105,6 +109,9 @@ function byteLength(value: string | null): number {
   return value === null ? 0 : Buffer.byteLength(value);
 }
 
+/** Remote frames abandoned before they were seen to open, remembered at most (see `abandonRemoteFrame`). */
+const MAX_EARLY_ABANDONED_FRAMES = 1024;
+
 /** Slots that still do their work when an argument is refused: the message is logged, with a marker as payload. */
 const SERVED_WITH_MARKER: ReadonlySet<ServedSlot> = new Set(['log_structured']);
 
@@ -112,6 +119,15 @@ const SERVED_WITH_MARKER: ReadonlySet<ServedSlot> = new Set(['log_structured']);
 function unsendableReason(name: string, value: string): string | null {
   if (value.includes('\0')) return `The ${name} contains a NUL character, which a C string cannot carry; remove it.`;
   if (!value.isWellFormed()) return `The ${name} contains unpaired UTF-16 surrogates and is not valid UTF-8; send well-formed text.`;
+  return null;
+}
+
+/** An `invalid_argument` outcome for the first string that cannot cross into C, or null when every one can. */
+export function unsendableOutcome(strings: ReadonlyArray<readonly [name: string, value: string]>): CallOutcome | null {
+  for (const [name, value] of strings) {
+    const reason = unsendableReason(name, value);
+    if (reason) return { kind: 'invalid_argument', message: reason };
+  }
   return null;
 }
 
@@ -135,6 +151,9 @@ export class NativePlugin implements PluginInstance {
   private readonly maxStringBytes: number | undefined;
   private readonly slotServer: SlotServer | undefined;
   private readonly frames = new Map<number, Frame>();
+  /** Frames of remote calls the host gave up on before this process learnt they began. */
+  private readonly abandonedRemoteFrames = new Set<number>();
+  private onRemoteHostCallsReported: ((frameId: number) => void) | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private abandonedCalls = 0;
   /**
@@ -181,6 +200,7 @@ export class NativePlugin implements PluginInstance {
           // The frame's agent is all the host's get_active_agent_id answers: the bridge answers it on the plugin's thread.
           answerFromFrame: plugin.hostApi.get_active_agent_id === answerFrameAgent,
           onAnsweredHostCall: (call) => plugin.recordAnsweredCall(call),
+          onRemoteFrame: (event) => plugin.trackRemoteFrame(event),
           ...(slotServerQueue !== null
             ? {
                 slotServer: {
@@ -256,6 +276,46 @@ export class NativePlugin implements PluginInstance {
     return this.destroyStarted || this.state === 'shut_down';
   }
 
+  /**
+   * In a plugin process: the host's invokes (and route calls) arriving on the remote-call channel it passed
+   * as `fd`, with its wake-up pipe as `wakeFd`, run below JS from now on (see `NativeBridge.attachRemoteChannel`);
+   * the host keeps their deadlines and calls `abandonRemoteFrame`. A call that made host calls is answered before
+   * they are reported: `onHostCallsReported` runs once every report the runtime's events carry for it has been
+   * emitted. False when the channel cannot be used; the host then sends calls over IPC.
+   */
+  serveRemoteCalls(fd: number, wakeFd: number, onHostCallsReported: (frameId: number) => void): boolean {
+    this.onRemoteHostCallsReported = onHostCallsReported;
+    const channel = this.library.bridge.attachRemoteChannel(fd, wakeFd);
+    return channel !== null && this.library.serveRemoteCalls(channel, this.ctx, { routes: this.supportsRoutes });
+  }
+
+  /** The host stopped waiting for the remote call running in `frameId`: its host calls are refused from now on. */
+  abandonRemoteFrame(frameId: number): void {
+    const frame = this.frames.get(frameId);
+    if (frame) frame.abandoned = true;
+    else {
+      // Unknown also when the call returned before the host's word arrived: keep the newest few only.
+      this.abandonedRemoteFrames.add(frameId);
+      if (this.abandonedRemoteFrames.size > MAX_EARLY_ABANDONED_FRAMES) this.abandonedRemoteFrames.delete(this.abandonedRemoteFrames.values().next().value as number);
+    }
+    this.library.abandonFrame({ id: frameId });
+  }
+
+  private trackRemoteFrame(event: RemoteFrameEvent): void {
+    if (!event.opened) {
+      const frame = this.frames.get(event.frameId);
+      this.frames.delete(event.frameId);
+      if (!event.hostCallsFollow) return;
+      // Reported once each of its host calls reached its implementation: a queued log's forward to the host is sent by then.
+      const report = () => this.onRemoteHostCallsReported?.(event.frameId);
+      if (frame?.serving) frame.whenServed = report;
+      else report();
+      return;
+    }
+    const abandoned = this.abandonedRemoteFrames.delete(event.frameId);
+    this.frames.set(event.frameId, { id: event.frameId, kind: event.call === 'handleRoute' ? 'route' : 'invoke', agentId: event.agentId, abandoned });
+  }
+
   /** Calls still running, and those among them that already timed out. */
   stats(): { inFlight: number; abandoned: number } {
     return { inFlight: this.inFlight.size + this.abandonedCalls, abandoned: this.abandonedCalls };
@@ -263,14 +323,12 @@ export class NativePlugin implements PluginInstance {
 
   /** `invoke(ctx, type, id, payload)` under an agent frame. */
   invoke(type: string, id: string, payload: string, options: CallOptions = {}): Promise<CallOutcome> {
-    for (const [name, value] of [
+    const refused = unsendableOutcome([
       ['capability type', type],
       ['tool id', id],
       ['payload', payload],
-    ] as const) {
-      const reason = unsendableReason(name, value);
-      if (reason) return Promise.resolve({ kind: 'invalid_argument', message: reason });
-    }
+    ]);
+    if (refused) return Promise.resolve(refused);
     return this.call(
       'invoke',
       options.agentId ?? null,
@@ -287,8 +345,8 @@ export class NativePlugin implements PluginInstance {
 
   /** `handle_route(ctx, request_json)` (D16: 30 s). Callers check `supportsRoutes` first. */
   handleRoute(requestJson: string, options: CallOptions = {}): Promise<CallOutcome> {
-    const reason = unsendableReason('route request', requestJson);
-    if (reason) return Promise.resolve({ kind: 'invalid_argument', message: reason });
+    const refused = unsendableOutcome([['route request', requestJson]]);
+    if (refused) return Promise.resolve(refused);
     return this.call('route', options.agentId ?? null, options.timeoutMs ?? this.timeouts.route, (frame) =>
       this.library.handleRoute(this.ctx, requestJson, frame),
     );
@@ -358,18 +416,9 @@ export class NativePlugin implements PluginInstance {
       (): CallOutcome => ({ kind: 'null' }),
     );
     this.inFlight.add(settled);
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stopped = new Promise<CallOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timeout', timeoutMs }), timeoutMs);
-      onAbort = () => resolve(cancelledOutcome);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    const outcome = await Promise.race([settled, stopped]);
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    const outcome = await outcomeWithin(settled, timeoutMs, signal);
     this.inFlight.delete(settled);
-    if (outcome.kind !== 'timeout' && outcome !== cancelledOutcome) {
+    if (!gaveUp(outcome)) {
       this.frames.delete(frame.id);
       return outcome;
     }
@@ -426,6 +475,14 @@ export class NativePlugin implements PluginInstance {
       return;
     }
     const context: HostCallContext = { pluginId: this.id, agentId: frame?.agentId ?? null, frame: frame?.kind ?? null };
+    if (frame) frame.serving = (frame.serving ?? 0) + 1;
+    // The frame's host call has reached the host's implementation (a void slot's may still be running).
+    let dispatched = false;
+    const dispatch = () => {
+      if (dispatched || !frame) return;
+      dispatched = true;
+      if (--(frame.serving as number) === 0) frame.whenServed?.();
+    };
     // Sizes and depths were measured on the plugin's thread: an oversized or too deeply nested argument is
     // refused here, before it is decoded or parsed on this (the event loop's) thread.
     const refused = refusedArgument(slot, event.argBytes, event.argDepths, this.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES);
@@ -454,12 +511,17 @@ export class NativePlugin implements PluginInstance {
     const started = performance.now();
 
     (refused ? Promise.resolve(cArgs) : argumentsOffLoop(slot, cArgs, event.argBytes))
-      .then((args) =>
-        refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs(args)) : notSupportedAnswer(slot),
-      )
+      .then((args) => {
+        try {
+          return refusal ? refusal.answer : implementation ? implementation.call(this.hostApi, context, ...implementationArgs(args)) : notSupportedAnswer(slot);
+        } finally {
+          dispatch();
+        }
+      })
       .then(
         (answer) => (rules.returnsString && typeof answer === 'string' ? answer : null),
         (error: unknown) => {
+          dispatch();
           answerKept = false;
           this.events?.emit('pluginError', { pluginId: this.id, error });
           return rules.returnsString
@@ -533,7 +595,7 @@ export class NativePlugin implements PluginInstance {
 }
 
 /** What a caller that cancelled gets; the plugin's thread is still running the call. */
-const cancelledOutcome: CallOutcome = {
+export const cancelledOutcome: CallOutcome = {
   kind: 'unavailable',
   message: 'The call was cancelled by its caller; the plugin keeps running it until it returns, and its later host calls are refused.',
 };
@@ -544,7 +606,27 @@ function notSupportedAnswer(slot: ServedSlot): string | undefined {
   return SLOT_RULES[slot].returnsString ? notSupportedEnvelope(slot) : undefined;
 }
 
-function outcomeOf(result: BridgeCallResult): CallOutcome {
+/** The call's outcome, or `timeout` (or cancelled) if its deadline passes (or `signal` aborts) first. */
+export async function outcomeWithin(settled: Promise<CallOutcome>, timeoutMs: number, signal?: AbortSignal): Promise<CallOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<CallOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout', timeoutMs }), timeoutMs);
+    onAbort = () => resolve(cancelledOutcome);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const outcome = await Promise.race([settled, stopped]);
+  clearTimeout(timer);
+  if (onAbort) signal?.removeEventListener('abort', onAbort);
+  return outcome;
+}
+
+/** Whether `outcomeWithin` stopped waiting while the plugin's thread may still be inside the call. */
+export function gaveUp(outcome: CallOutcome): boolean {
+  return outcome.kind === 'timeout' || outcome === cancelledOutcome;
+}
+
+export function outcomeOf(result: BridgeCallResult): CallOutcome {
   if (result.tooLarge) return { kind: 'too_large', bytes: result.textBytes };
   if (result.text === null) return { kind: 'null' };
   return { kind: 'returned', text: result.text };

@@ -3,11 +3,20 @@
  * mode. Its host API forwards every slot the parent implements to the parent,
  * and its runtime events go back to the parent's event stream.
  */
-import { HOST_SLOTS } from '@osr-host/abi-struct';
+import { HOST_SLOTS, NativeBridge } from '@osr-host/abi-struct';
 import { RuntimeEvents } from '../events.js';
 import { answerFrameAgent, type HostApi, type HostCallContext } from '../host-api.js';
 import { type CallOptions, NativePlugin } from '../plugin.js';
-import type { KeptConfigAnswer, LoadRequest, LoadResponse } from './protocol.js';
+import {
+  type RemoteFrame,
+  type HeldAnswer,
+  type HeldAnswerRequest,
+  type KeptConfigAnswer,
+  type LoadRequest,
+  type LoadResponse,
+  REMOTE_CHANNEL_FD,
+  REMOTE_WAKE_FD,
+} from './protocol.js';
 import { type IpcChannel, RpcPeer } from './rpc.js';
 
 const channel = process as unknown as IpcChannel;
@@ -42,6 +51,13 @@ const rpc = new RpcPeer(channel, async (method, params) => {
     case 'cancel':
       cancellable.get(p.cancelToken as number)?.abort();
       return null;
+    case 'abandonFrame':
+      loaded().abandonRemoteFrame((params as RemoteFrame).frameId);
+      return null;
+    case 'heldAnswer': {
+      const { handle, maxBytes } = params as HeldAnswerRequest;
+      return NativeBridge.open().takeHeldAnswer(BigInt(handle), maxBytes) satisfies HeldAnswer;
+    }
     case 'handleRoute':
       return loaded().handleRoute(p.requestJson as string, p.options as CallOptions);
     case 'configChanged':
@@ -109,6 +125,9 @@ async function load(request: LoadRequest): Promise<LoadResponse> {
     events,
   });
   return {
+    remoteCalls: request.remoteCalls === true && plugin.serveRemoteCalls(REMOTE_CHANNEL_FD, REMOTE_WAKE_FD, (frameId) =>
+        rpc.emit('remoteHostCallsReported', { frameId } satisfies RemoteFrame),
+      ),
     manifestText: plugin.manifestText,
     abi: plugin.abi,
     supportsRoutes: plugin.supportsRoutes,

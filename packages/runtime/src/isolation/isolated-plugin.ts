@@ -1,14 +1,26 @@
 import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { AbiError, type AbiErrorCode, DEFAULT_HOST_ABI_LEVEL, type HostAbiLevel } from '@osr-host/abi-struct';
+import { AbiError, type AbiErrorCode, type BridgeCallResult, DEFAULT_HOST_ABI_LEVEL, DEFAULT_MAX_PLUGIN_STRING_BYTES, type HostAbiLevel, NativeBridge } from '@osr-host/abi-struct';
 import { builtEntry } from '../built-entry.js';
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import type { RuntimeEvents } from '../events.js';
-import { answerFrameAgent, type HostApi, type HostCallContext, type HostCallRecord } from '../host-api.js';
-import { type CallOptions, type CallOutcome, DEFAULT_TIMEOUTS, type LoadPluginOptions, type PluginTimeouts, toolResult } from '../plugin.js';
+import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from '../host-api.js';
+import {
+  type CallOptions,
+  type CallOutcome,
+  cancelledOutcome,
+  DEFAULT_TIMEOUTS,
+  gaveUp,
+  type LoadPluginOptions,
+  outcomeOf,
+  outcomeWithin,
+  type PluginTimeouts,
+  toolResult,
+  unsendableOutcome,
+} from '../plugin.js';
 import type { PluginInstance } from '../plugin-instance.js';
-import type { HostCallRequest, KeptConfigAnswer, LoadRequest, LoadResponse } from './protocol.js';
+import type { HeldAnswer, HeldAnswerRequest, HostCallRequest, KeptConfigAnswer, LoadRequest, LoadResponse, RemoteFrame } from './protocol.js';
 import { RemoteError, RpcPeer } from './rpc.js';
 
 export interface IsolationOptions {
@@ -34,6 +46,43 @@ export interface IsolationOptions {
 export type IsolatedPluginOptions = LoadPluginOptions & IsolationOptions;
 
 let lastCancelToken = 0;
+
+/**
+ * Frames of remote calls are numbered by the host, from here up, apart from the frames the plugin process
+ * numbers itself from 1 (both meet in its bridge and its runtime).
+ */
+const FIRST_REMOTE_FRAME_ID = 2 ** 40;
+/** Reports of remote calls' host calls kept while their answer has not arrived yet, at most. */
+const MAX_EARLY_REPORTS = 1024;
+let lastRemoteFrameId = FIRST_REMOTE_FRAME_ID;
+
+/** A plugin process serving invokes and routes on a remote-call channel, below JS (P191). */
+interface RemoteChannel {
+  child: ChildProcess;
+  channel: number;
+  /** Rejects each call still waiting when the process exits, with the message its IPC calls get. */
+  waiting: Set<(error: Error) => void>;
+}
+
+/** `work`, failed with the process's exit message if the channel's process exits first. */
+function untilExit<T>(channel: RemoteChannel, work: Promise<T>): Promise<T> {
+  let fail: (error: Error) => void = () => undefined;
+  const exited = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  channel.waiting.add(fail);
+  return Promise.race([work, exited]).finally(() => channel.waiting.delete(fail));
+}
+
+/** A call the channel can carry, the same as an IPC request beside it. */
+interface RemoteCall {
+  kind: 'invoke' | 'handleRoute';
+  frame: FrameKind;
+  agentId: string | null;
+  args: [string, string?, string?];
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
 
 export const DEFAULT_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024;
 
@@ -106,6 +155,12 @@ export class IsolatedPlugin implements PluginInstance {
   private pendingCalls = 0;
   private abandonedCalls = 0;
   private shutdownDone: Promise<void> | undefined;
+  private remote: RemoteChannel | undefined;
+  /** Remote calls not yet answered or given up on: shutdown lets them finish before destroy, as in process. */
+  private readonly remoteInFlight = new Set<Promise<unknown>>();
+  /** Remote calls whose answer waits for the process to report their host calls, and reports that came first. */
+  private readonly reportWaiters = new Map<number, () => void>();
+  private readonly reportedFrames = new Set<number>();
   /** Set while a process with abandoned calls drains; new calls wait for its replacement. */
   private recycling: { child: ChildProcess; done: Promise<void>; finish: () => void } | undefined;
 
@@ -134,6 +189,15 @@ export class IsolatedPlugin implements PluginInstance {
     return { inFlight: this.pendingCalls + this.abandonedCalls, abandoned: this.abandonedCalls };
   }
 
+  /**
+   * Whether invokes and route calls reach the running plugin process through its remote-call channel, below
+   * its event loop (Linux), rather than as IPC messages (P191). Calls too large for a channel slot, and calls
+   * beyond its slots, still go over IPC.
+   */
+  get remoteCalls(): boolean {
+    return this.remote !== undefined && this.remote.child === this.child;
+  }
+
   /** The plugin process id, while one runs. */
   get processId(): number | undefined {
     return this.child?.pid;
@@ -141,12 +205,20 @@ export class IsolatedPlugin implements PluginInstance {
 
   invoke(type: string, id: string, payload: string, options: CallOptions = {}): Promise<CallOutcome> {
     const { signal, ...sendable } = options;
-    if (!signal) return this.outcomeCall('invoke', { type, id, payload, options: sendable }, options.timeoutMs ?? this.timeouts.tool);
-    // The child abandons its own call (as on a timeout) when the caller cancels.
+    const timeoutMs = options.timeoutMs ?? this.timeouts.tool;
+    const remote: RemoteCall = { kind: 'invoke', frame: 'invoke', agentId: options.agentId ?? null, args: [type, id, payload], timeoutMs, signal };
+    const refused = unsendableOutcome([
+      ['capability type', type],
+      ['tool id', id],
+      ['payload', payload],
+    ]);
+    if (refused) return Promise.resolve(refused);
+    if (!signal) return this.outcomeCall('invoke', { type, id, payload, options: sendable }, timeoutMs, remote);
+    // The child abandons its own IPC call (as on a timeout) when the caller cancels; a remote call, this side.
     const cancelToken = ++lastCancelToken;
     const cancel = () => void this.rpc?.request('cancel', { cancelToken }).catch(() => undefined);
     signal.addEventListener('abort', cancel, { once: true });
-    return this.outcomeCall('invoke', { type, id, payload, options: sendable, cancelToken }, options.timeoutMs ?? this.timeouts.tool).finally(() =>
+    return this.outcomeCall('invoke', { type, id, payload, options: sendable, cancelToken }, timeoutMs, remote).finally(() =>
       signal.removeEventListener('abort', cancel),
     );
   }
@@ -156,7 +228,11 @@ export class IsolatedPlugin implements PluginInstance {
   }
 
   handleRoute(requestJson: string, options: CallOptions = {}): Promise<CallOutcome> {
-    return this.outcomeCall('handleRoute', { requestJson, options }, options.timeoutMs ?? this.timeouts.route);
+    const timeoutMs = options.timeoutMs ?? this.timeouts.route;
+    const remote: RemoteCall = { kind: 'handleRoute', frame: 'route', agentId: options.agentId ?? null, args: [requestJson], timeoutMs, signal: undefined };
+    const refused = unsendableOutcome([['route request', requestJson]]);
+    if (refused) return Promise.resolve(refused);
+    return this.outcomeCall('handleRoute', { requestJson, options }, timeoutMs, this.supportsRoutes ? remote : undefined);
   }
 
   async configChanged(key: string, value: string | null, options: CallOptions = {}): Promise<boolean> {
@@ -181,6 +257,8 @@ export class IsolatedPlugin implements PluginInstance {
       const deadline = Math.max(this.timeouts.tool, this.timeouts.route, this.timeouts.delivery) + this.timeouts.destroy + this.graceMs;
       const watchdog = setTimeout(() => this.terminate(child, 'did not shut down in time'), deadline);
       try {
+        // The process waits for its own calls before destroy; the remote ones only this side knows.
+        await Promise.allSettled([...this.remoteInFlight]);
         await rpc.request('shutdown', null);
         child.disconnect();
       } catch {
@@ -204,14 +282,25 @@ export class IsolatedPlugin implements PluginInstance {
   }
 
   private async spawnAndLoad(): Promise<void> {
-    const child = fork(builtEntry('plugin-process', 'plugin process'), [], {
-      env: pluginProcessEnvironment(this.options.passEnv, this.dataDirectory()),
-      // The plugin's own stdout and stderr go to the host's stderr: stdout may be a protocol (MCP, invoke output).
-      stdio: ['ignore', 2, 2, 'ipc'],
-      serialization: 'json',
-      // Not the host's flags (inspector, loaders, export conditions): the child runs the built entry as is.
-      execArgv: [],
-    });
+    const bridge = NativeBridge.open();
+    const channel = bridge.createRemoteChannel();
+    let child: ChildProcess;
+    try {
+      child = fork(builtEntry('plugin-process', 'plugin process'), [], {
+        env: pluginProcessEnvironment(this.options.passEnv, this.dataDirectory()),
+        // The plugin's own stdout and stderr go to the host's stderr: stdout may be a protocol (MCP, invoke output).
+        // The remote-call channel and the bridge's wake-up pipe follow the IPC channel (REMOTE_CHANNEL_FD).
+        stdio: ['ignore', 2, 2, 'ipc', ...(channel ? [channel.fd, channel.wakeFd] : [])],
+        serialization: 'json',
+        // Not the host's flags (inspector, loaders, export conditions): the child runs the built entry as is.
+        execArgv: [],
+      });
+    } catch (error) {
+      if (channel) bridge.closeRemoteChannel(channel.channel);
+      throw error;
+    } finally {
+      if (channel) closeSync(channel.fd);
+    }
     const rpc: RpcPeer = new RpcPeer(
       child,
       (method, params): unknown => this.serveChild(rpc, method, params),
@@ -220,7 +309,10 @@ export class IsolatedPlugin implements PluginInstance {
     this.child = child;
     this.rpc = rpc;
     this.terminationReason = undefined;
-    child.once('exit', (code, signal) => this.onExit(child, rpc, code, signal));
+    child.once('exit', (code, signal) => {
+      if (channel) bridge.closeRemoteChannel(channel.channel);
+      this.onExit(child, rpc, code, signal);
+    });
     this.watchMemory(child);
 
     const request: LoadRequest = {
@@ -232,6 +324,7 @@ export class IsolatedPlugin implements PluginInstance {
       answerFromFrame: this.hostApi.get_active_agent_id === answerFrameAgent,
       ...(this.options.maxStringBytes !== undefined ? { maxStringBytes: this.options.maxStringBytes } : {}),
       ...(this.options.configChangeMarker ? { configChangeMarker: this.options.configChangeMarker } : {}),
+      remoteCalls: channel !== null,
     };
     const watchdog = setTimeout(() => this.terminate(child, `did not finish loading within ${this.timeouts.load / 1000}s`), this.timeouts.load + this.graceMs);
     let loaded: LoadResponse;
@@ -243,12 +336,17 @@ export class IsolatedPlugin implements PluginInstance {
     } finally {
       clearTimeout(watchdog);
     }
-    Object.assign(this, loaded);
+    const { remoteCalls, ...facts } = loaded;
+    Object.assign(this, facts);
+    if (remoteCalls && channel) this.remote = { child, channel: channel.channel, waiting: new Set() };
     this.loadedOnce = true;
   }
 
-  /** Runs one request against the live process, starting it first if a crash stopped it. */
-  private async call<T>(method: string, params: unknown, timeoutMs: number): Promise<T | CallOutcome> {
+  /**
+   * Runs one request against the live process, starting it first if a crash stopped it; `remote`, the same
+   * call, goes on the process's remote-call channel instead when it can take it.
+   */
+  private async call<T>(method: string, params: unknown, timeoutMs: number, remote?: RemoteCall): Promise<T | CallOutcome> {
     if (this.shutdownDone) return { kind: 'shut_down' };
     if (this.quarantineReason) return { kind: 'unavailable', message: this.quarantineReason };
     while (this.recycling) await this.recycling.done;
@@ -267,7 +365,8 @@ export class IsolatedPlugin implements PluginInstance {
       const rpc = this.rpc!;
       const watchdog = setTimeout(() => this.terminate(child, `did not respond within ${Math.round((timeoutMs + this.graceMs) / 1000)}s`), timeoutMs + this.graceMs);
       try {
-        return await rpc.request<T>(method, params);
+        const sentRemotely = remote && this.remote?.child === child ? this.callRemotely(this.remote, rpc, remote) : null;
+        return await (sentRemotely ?? rpc.request<T>(method, params));
       } catch (error) {
         return { kind: 'unavailable', message: (error as Error).message };
       } finally {
@@ -279,8 +378,66 @@ export class IsolatedPlugin implements PluginInstance {
     }
   }
 
-  private async outcomeCall(method: string, params: unknown, timeoutMs: number): Promise<CallOutcome> {
-    return (await this.call<CallOutcome>(method, params, timeoutMs)) as CallOutcome;
+  private async outcomeCall(method: string, params: unknown, timeoutMs: number, remote?: RemoteCall): Promise<CallOutcome> {
+    return (await this.call<CallOutcome>(method, params, timeoutMs, remote)) as CallOutcome;
+  }
+
+  /**
+   * One call on the remote-call channel: the plugin process runs it on a bridge thread without its event
+   * loop, and this side keeps the deadline, the cancellation and the abandoned-call accounting that the
+   * process keeps for IPC calls (NativePlugin.call). Null when the channel cannot take the call now: send it over IPC.
+   */
+  private callRemotely(channel: RemoteChannel, rpc: RpcPeer, call: RemoteCall): Promise<CallOutcome> | null {
+    if (call.signal?.aborted) return Promise.resolve(cancelledOutcome);
+    const frameId = ++lastRemoteFrameId;
+    const maxBytes = this.options.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES;
+    const started = NativeBridge.open().callRemote(channel.channel, { kind: call.kind, frameId, agentId: call.agentId, args: call.args, maxStringBytes: maxBytes });
+    if (!started) return null;
+    // An exit while the call ran, or while its host calls or held answer were awaited, is the IPC calls' `unavailable`.
+    const settled = untilExit(channel, this.remoteOutcome(rpc, frameId, started.answer, maxBytes)).catch(
+      (error: Error): CallOutcome => ({ kind: 'unavailable', message: error.message }),
+    );
+    return this.superviseRemoteCall(rpc, call, frameId, settled, started.taken);
+  }
+
+  private async superviseRemoteCall(rpc: RpcPeer, call: RemoteCall, frameId: number, settled: Promise<CallOutcome>, taken: () => boolean): Promise<CallOutcome> {
+    this.remoteInFlight.add(settled);
+    let outcome = await outcomeWithin(settled, call.timeoutMs, call.signal);
+    // A process that never took the call is not answering at all (stopped, or out of threads): as for an IPC call,
+    // the watchdog ends it a grace period after the deadline.
+    if (outcome.kind === 'timeout' && !taken()) outcome = await settled;
+    this.remoteInFlight.delete(settled);
+    if (!gaveUp(outcome)) return outcome;
+    // The plugin's thread is still inside the call: its process refuses the frame's host calls from now on.
+    const child = this.child;
+    void rpc.request('abandonFrame', { frameId } satisfies RemoteFrame).catch(() => undefined);
+    this.abandonedCalls++;
+    this.events?.emit('callAbandoned', { pluginId: this.id, frame: call.frame, timeoutMs: call.timeoutMs });
+    void settled.then(() => {
+      if (child !== this.child) return; // the process is gone, and its count of abandoned calls with it
+      this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
+      this.events?.emit('abandonedCallReturned', { pluginId: this.id, frame: call.frame });
+      this.recycleWhenIdle();
+    });
+    this.recycleWhenIdle();
+    return outcome;
+  }
+
+  /** A remote call's outcome, once the process reported the call's host calls; an answer too large for its slot is fetched. */
+  private async remoteOutcome(rpc: RpcPeer, frameId: number, answer: Promise<BridgeCallResult>, maxBytes: number): Promise<CallOutcome> {
+    const result = await answer;
+    if (result.hostCallsFollow) await this.hostCallsReported(frameId);
+    if (result.failed) return { kind: 'unavailable', message: `Plugin '${this.id}' could not be called: ${result.text ?? 'the plugin process has exited'}` };
+    if (result.pointer === null) return outcomeOf(result);
+    const held = await rpc.request<HeldAnswer>('heldAnswer', { handle: String(result.pointer), maxBytes } satisfies HeldAnswerRequest);
+    if (held.tooLarge) return { kind: 'too_large', bytes: result.textBytes };
+    return outcomeOf({ ...result, text: held.text });
+  }
+
+  /** Resolves once the plugin process reported every host call the remote call in `frameId` made (over IPC, in order). */
+  private hostCallsReported(frameId: number): Promise<void> {
+    if (this.reportedFrames.delete(frameId)) return Promise.resolve();
+    return new Promise((resolve) => this.reportWaiters.set(frameId, resolve));
   }
 
   private dataDirectory(): string | undefined {
@@ -351,11 +508,21 @@ export class IsolatedPlugin implements PluginInstance {
       this.child = undefined;
       this.rpc = undefined;
     }
+    const remote = this.remote?.child === child ? this.remote : undefined;
+    if (remote) {
+      this.remote = undefined;
+      this.reportWaiters.clear();
+      this.reportedFrames.clear();
+    }
+    const failAll = (error: Error) => {
+      rpc.failAll(error);
+      for (const fail of remote?.waiting ?? []) fail(error);
+    };
     const recycling = this.recycling?.child === child ? this.recycling : undefined;
     if (recycling) this.recycling = undefined;
     if (recycling && this.terminationReason === undefined && !this.shutdownDone) {
       const stuck = this.abandonedCalls;
-      rpc.failAll(new Error(`Plugin '${this.id}' was restarted`));
+      failAll(new Error(`Plugin '${this.id}' was restarted`));
       this.abandonedCalls = 0;
       this.events?.emit('pluginRecycled', {
         pluginId: this.id,
@@ -374,7 +541,7 @@ export class IsolatedPlugin implements PluginInstance {
       : this.loadedOnce
         ? `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}); it restarts on the next call`
         : `Plugin '${this.id}' crashed (${signal ?? `exit code ${code}`}) while loading, so it is not loaded`;
-    rpc.failAll(new Error(expected ? 'Plugin has been shut down' : message));
+    failAll(new Error(expected ? 'Plugin has been shut down' : message));
     this.abandonedCalls = 0;
     if (expected) return;
     this.events?.emit('pluginCrashed', { pluginId: this.id, signal, code, message });
@@ -409,6 +576,18 @@ export class IsolatedPlugin implements PluginInstance {
   }
 
   private forwardEvent(name: string, payload: unknown): void {
+    if (name === 'remoteHostCallsReported') {
+      const { frameId } = payload as RemoteFrame;
+      const waiter = this.reportWaiters.get(frameId);
+      this.reportWaiters.delete(frameId);
+      if (waiter) waiter();
+      else {
+        // Early only for calls in flight (32 slots at most); a process that reports more is not believed past this.
+        this.reportedFrames.add(frameId);
+        if (this.reportedFrames.size > MAX_EARLY_REPORTS) this.reportedFrames.delete(this.reportedFrames.values().next().value as number);
+      }
+      return;
+    }
     if (name === 'callAbandoned') {
       this.abandonedCalls++;
       this.recycleWhenIdle();

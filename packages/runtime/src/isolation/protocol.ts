@@ -14,6 +14,32 @@ export interface LoadRequest {
   answerFromFrame: boolean;
   /** The parent's `configChangeMarker`: the child's bridge keeps config_get answers the parent lets it keep. */
   configChangeMarker?: string;
+  /** The parent passed a remote-call channel (REMOTE_CHANNEL_FD, REMOTE_WAKE_FD): serve invokes and routes on it. */
+  remoteCalls?: boolean;
+}
+
+/** Where a plugin process finds the parent's remote-call channel: the stdio entry after the IPC channel. */
+export const REMOTE_CHANNEL_FD = 4;
+/** And the write end of the parent bridge's wake-up pipe, through which it answers. */
+export const REMOTE_WAKE_FD = 5;
+
+/**
+ * The frame of a remote call. Parent → child `abandonFrame`: the parent stopped waiting for the call. Child → parent
+ * event `remoteHostCallsReported`: every host call the call made was reported before this event.
+ */
+export interface RemoteFrame {
+  frameId: number;
+}
+
+/** Parent → child `heldAnswer`: an answer too large for its channel slot; `maxBytes` 0 only frees it. */
+export interface HeldAnswerRequest {
+  handle: string;
+  maxBytes: number;
+}
+
+export interface HeldAnswer {
+  text: string | null;
+  tooLarge: boolean;
 }
 
 export interface LoadResponse {
@@ -22,6 +48,8 @@ export interface LoadResponse {
   supportsRoutes: boolean;
   supportsConfigChanges: boolean;
   supportsTaskEvents: boolean;
+  /** The plugin serves the parent's invokes (and routes) on the remote-call channel. */
+  remoteCalls: boolean;
 }
 
 /** Child → parent: one host call, after the child runtime applied the NULL and frame rules. */

@@ -9,7 +9,8 @@ import { keepEventLoopAwake } from './event-loop-spin.js';
 export interface IpcChannel {
   /** False once the channel was closed; absent where the channel cannot tell. */
   readonly connected?: boolean;
-  send(message: unknown): boolean;
+  /** `onSent` gets the error of a send that failed after the call (the other side went away). */
+  send(message: unknown, onSent?: (error: Error | null) => void): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
@@ -95,6 +96,13 @@ export interface RpcPeerOptions {
   keepAwakeMs?: number;
 }
 
+/**
+ * A message that could not be written (EPIPE: the other side exited) loses nothing a caller waits for: that
+ * side's exit fails every request still pending (`failAll`). Without a callback Node would throw it as an
+ * unhandled 'error' event.
+ */
+function ignoreSendError(): void {}
+
 export class RpcPeer {
   private lastId = 0;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -164,10 +172,10 @@ export class RpcPeer {
     const sendable = stringChars(message) > MESSAGE_PART_CHARS ? withoutLongStrings(message, long) : message;
     for (const text of long) {
       for (let at = 0; at < text.length; at += MESSAGE_PART_CHARS) {
-        this.channel.send({ type: 'part', text: text.slice(at, at + MESSAGE_PART_CHARS), last: at + MESSAGE_PART_CHARS >= text.length } satisfies Message);
+        this.channel.send({ type: 'part', text: text.slice(at, at + MESSAGE_PART_CHARS), last: at + MESSAGE_PART_CHARS >= text.length } satisfies Message, ignoreSendError);
       }
     }
-    this.channel.send(sendable);
+    this.channel.send(sendable, ignoreSendError);
   }
 
   private receive(received: Message): void {
