@@ -11,6 +11,7 @@ export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const headerDirectory = join(packageRoot, 'include');
 export const bridgeSource = join(packageRoot, 'native', 'osr_bridge.c');
 const generatedHeader = join(packageRoot, 'native', 'osr_slots.generated.h');
+export const remoteChannelHeader = join(packageRoot, 'native', 'osr_remote_channel.h');
 export const sharedLibraryExtension = process.platform === 'darwin' ? '.dylib' : '.so';
 
 export function bridgeLibraryPath() {
@@ -45,7 +46,7 @@ export function compileSharedLibrary(sources, output, extraArgs = []) {
 /** Builds the bridge when it is missing or older than its sources; returns its path. */
 export function ensureBridgeLibrary() {
   const output = bridgeLibraryPath();
-  const newestSource = Math.max(...[bridgeSource, generatedHeader, join(headerDirectory, 'osaurus_plugin.h')].map((file) => statSync(file).mtimeMs));
+  const newestSource = Math.max(...[bridgeSource, generatedHeader, remoteChannelHeader, join(headerDirectory, 'osaurus_plugin.h')].map((file) => statSync(file).mtimeMs));
   if (!existsSync(output) || statSync(output).mtimeMs < newestSource) compileSharedLibrary([bridgeSource], output);
   return output;
 }
