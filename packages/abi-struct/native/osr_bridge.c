@@ -1368,7 +1368,7 @@ typedef struct osrb_channel {
 } osrb_channel;
 
 #ifdef __linux__
-/* The host's channels (JS thread only); a plugin process has one. */
+/* The channels, used from the JS thread only (a plugin process has one; its watchers hold it directly). */
 static osrb_channel* channels[OSRB_MAX_CHANNELS];
 static int32_t remote_calls_awaited = 0;
 
@@ -1708,9 +1708,7 @@ int32_t osrb_channel_attach(int32_t fd, int32_t wake_fd) {
     /* Inherited without it: processes the plugin starts must not hold the host's pipe. */
     fcntl(wake_fd, F_SETFD, FD_CLOEXEC);
     channel->plugin = -1;
-    pthread_mutex_lock(&pool_mutex);
     index = register_channel(channel);
-    pthread_mutex_unlock(&pool_mutex);
   }
   if (index < 0) {
     free(channel);
@@ -1722,12 +1720,10 @@ int32_t osrb_channel_attach(int32_t fd, int32_t wake_fd) {
 
 /* Plugin process: the channel's calls run `plugin`'s functions from now on; 0 if it cannot be served. */
 int32_t osrb_channel_serve(int32_t index, int32_t plugin, void* invoke_fn, void* route_fn, void* free_fn, void* ctx) {
-  pthread_mutex_lock(&pool_mutex);
   osrb_channel* channel = channel_at(index);
-  int serve = channel && channel->plugin < 0;
-  if (serve) channel->plugin = plugin;
-  pthread_mutex_unlock(&pool_mutex);
-  if (!serve) return 0;
+  if (!channel || channel->plugin >= 0) return 0;
+  /* Set before the first watcher is queued: the pool's lock hands them to it. */
+  channel->plugin = plugin;
   channel->invoke_fn = invoke_fn;
   channel->route_fn = route_fn;
   channel->free_fn = free_fn;

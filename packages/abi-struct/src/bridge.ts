@@ -452,8 +452,13 @@ export class NativeBridge {
     if (id === 0) {
       return Promise.reject(new AbiError('call_failed', 'The native bridge could not start a thread for the plugin call; the system is out of threads or memory.'));
     }
+    return this.awaitCall(id, call.maxStringBytes);
+  }
+
+  /** Resolves with the outcome of call `id` once its CALL_DONE event arrives. */
+  private awaitCall(id: number, maxStringBytes = DEFAULT_MAX_PLUGIN_STRING_BYTES): Promise<BridgeCallResult> {
     return new Promise((resolve) => {
-      this.calls.set(id, { resolve, maxBytes: call.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES });
+      this.calls.set(id, { resolve, maxBytes: maxStringBytes });
       this.updateLiveness();
     });
   }
@@ -555,11 +560,7 @@ export class NativeBridge {
     const [a0, a1 = null, a2 = null] = call.args;
     const id = this.symbols.remoteStart(channel, BridgeCallKind[call.kind], call.frameId, call.agentId, a0, a1, a2) as number;
     if (id === 0) return null;
-    const answer = new Promise<BridgeCallResult>((resolve) => {
-      this.calls.set(id, { resolve, maxBytes: call.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES });
-      this.updateLiveness();
-    });
-    return { answer, taken: () => this.symbols.remoteTaken(channel, id) === 1 || !this.calls.has(id) };
+    return { answer: this.awaitCall(id, call.maxStringBytes), taken: () => this.symbols.remoteTaken(channel, id) === 1 || !this.calls.has(id) };
   }
 
   /** The channel's process is gone: remote calls still waiting on it finish `failed`; the channel is freed. */
@@ -590,10 +591,9 @@ export class NativeBridge {
     const pointer = this.symbols.channelTakeHeld(handle, bytes) as bigint | null;
     if (pointer === null) return { text: null, tooLarge: false };
     const length = Number(bytes[0]);
-    const tooLarge = length > maxBytes;
-    const text = tooLarge ? null : utf8.decode(new Uint8Array(koffi.view(pointer, length)));
+    if (length <= maxBytes) return { text: this.takeString(pointer, length), tooLarge: false };
     this.symbols.free(pointer);
-    return { text, tooLarge };
+    return { text: null, tooLarge: true };
   }
 
   /** Answers a parked host call; `result` is copied into malloc'd memory the plugin owns (D4). */
@@ -653,12 +653,20 @@ export class NativeBridge {
     });
   }
 
+  /** Decodes `bytes` of a string the bridge allocated (invalid UTF-8 becomes U+FFFD), then frees it. */
+  private takeString(pointer: bigint, bytes: number): string {
+    const text = utf8.decode(new Uint8Array(koffi.view(pointer, bytes)));
+    this.symbols.free(pointer);
+    return text;
+  }
+
+  /** The event's `text`, taken (decoded and freed); null when it has none. */
+  private takeEventText(event: RawBridgeEvent): string | null {
+    return event.has_text === 1 && event.text !== null ? this.takeString(event.text, event.text_len) : null;
+  }
+
   private reportRemoteFrame(event: RawBridgeEvent): void {
-    let agentId: string | null = null;
-    if (event.has_text === 1 && event.text !== null) {
-      agentId = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
-      this.symbols.free(event.text);
-    }
+    const agentId = this.takeEventText(event);
     try {
       this.remoteFrameListeners.get(event.plugin)?.({
         opened: event.kind === BridgeEventKind.frameOpened,
@@ -673,16 +681,10 @@ export class NativeBridge {
   }
 
   private recordAnsweredCall(event: RawBridgeEvent): void {
-    let response: string | null = null;
-    if (event.has_text === 1 && event.text !== null) {
-      response = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
-      this.symbols.free(event.text);
-    }
+    const response = this.takeEventText(event);
     const args: [string | null, string | null, string | null] = [null, null, null];
     for (const [index, pointer] of [event.arg0, event.arg1, event.arg2].entries()) {
-      if (pointer === null) continue;
-      args[index] = utf8.decode(new Uint8Array(koffi.view(pointer, event.arg_bytes[index]!)));
-      this.symbols.free(pointer);
+      if (pointer !== null) args[index] = this.takeString(pointer, event.arg_bytes[index]!);
     }
     const slot = HOST_SLOTS[event.slot - 1]?.name;
     const record = this.recorders.get(event.plugin);
@@ -751,8 +753,8 @@ export class NativeBridge {
     let tooLarge = false;
     if (event.has_text === 1) {
       tooLarge = event.text === null || event.text_len > (waiter?.maxBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES);
-      if (!tooLarge) text = utf8.decode(new Uint8Array(koffi.view(event.text, event.text_len)));
-      if (event.text !== null) this.symbols.free(event.text);
+      if (!tooLarge) text = this.takeString(event.text as bigint, event.text_len);
+      else if (event.text !== null) this.symbols.free(event.text);
     }
     waiter?.resolve({
       pointer: event.pointer_result,

@@ -8,7 +8,6 @@ import { RuntimeEvents } from '../events.js';
 import { answerFrameAgent, type HostApi, type HostCallContext } from '../host-api.js';
 import { type CallOptions, NativePlugin } from '../plugin.js';
 import {
-  type RemoteFrame,
   type HeldAnswer,
   type HeldAnswerRequest,
   type KeptConfigAnswer,
@@ -16,6 +15,7 @@ import {
   type LoadResponse,
   REMOTE_CHANNEL_FD,
   REMOTE_WAKE_FD,
+  type RemoteFrame,
 } from './protocol.js';
 import { type IpcChannel, RpcPeer } from './rpc.js';
 
@@ -124,10 +124,10 @@ async function load(request: LoadRequest): Promise<LoadResponse> {
       : forwardingHostApi(request.hostSlots),
     events,
   });
+  const reportHostCalls = (frameId: number) => rpc.emit('remoteHostCallsReported', { frameId } satisfies RemoteFrame);
+  const remoteCalls = request.remoteCalls === true && plugin.serveRemoteCalls(REMOTE_CHANNEL_FD, REMOTE_WAKE_FD, reportHostCalls);
   return {
-    remoteCalls: request.remoteCalls === true && plugin.serveRemoteCalls(REMOTE_CHANNEL_FD, REMOTE_WAKE_FD, (frameId) =>
-        rpc.emit('remoteHostCallsReported', { frameId } satisfies RemoteFrame),
-      ),
+    remoteCalls,
     manifestText: plugin.manifestText,
     abi: plugin.abi,
     supportsRoutes: plugin.supportsRoutes,

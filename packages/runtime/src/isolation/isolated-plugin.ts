@@ -409,17 +409,14 @@ export class IsolatedPlugin implements PluginInstance {
     this.remoteInFlight.delete(settled);
     if (!gaveUp(outcome)) return outcome;
     // The plugin's thread is still inside the call: its process refuses the frame's host calls from now on.
+    // The events the process raises for its IPC calls, raised here: the same accounting and forwarding.
     const child = this.child;
     void rpc.request('abandonFrame', { frameId } satisfies RemoteFrame).catch(() => undefined);
-    this.abandonedCalls++;
-    this.events?.emit('callAbandoned', { pluginId: this.id, frame: call.frame, timeoutMs: call.timeoutMs });
+    this.forwardEvent('callAbandoned', { pluginId: this.id, frame: call.frame, timeoutMs: call.timeoutMs });
     void settled.then(() => {
-      if (child !== this.child) return; // the process is gone, and its count of abandoned calls with it
-      this.abandonedCalls = Math.max(0, this.abandonedCalls - 1);
-      this.events?.emit('abandonedCallReturned', { pluginId: this.id, frame: call.frame });
-      this.recycleWhenIdle();
+      // A process that is gone took its count of abandoned calls with it.
+      if (child === this.child) this.forwardEvent('abandonedCallReturned', { pluginId: this.id, frame: call.frame });
     });
-    this.recycleWhenIdle();
     return outcome;
   }
 
@@ -575,6 +572,7 @@ export class IsolatedPlugin implements PluginInstance {
     return implementation.call(this.hostApi, context, ...args);
   }
 
+  /** A runtime event of the plugin process's calls: sent by the process for its IPC calls, raised here for remote ones. */
   private forwardEvent(name: string, payload: unknown): void {
     if (name === 'remoteHostCallsReported') {
       const { frameId } = payload as RemoteFrame;
