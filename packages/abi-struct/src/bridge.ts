@@ -331,8 +331,6 @@ export interface BridgePoolStats {
   queued: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-
 /**
  * The process-wide native bridge. Plugin calls run on its threads; host
  * callbacks arrive as events and are answered with `reply`. The C side is
@@ -655,7 +653,7 @@ export class NativeBridge {
 
   /** Decodes `bytes` of a string the bridge allocated (invalid UTF-8 becomes U+FFFD), then frees it. */
   private takeString(pointer: bigint, bytes: number): string {
-    const text = utf8.decode(new Uint8Array(koffi.view(pointer, bytes)));
+    const text = koffi.decode(pointer, 'char', bytes) as string;
     this.symbols.free(pointer);
     return text;
   }

@@ -14,7 +14,6 @@ export type SlotServerEntry =
   | { kind: 'stop'; handle: bigint };
 
 const ENTRY_KINDS = { 1: 'call', 2: 'attach', 3: 'forget', 4: 'stop' } as const;
-const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * The server's side of a slot-server queue (`NativeBridge.openServerQueue`), for the thread that serves it,
@@ -43,7 +42,7 @@ export class SlotServerQueue {
     const pluginSlot = Number(words[2]);
     const text = (index: number): string | null => {
       const pointer = BigInt.asUintN(64, words[4 + index]!);
-      return pointer === 0n ? null : utf8.decode(new Uint8Array(koffi.view(pointer, Number(words[7 + index]))));
+      return pointer === 0n ? null : (koffi.decode(pointer, 'char', Number(words[7 + index])) as string);
     };
     switch (kind) {
       case 'call':
