@@ -10,6 +10,7 @@ import { type CallOptions, NativePlugin } from '../plugin.js';
 import {
   type HeldAnswer,
   type HeldAnswerRequest,
+  hostCallToWire,
   type KeptConfigAnswer,
   type LoadRequest,
   type LoadResponse,
@@ -108,7 +109,8 @@ function forwardingHostApi(slots: readonly string[]): HostApi {
 
 async function load(request: LoadRequest): Promise<LoadResponse> {
   const events = new RuntimeEvents();
-  for (const name of ['hostCall', 'callAbandoned', 'abandonedCallReturned', 'pluginError'] as const) {
+  events.on('hostCall', (record) => rpc.emit('hostCall', hostCallToWire(record)));
+  for (const name of ['callAbandoned', 'abandonedCallReturned', 'pluginError'] as const) {
     events.on(name, (payload: unknown) =>
       rpc.emit(name, name === 'pluginError' ? { ...(payload as object), error: String((payload as { error: unknown }).error) } : payload),
     );

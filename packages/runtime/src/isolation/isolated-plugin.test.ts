@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { AbiError } from '@osr-host/abi-struct';
 import { compilePlugin, fixtureSources, uniqueLibraryCopy } from '@osr-host/abi-struct/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { answerFrameAgent, type HostCallRecord, IsolatedPlugin, type IsolatedPluginOptions, PLUGIN_PROCESS_PATH, RuntimeEvents } from '../index.js';
+import {
+  answerFrameAgent,
+  type HostApi,
+  type HostCallRecord,
+  IsolatedPlugin,
+  type IsolatedPluginOptions,
+  NativePlugin,
+  PLUGIN_PROCESS_PATH,
+  RuntimeEvents,
+} from '../index.js';
 import { releaseUntil } from '../test-support/release.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'osr-isolated-'));
@@ -167,6 +176,39 @@ describe('the plugin process environment', () => {
     } finally {
       delete process.env.OSR_TEST_LEAK_PROBE;
     }
+  });
+});
+
+describe('host-call records from a plugin process', () => {
+  it('reach the host as an in-process plugin reports them: every field but the timing the same', async () => {
+    const hostApi: HostApi = { get_active_agent_id: answerFrameAgent, log_structured: () => undefined, config_get: () => 'eu-west' };
+    const recordsOf = async (start: (events: RuntimeEvents) => Promise<{ invokeTool: IsolatedPlugin['invokeTool']; shutdown(): Promise<void> }>) => {
+      const events = new RuntimeEvents();
+      const records: HostCallRecord[] = [];
+      events.on('hostCall', (record) => records.push(record));
+      const plugin = await start(events);
+      const before = Date.now();
+      for (const [tool, payload] of [
+        ['call.get_active_agent_id', ''],
+        ['call.log_structured', 'a line with é\n{"n":1}'],
+        ['call.config_get', 'region'],
+      ]) {
+        await plugin.invokeTool(tool!, payload!, { agentId: 'AGENT-1' });
+      }
+      await plugin.shutdown();
+      expect(records.every((record) => record.startedAt instanceof Date && record.startedAt.getTime() >= before - 1 && record.durationMs >= 0)).toBe(true);
+      return records.map(({ startedAt: _startedAt, durationMs: _durationMs, ...rest }) => rest);
+    };
+    const path = library();
+    const inProcess = await recordsOf((events) => NativePlugin.load(path, { pluginId: 'isolated.plugin', hostApi, events }));
+    const isolated = await recordsOf((events) => IsolatedPlugin.load(path, { pluginId: 'isolated.plugin', hostApi, events }));
+    expect(inProcess.map((record) => [record.frame, record.slot, record.args, record.response])).toEqual([
+      ['invoke', 'get_active_agent_id', [], 'AGENT-1'],
+      ['invoke', 'log_structured', ['a line with é', '{"n":1}', null], null],
+      ['invoke', 'config_get', ['region'], '[redacted]'],
+      ['destroy', 'log', ['destroyed', null], null],
+    ]);
+    expect(isolated).toEqual(inProcess);
   });
 });
 

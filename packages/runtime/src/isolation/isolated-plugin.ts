@@ -5,7 +5,7 @@ import { AbiError, type AbiErrorCode, type BridgeCallResult, DEFAULT_HOST_ABI_LE
 import { builtEntry } from '../built-entry.js';
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import type { RuntimeEvents } from '../events.js';
-import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext, type HostCallRecord } from '../host-api.js';
+import { answerFrameAgent, type FrameKind, type HostApi, type HostCallContext } from '../host-api.js';
 import {
   type CallOptions,
   type CallOutcome,
@@ -20,7 +20,17 @@ import {
   unsendableOutcome,
 } from '../plugin.js';
 import type { PluginInstance } from '../plugin-instance.js';
-import type { HeldAnswer, HeldAnswerRequest, HostCallRequest, KeptConfigAnswer, LoadRequest, LoadResponse, RemoteFrame } from './protocol.js';
+import {
+  type HeldAnswer,
+  type HeldAnswerRequest,
+  type HostCallRequest,
+  type HostCallWire,
+  hostCallFromWire,
+  type KeptConfigAnswer,
+  type LoadRequest,
+  type LoadResponse,
+  type RemoteFrame,
+} from './protocol.js';
 import { RemoteError, RpcPeer } from './rpc.js';
 
 export interface IsolationOptions {
@@ -596,8 +606,7 @@ export class IsolatedPlugin implements PluginInstance {
     }
     if (!this.events) return;
     if (name === 'hostCall') {
-      const record = payload as HostCallRecord & { startedAt: string };
-      this.events.emit('hostCall', { ...record, startedAt: new Date(record.startedAt) });
+      this.events.emit('hostCall', hostCallFromWire(payload as HostCallWire, this.id));
     } else if (name === 'callAbandoned' || name === 'abandonedCallReturned' || name === 'pluginError') {
       (this.events.emit as (event: string, value: unknown) => boolean)(name, payload);
     }

@@ -1,4 +1,5 @@
 import type { HostAbiLevel } from '@osr-host/abi-struct';
+import type { FrameKind, HostCallRecord } from '../host-api.js';
 import type { PluginTimeouts } from '../plugin.js';
 
 /** Parent → child: load the plugin. */
@@ -61,6 +62,35 @@ export interface HostCallRequest {
   chunkToken?: number;
   /** config_get with a cache in the child: the parent answers `KeptConfigAnswer`, saying whether the answer may be kept. */
   offersKeep?: boolean;
+}
+
+/**
+ * Child → parent: a host-call record as the `hostCall` event carries it, by position and without the plugin id
+ * (the parent knows it). A plugin can make a fast host call every few hundred nanoseconds, and as an object with
+ * its keys each record cost the two processes about twice as much to send and read.
+ */
+export type HostCallWire = [
+  agentId: string | null,
+  frame: FrameKind | null,
+  slot: HostCallRecord['slot'],
+  status: number,
+  startedAtMs: number,
+  durationMs: number,
+  args: (string | null)[],
+  intArg: number,
+  response: string | null,
+  requestBytes: number,
+  responseBytes: number,
+];
+
+export function hostCallToWire(record: HostCallRecord): HostCallWire {
+  const { agentId, frame, slot, status, startedAt, durationMs, args, intArg, response, requestBytes, responseBytes } = record;
+  return [agentId, frame, slot, status, startedAt.getTime(), durationMs, args, intArg, response, requestBytes, responseBytes];
+}
+
+export function hostCallFromWire(wire: HostCallWire, pluginId: string): HostCallRecord {
+  const [agentId, frame, slot, status, startedAtMs, durationMs, args, intArg, response, requestBytes, responseBytes] = wire;
+  return { pluginId, agentId, frame, slot, status, startedAt: new Date(startedAtMs), durationMs, args, intArg, response, requestBytes, responseBytes };
 }
 
 /** The parent's answer to a config_get with `offersKeep`. */

@@ -151,9 +151,10 @@ export class RpcPeer {
   private sendEvents(): void {
     if (this.outgoingEvents.length === 0 || this.channel.connected === false) return;
     const events = this.outgoingEvents;
+    const chars = this.outgoingEventChars;
     this.outgoingEvents = [];
     this.outgoingEventChars = 0;
-    this.sendNow({ type: 'events', events });
+    this.sendNow({ type: 'events', events }, chars);
   }
 
   private send(message: Message): void {
@@ -166,10 +167,11 @@ export class RpcPeer {
     if (this.options.keepAwakeMs) keepEventLoopAwake(this.options.keepAwakeMs);
   }
 
-  private sendNow(message: Message): void {
+  /** `chars`: the message's string characters, when already counted. */
+  private sendNow(message: Message, chars = stringChars(message)): void {
     const long: string[] = [];
     // Most messages hold no long string: they go as they are, without a copy.
-    const sendable = stringChars(message) > MESSAGE_PART_CHARS ? withoutLongStrings(message, long) : message;
+    const sendable = chars > MESSAGE_PART_CHARS ? withoutLongStrings(message, long) : message;
     for (const text of long) {
       for (let at = 0; at < text.length; at += MESSAGE_PART_CHARS) {
         this.channel.send({ type: 'part', text: text.slice(at, at + MESSAGE_PART_CHARS), last: at + MESSAGE_PART_CHARS >= text.length } satisfies Message, ignoreSendError);
