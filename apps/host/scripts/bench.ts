@@ -92,10 +92,14 @@ const host = new OsrHost({ home: join(scratch, 'home'), logger: quiet });
 void host.insights; // record every host call, as `serve` does
 const { plugin } = await host.loadLibrary(library, { pluginId: 'bench.plugin' });
 const tool = (id: string, payload: string) => plugin.invoke('tool', id, payload, { agentId: AGENT });
-/** The fixture's `time.<slot>`: ns per call of `slot`, timed by the plugin on the tool's thread and on a thread it spawned. */
-const timedByPlugin = async (slot: string, payload: string) => {
-  const outcome = await tool(`time.${slot}`, payload);
-  if (outcome.kind !== 'returned') throw new Error(`time.${slot} failed: ${outcome.kind}`);
+/**
+ * The fixture's `time.<slot>`: ns per call of `slot`, timed by the plugin on the tool's thread and on a thread it
+ * spawned; with `eachCall`, its `time_each.<slot>`: the median of the calls, each timed on its own.
+ */
+const timedByPlugin = async (slot: string, payload: string, eachCall = false) => {
+  const id = `${eachCall ? 'time_each' : 'time'}.${slot}`;
+  const outcome = await tool(id, payload);
+  if (outcome.kind !== 'returned') throw new Error(`${id} failed: ${outcome.kind}`);
   return (JSON.parse(outcome.text) as { result: { tool_thread_ns: number; spawned_thread_ns: number } }).result;
 };
 
@@ -187,15 +191,26 @@ if (selected('P2')) {
     for (let i = 0; i < CALLS; i += 1) body();
     return ((performance.now() - start) * 1000) / CALLS;
   };
+  const medianCall = (body: () => unknown) => {
+    const durations: number[] = [];
+    for (let i = 0; i < CALLS; i += 1) {
+      const start = performance.now();
+      body();
+      durations.push((performance.now() - start) * 1000);
+    }
+    return median(durations);
+  };
+  const directQueryCall = () => {
+    const rows = select.all() as unknown[][];
+    JSON.stringify({ columns: ['k', 'v'], rows: rows.map((row) => row.map((cell) => (typeof cell === 'bigint' ? Number(cell) : cell))) });
+  };
+  const directExecCall = () => {
+    const info = insert.run();
+    JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
+  };
   for (let round = 0; round < 5; round += 1) {
-    samples.add('directQuery', perCall(() => {
-      const rows = select.all() as unknown[][];
-      JSON.stringify({ columns: ['k', 'v'], rows: rows.map((row) => row.map((cell) => (typeof cell === 'bigint' ? Number(cell) : cell))) });
-    }));
-    samples.add('directExec', perCall(() => {
-      const info = insert.run();
-      JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
-    }));
+    samples.add('directQuery', perCall(directQueryCall));
+    samples.add('directExec', perCall(directExecCall));
     // The storage engine (guard, binding, reply JSON) alone, on this thread: what a slot server runs per call.
     samples.add('engine', perCall(() => engine.query('bench.plugin', 'SELECT k, v FROM kv WHERE k = 1', null)));
     const query = await timedByPlugin('db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`);
@@ -204,15 +219,23 @@ if (selected('P2')) {
     const exec = await timedByPlugin('db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`);
     samples.add('exec', exec.tool_thread_ns / 1000);
     samples.add('threadExec', exec.spawned_thread_ns / 1000);
+    // The typical call, without the tail: the means above include every slow call, on both sides.
+    samples.add('directQueryMedian', medianCall(directQueryCall));
+    samples.add('directExecMedian', medianCall(directExecCall));
+    samples.add('queryMedian', (await timedByPlugin('db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`, true)).tool_thread_ns / 1000);
+    samples.add('execMedian', (await timedByPlugin('db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`, true)).tool_thread_ns / 1000);
   }
   direct.close();
   engine.closeAll();
-  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread } = samples.medians();
+  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread, ...medians } = samples.medians();
   record('P2', `db_query one row, tool thread (${query!.toFixed(1)} µs, timed by the plugin) / better-sqlite3 (${directQuery!.toFixed(1)} µs)`, query! / directQuery!, '×', '≤ 1.5×', query! / directQuery! <= 1.5);
   record('P2', `db_exec INSERT, tool thread (${exec!.toFixed(1)} µs) / better-sqlite3 (${directExec!.toFixed(1)} µs)`, exec! / directExec!, '×', '≤ 1.5×', exec! / directExec! <= 1.5);
   record('P2', `db_query one row, plugin-spawned thread (${threadQuery!.toFixed(1)} µs) / better-sqlite3`, threadQuery! / directQuery!, '×', 'report', null);
   record('P2', `db_exec INSERT, plugin-spawned thread (${threadExec!.toFixed(1)} µs) / better-sqlite3`, threadExec! / directExec!, '×', 'report', null);
   record('P2', `… of which the storage engine itself (${inThread!.toFixed(1)} µs) / better-sqlite3`, inThread! / directQuery!, '×', 'report', null);
+  const { queryMedian, directQueryMedian, execMedian, directExecMedian } = medians;
+  record('P2', `db_query, tool thread, median call (${queryMedian!.toFixed(1)} µs) / better-sqlite3's (${directQueryMedian!.toFixed(1)} µs)`, queryMedian! / directQueryMedian!, '×', 'report', null);
+  record('P2', `db_exec INSERT, tool thread, median call (${execMedian!.toFixed(1)} µs) / better-sqlite3's (${directExecMedian!.toFixed(1)} µs)`, execMedian! / directExecMedian!, '×', 'report', null);
 }
 
 // P3: the bare cross-thread round trip is a worker_threads echo (post a message, the other thread
@@ -291,11 +314,16 @@ if (selected('P7')) {
     child: () => isolated.invoke('tool', 'echo', '1', { agentId: AGENT }),
   });
   record('P7', `isolated invoke median (${child.toFixed(1)} µs) / in-process (${inProcess.toFixed(1)} µs)`, child / inProcess, '×', '≤ 3×', child / inProcess <= 3);
-  const CALLBACKS = 200;
-  const { inProcess: inProcessCallbacks, child: childCallbacks } = await microsPerOperation(CALLBACKS, {
-    inProcess: () => tool('repeat.get_active_agent_id', String(CALLBACKS)),
-    child: () => isolated.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT }),
-  });
+  // 1000 calls per invoke and nine rounds: with fewer, one Insights flush landing in a round moved the figure by 2×.
+  const CALLBACKS = 1000;
+  const { inProcess: inProcessCallbacks, child: childCallbacks } = await microsPerOperation(
+    CALLBACKS,
+    {
+      inProcess: () => tool('repeat.get_active_agent_id', String(CALLBACKS)),
+      child: () => isolated.invoke('tool', 'repeat.get_active_agent_id', String(CALLBACKS), { agentId: AGENT }),
+    },
+    9,
+  );
   record('P7', `isolated host callback (${childCallbacks.toFixed(1)} µs) / in-process (${inProcessCallbacks.toFixed(1)} µs)`, childCallbacks / inProcessCallbacks, '×', '≤ 3×', childCallbacks / inProcessCallbacks <= 3);
   await isolatedHost.close();
 }
