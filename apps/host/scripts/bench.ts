@@ -174,14 +174,16 @@ if (selected('P1')) {
 // the storage engine sets, rows serialised to the same JSON. The host records every call, as `serve` does.
 if (selected('P2')) {
   const CALLS = 500;
+  const QUERY = 'SELECT k, v FROM kv WHERE k = 1';
+  const INSERT = "INSERT INTO kv (v) VALUES ('x')";
   await tool('call.db_exec', 'CREATE TABLE IF NOT EXISTS kv (k INTEGER PRIMARY KEY, v TEXT)');
   await tool('call.db_exec', "INSERT OR REPLACE INTO kv VALUES (1, 'one')");
   const direct = new Database(join(scratch, 'direct.db'));
   direct.defaultSafeIntegers(true);
   for (const pragma of PRAGMAS) direct.pragma(pragma);
   direct.exec("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO kv VALUES (1, 'one')");
-  const select = direct.prepare('SELECT k, v FROM kv WHERE k = 1').raw(true);
-  const insert = direct.prepare("INSERT INTO kv (v) VALUES ('x')");
+  const select = direct.prepare(QUERY).raw(true);
+  const insert = direct.prepare(INSERT);
   const engine = new PluginDatabaseEngine({ home: join(scratch, 'engine-home'), maxBytes: DEFAULT_MAX_BYTES, busyTimeoutMs: DEFAULT_BUSY_TIMEOUT_MS });
   engine.exec('bench.plugin', 'CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)', null);
   engine.exec('bench.plugin', "INSERT INTO kv VALUES (1, 'one')", null);
@@ -212,28 +214,28 @@ if (selected('P2')) {
     samples.add('directQuery', perCall(directQueryCall));
     samples.add('directExec', perCall(directExecCall));
     // The storage engine (guard, binding, reply JSON) alone, on this thread: what a slot server runs per call.
-    samples.add('engine', perCall(() => engine.query('bench.plugin', 'SELECT k, v FROM kv WHERE k = 1', null)));
-    const query = await timedByPlugin('db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`);
+    samples.add('engine', perCall(() => engine.query('bench.plugin', QUERY, null)));
+    const query = await timedByPlugin('db_query', `${CALLS}\n${QUERY}`);
     samples.add('query', query.tool_thread_ns / 1000);
     samples.add('threadQuery', query.spawned_thread_ns / 1000);
-    const exec = await timedByPlugin('db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`);
+    const exec = await timedByPlugin('db_exec', `${CALLS}\n${INSERT}`);
     samples.add('exec', exec.tool_thread_ns / 1000);
     samples.add('threadExec', exec.spawned_thread_ns / 1000);
     // The typical call, without the tail: the means above include every slow call, on both sides.
     samples.add('directQueryMedian', medianCall(directQueryCall));
     samples.add('directExecMedian', medianCall(directExecCall));
-    samples.add('queryMedian', (await timedByPlugin('db_query', `${CALLS}\nSELECT k, v FROM kv WHERE k = 1`, true)).tool_thread_ns / 1000);
-    samples.add('execMedian', (await timedByPlugin('db_exec', `${CALLS}\nINSERT INTO kv (v) VALUES ('x')`, true)).tool_thread_ns / 1000);
+    samples.add('queryMedian', (await timedByPlugin('db_query', `${CALLS}\n${QUERY}`, true)).tool_thread_ns / 1000);
+    samples.add('execMedian', (await timedByPlugin('db_exec', `${CALLS}\n${INSERT}`, true)).tool_thread_ns / 1000);
   }
   direct.close();
   engine.closeAll();
-  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread, ...medians } = samples.medians();
+  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread, queryMedian, directQueryMedian, execMedian, directExecMedian } =
+    samples.medians();
   record('P2', `db_query one row, tool thread (${query!.toFixed(1)} µs, timed by the plugin) / better-sqlite3 (${directQuery!.toFixed(1)} µs)`, query! / directQuery!, '×', '≤ 1.5×', query! / directQuery! <= 1.5);
   record('P2', `db_exec INSERT, tool thread (${exec!.toFixed(1)} µs) / better-sqlite3 (${directExec!.toFixed(1)} µs)`, exec! / directExec!, '×', '≤ 1.5×', exec! / directExec! <= 1.5);
   record('P2', `db_query one row, plugin-spawned thread (${threadQuery!.toFixed(1)} µs) / better-sqlite3`, threadQuery! / directQuery!, '×', 'report', null);
   record('P2', `db_exec INSERT, plugin-spawned thread (${threadExec!.toFixed(1)} µs) / better-sqlite3`, threadExec! / directExec!, '×', 'report', null);
   record('P2', `… of which the storage engine itself (${inThread!.toFixed(1)} µs) / better-sqlite3`, inThread! / directQuery!, '×', 'report', null);
-  const { queryMedian, directQueryMedian, execMedian, directExecMedian } = medians;
   record('P2', `db_query, tool thread, median call (${queryMedian!.toFixed(1)} µs) / better-sqlite3's (${directQueryMedian!.toFixed(1)} µs)`, queryMedian! / directQueryMedian!, '×', 'report', null);
   record('P2', `db_exec INSERT, tool thread, median call (${execMedian!.toFixed(1)} µs) / better-sqlite3's (${directExecMedian!.toFixed(1)} µs)`, execMedian! / directExecMedian!, '×', 'report', null);
 }
