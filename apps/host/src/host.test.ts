@@ -236,6 +236,8 @@ describe('http_request and file_read (issue 8)', () => {
 
   it('reads files inside <home>/artifacts only, after resolving symlinks (D13)', async () => {
     const host = startHost();
+    const records: HostCallRecord[] = [];
+    host.runtime.events.on('hostCall', (record) => records.push(record));
     const plugin = await loadTestPlugin(host);
     mkdirSync(join(host.home, 'artifacts'), { recursive: true });
     writeFileSync(join(host.home, 'artifacts', 'report.txt'), 'quarterly numbers');
@@ -250,6 +252,16 @@ describe('http_request and file_read (issue 8)', () => {
     expect(await read('../secret.txt')).toMatchObject({ error: 'access_denied' });
     const fromThread = JSON.parse((await slot(plugin, 'thread.file_read', JSON.stringify({ path: join(host.home, 'artifacts', 'report.txt') })))!);
     expect(fromThread).toMatchObject({ size: 17 });
+    // Read on the plugin's slot-server thread (P194), and recorded as every host call is.
+    await expect.poll(() => records.filter((record) => record.slot === 'file_read').length).toBe(4);
+    const reads = records.filter((record) => record.slot === 'file_read');
+    expect(reads.map(({ agentId, frame, status }) => [agentId, frame, status])).toEqual([
+      [AGENT, 'invoke', 200],
+      [AGENT, 'invoke', 403],
+      [AGENT, 'invoke', 403],
+      [null, null, 200],
+    ]);
+    expect(reads[0]).toMatchObject({ args: [JSON.stringify({ path: join(host.home, 'artifacts', 'report.txt') })], responseBytes: 70 });
   });
 });
 

@@ -319,7 +319,7 @@ export class OsrHost {
     // call (often in init) does not wait for one.
     const isolated = this.isolates(pluginId);
     if (isolated) void this.storage.prestart();
-    const plugin = await this.runtime.load(path, pluginId, isolated ? {} : { slotServer: this.databaseSlotServer() });
+    const plugin = await this.runtime.load(path, pluginId, isolated ? {} : { slotServer: this.inProcessSlotServer() });
     let entry: LoadedPlugin;
     try {
       const { manifest, notes } = loadManifest(plugin.manifestText, {
@@ -428,19 +428,23 @@ export class OsrHost {
   }
 
   /**
-   * The threads that run in-process plugins' database calls, started with the first such plugin; they boot
-   * while its library loads. If they cannot start, those calls go to the storage workers instead.
+   * The threads that run in-process plugins' database calls and file reads, started with the first such
+   * plugin; they boot while its library loads. If they cannot start, those calls go to the storage workers
+   * and the event loop instead.
    */
-  private databaseSlotServer(): SlotServer {
+  private inProcessSlotServer(): SlotServer {
     if (!this.slotServer) {
       this.slotServer = SlotServer.start({
-        module: esmEntry('@osr-host/storage', './slot-handler'),
-        exportName: 'createDatabaseSlotHandler',
-        handlerOptions: { home: this.home },
+        handlers: [
+          { module: esmEntry('@osr-host/storage', './slot-handler'), exportName: 'createDatabaseSlotHandler', handlerOptions: { home: this.home }, slots: ['db_exec', 'db_query'] },
+          { module: esmEntry('@osr-host/net', './slot-handler'), exportName: 'createFileReadSlotHandler', handlerOptions: { home: this.home }, slots: ['file_read'] },
+        ],
         threads: Math.min(2, availableParallelism()),
         events: this.runtime.events,
       });
-      this.slotServer.ready.catch((error: Error) => this.logger.warn({ err: error }, `${error.message}; plugins' database calls go to the storage workers instead.`));
+      this.slotServer.ready.catch((error: Error) =>
+        this.logger.warn({ err: error }, `${error.message}; plugins' database calls go to the storage workers, and their file reads to the event loop, instead.`),
+      );
     }
     return this.slotServer;
   }

@@ -745,6 +745,9 @@ static osrb_server servers[OSRB_MAX_SERVERS];
 static pthread_mutex_t servers_mutex = PTHREAD_MUTEX_INITIALIZER;
 /* Per plugin slot: 1 + the server that serves its server-served slots, or 0 (JS serves them). */
 static _Atomic int plugin_server[OSRB_MAX_PLUGINS];
+/* Per plugin slot: bit N set when host slot N goes to its server (its handlers serve that slot). */
+static _Atomic uint64_t plugin_server_slots[OSRB_MAX_PLUGINS];
+_Static_assert(OSRB_SLOT_COUNT <= 64, "plugin_server_slots holds one bit per host slot");
 static _Atomic uint64_t plugin_max_argument_bytes[OSRB_MAX_PLUGINS];
 static _Atomic int32_t plugin_max_argument_depth[OSRB_MAX_PLUGINS];
 
@@ -799,16 +802,18 @@ static void post_control(int32_t server, int32_t kind, int32_t plugin, const cha
 }
 
 /*
- * Routes `plugin`'s server-served slots to `server` (telling it the plugin's id first), or back to JS with
- * server -1 (the server is told to forget the plugin slot; `plugin_id` may then be NULL). Arguments over `max_bytes`, and JSON arguments
- * nested deeper than `max_depth`, still go to JS, which refuses them.
+ * Routes `plugin`'s server-served slots whose bits are set in `slots` (bit N for host slot N) to `server`
+ * (telling it the plugin's id first), or back to JS with server -1 (the server is told to forget the plugin
+ * slot; `plugin_id` may then be NULL). Arguments over `max_bytes`, and JSON arguments nested deeper than
+ * `max_depth`, still go to JS, which refuses them; so do the slots whose bits are clear.
  */
-void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth) {
+void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth, uint64_t slots) {
   if (plugin < 0 || plugin >= OSRB_MAX_PLUGINS) return;
   int previous = atomic_load(&plugin_server[plugin]) - 1;
   if (server >= 0 && server < OSRB_MAX_SERVERS) {
     atomic_store(&plugin_max_argument_bytes[plugin], max_bytes);
     atomic_store(&plugin_max_argument_depth[plugin], max_depth);
+    atomic_store(&plugin_server_slots[plugin], slots);
     post_control(server, OSRB_SERVE_ATTACH, plugin, plugin_id);
     atomic_store(&plugin_server[plugin], server + 1);
   } else {
@@ -910,9 +915,9 @@ void osrb_server_reply(void* handle, const char* result) {
 }
 
 /*
- * A server-served slot (db_exec, db_query). Calls JS would refuse or answer without running them (a NULL
- * first argument, the statement; an oversized or too deeply nested argument, an abandoned frame) and plugins without a
- * server take the parked path, so JS's rules stay in one place and every statement runs on the server.
+ * A server-served slot (db_exec, db_query, file_read). Calls JS would refuse or answer without running them (a NULL
+ * first argument; an oversized or too deeply nested argument, an abandoned frame), plugins without a server and
+ * slots their server does not serve take the parked path, so JS's rules stay in one place.
  */
 static char* serve_on_server(int32_t plugin, int32_t slot, int32_t int_arg, const char* a0, const char* a1, const char* a2,
                              osr_on_chunk_fn on_chunk, void* user_data) {
@@ -921,7 +926,7 @@ static char* serve_on_server(int32_t plugin, int32_t slot, int32_t int_arg, cons
   int server = atomic_load(&plugin_server[plugin]) - 1;
   osrb_job* job = frame_plugin == plugin ? frame_job : NULL;
   osrb_served_call call = {.kind = OSRB_SERVE_CALL, .plugin = plugin, .slot = slot, .args = {a0, a1, a2}};
-  int refused = server < 0 || !a0 || (job && atomic_load(&job->abandoned));
+  int refused = server < 0 || !((atomic_load(&plugin_server_slots[plugin]) >> slot) & 1) || !a0 || (job && atomic_load(&job->abandoned));
   uint64_t max_bytes = atomic_load(&plugin_max_argument_bytes[plugin]);
   int32_t max_depth = atomic_load(&plugin_max_argument_depth[plugin]);
   for (int i = 0; i < 3 && !refused; i++) {

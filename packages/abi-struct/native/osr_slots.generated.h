@@ -76,7 +76,7 @@ typedef struct osrb_event {
   static const char* osrb_embed_##N(const char* request_json) { return host_call(P, 13, 0, request_json, NULL, NULL, NULL, NULL); } \
   static const char* osrb_list_models_##N(void) { return host_call(P, 14, 0, NULL, NULL, NULL, NULL, NULL); } \
   static const char* osrb_http_request_##N(const char* request_json) { return host_call(P, 15, 0, request_json, NULL, NULL, NULL, NULL); } \
-  static const char* osrb_file_read_##N(const char* request_json) { return host_call(P, 16, 0, request_json, NULL, NULL, NULL, NULL); } \
+  static const char* osrb_file_read_##N(const char* request_json) { return serve_on_server(P, 16, 0, request_json, NULL, NULL, NULL, NULL); } \
   static const char* osrb_list_active_tasks_##N(void) { return host_call(P, 17, 0, NULL, NULL, NULL, NULL, NULL); } \
   static void osrb_send_draft_##N(const char* task_id, const char* draft_json) { free(host_call(P, 18, 0, task_id, draft_json, NULL, NULL, NULL)); } \
   static void osrb_dispatch_interrupt_##N(const char* task_id, const char* message) { free(host_call(P, 19, 0, task_id, message, NULL, NULL, NULL)); } \

@@ -45,7 +45,8 @@ export const BridgeEventKind = {
  * - `frame_agent`: answer the agent of the frame the calling thread runs, on that thread, when the
  *   plugin's host API asks for it (`NativeBridge.answerFromFrame`), else `park`;
  * - `slot_server`: hand the call to the plugin's slot server, a thread that answers it synchronously
- *   (`NativeBridge.serveOnServer`), and wait for the answer there; `park` for plugins without one;
+ *   (`NativeBridge.serveOnServer`), and wait for the answer there; `park` for plugins without one, and
+ *   for the slots their server does not serve;
  * - `config_cache`: answer what JS read before for the frame's agent and key, on the calling thread,
  *   until the next config write (`NativeBridge.cacheConfigAnswers`); `park` for anything not kept;
  * - `host_free`: the bridge's own free(), the same function in every table.
@@ -57,8 +58,30 @@ export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_ag
   get_active_agent_id: 'frame_agent',
   db_exec: 'slot_server',
   db_query: 'slot_server',
+  file_read: 'slot_server',
   free_string: 'host_free',
 };
+
+/** How a plugin's slot-server calls are served: the slots its server answers, and the argument limits JS applies. */
+export interface SlotServerServing {
+  /** The slots the server's handlers answer, each served `slot_server` in HOST_SLOT_SERVING; the others park. */
+  readonly slots: readonly HostSlotName[];
+  readonly maxArgumentBytes: number;
+  readonly maxArgumentDepth: number;
+}
+
+/** Bit N set for host slot N (its 1-based index in HOST_SLOTS, as the trampolines pass it). */
+function slotServerMask(slots: readonly HostSlotName[]): bigint {
+  let mask = 0n;
+  for (const name of slots) {
+    if (HOST_SLOT_SERVING[name] !== 'slot_server') {
+      const servable = Object.keys(HOST_SLOT_SERVING).filter((slot) => HOST_SLOT_SERVING[slot as HostSlotName] === 'slot_server');
+      throw new AbiError('invalid_argument', `A slot server cannot answer ${name}; it can answer ${servable.join(', ')}.`);
+    }
+    mask |= 1n << BigInt(HOST_SLOTS.findIndex((slot) => slot.name === name) + 1);
+  }
+  return mask;
+}
 
 /** The event the bridge hands JS, field by field in C order; the C struct is generated from this list. */
 export const BRIDGE_EVENT_FIELDS = [
@@ -190,7 +213,7 @@ function bindBridgeSymbols(library: LibraryHandle) {
       'uint64_t osrb_start(int32_t kind, int32_t plugin, uint64_t frame, const char* agent, void* fn, void* free_fn, void* pointer_arg, const char* a0, const char* a1, const char* a2, int32_t int_arg)',
     ),
     answerFromFrame: library.func('void osrb_answer_from_frame(int32_t plugin, int32_t on)'),
-    serveOnServer: library.func('void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth)'),
+    serveOnServer: library.func('void osrb_serve_on_server(int32_t plugin, int32_t server, const char* plugin_id, uint64_t max_bytes, int32_t max_depth, uint64_t slots)'),
     configCacheOpen: library.func('int32_t osrb_config_cache_open(int32_t plugin, const char* marker_path)'),
     configCacheClose: library.func('void osrb_config_cache_close(int32_t plugin)'),
     configCacheMarker: library.func('uint64_t osrb_config_cache_marker(int32_t plugin)'),
@@ -479,18 +502,18 @@ export class NativeBridge {
   }
 
   /**
-   * Hands `pluginSlot`'s slot-server slots (db_exec, db_query) to `server`, which answers them on its own
-   * thread and learns the plugin's id first. Calls the handler would refuse (an argument over
-   * `maxArgumentBytes` or, for JSON, nested deeper than `maxArgumentDepth`; a NULL first argument; an
-   * abandoned frame) still go to the handler.
+   * Hands `pluginSlot`'s calls of `serving.slots` (slot-server slots: db_exec, db_query, file_read) to
+   * `server`, which answers them on its own thread and learns the plugin's id first. Calls the handler would
+   * refuse (an argument over `maxArgumentBytes` or, for JSON, nested deeper than `maxArgumentDepth`; a NULL
+   * first argument; an abandoned frame), and the other slot-server slots, still go to the host-call handler.
    */
-  serveOnServer(pluginSlot: number, server: number, pluginId: string, limits: { maxArgumentBytes: number; maxArgumentDepth: number }): void {
-    this.symbols.serveOnServer(pluginSlot, server, pluginId, limits.maxArgumentBytes, limits.maxArgumentDepth);
+  serveOnServer(pluginSlot: number, server: number, pluginId: string, serving: SlotServerServing): void {
+    this.symbols.serveOnServer(pluginSlot, server, pluginId, serving.maxArgumentBytes, serving.maxArgumentDepth, slotServerMask(serving.slots));
   }
 
   /** Hands `pluginSlot`'s slot-server slots back to the host-call handler; its server is told to forget the slot. */
   stopServingOnServer(pluginSlot: number): void {
-    this.symbols.serveOnServer(pluginSlot, -1, null, 0, 0);
+    this.symbols.serveOnServer(pluginSlot, -1, null, 0, 0, 0n);
   }
 
   /**

@@ -9,7 +9,8 @@ export type AbiErrorCode =
   | 'missing_required_functions'
   | 'plugin_slots_exhausted'
   | 'call_failed'
-  | 'response_too_large';
+  | 'response_too_large'
+  | 'invalid_argument';
 
 /** The one error class of @osr-host/abi-struct: branch on `code`, show `message`. */
 export class AbiError extends Error {

@@ -34,8 +34,10 @@ export {
   type HostCallEvent,
   type HostCallHandler,
   type HostCallRequest,
+  HOST_SLOT_SERVING,
   NativeBridge,
   type RemoteFrameEvent,
+  type SlotServerServing,
 } from './bridge.js';
 export { buildHostTable, type HostTable, readHostTable } from './table.js';
 export { type CallFrame, type OpenPluginOptions, PluginLibrary } from './plugin-library.js';

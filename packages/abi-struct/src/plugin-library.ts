@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { type AnsweredHostCall, type BridgeCall, type BridgeCallResult, type HostCallHandler, NativeBridge, type RemoteFrameEvent } from './bridge.js';
+import { type AnsweredHostCall, type BridgeCall, type BridgeCallResult, type HostCallHandler, NativeBridge, type RemoteFrameEvent, type SlotServerServing } from './bridge.js';
 import { AbiError } from './errors.js';
 import {
   DEFAULT_HOST_ABI_LEVEL,
@@ -30,10 +30,11 @@ export interface OpenPluginOptions {
   /** Largest plugin string accepted (bytes); larger ones are refused, not decoded. */
   maxStringBytes?: number;
   /**
-   * The slot-server slots (db_exec, db_query) are answered by this slot server, from the entry call on
-   * (see `NativeBridge.serveOnServer`); `onAnsweredHostCall` records them. Without one, `onHostCall` serves them.
+   * The slot-server slots named in `slots` (of db_exec, db_query, file_read) are answered by this slot
+   * server, from the entry call on (see `NativeBridge.serveOnServer`); `onAnsweredHostCall` records them.
+   * Without one, and for the other slots, `onHostCall` serves them.
    */
-  slotServer?: { server: number; pluginId: string; maxArgumentBytes: number; maxArgumentDepth: number };
+  slotServer?: SlotServerServing & { server: number; pluginId: string };
 }
 
 /** The frame a plugin call runs in: host calls from its thread carry the id, and get_active_agent_id may answer the agent. */

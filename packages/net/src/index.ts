@@ -1,6 +1,6 @@
 export { type AddressClass, type AddressRange, classifyAddress, formatAddress, type IpAddress, parseHostAddress } from './address.js';
 export { NetError, type NetErrorCode } from './errors.js';
-export { FILE_READ_MAX_BYTES, fileRead, mimeTypeForPath } from './file-read.js';
+export { FILE_READ_MAX_BYTES, fileRead, fileReadSync, mimeTypeForPath } from './file-read.js';
 export {
   type BlockReason,
   checkUrl,
@@ -20,3 +20,4 @@ export {
   SlidingWindowRateLimiter,
 } from './rate-limit.js';
 export { isSensitiveHeaderName, REDACTED, redactHeaders, redactHttpJson, redactUrl } from './redact.js';
+export { createFileReadSlotHandler, type FileReadSlotHandler, type FileReadSlotHandlerOptions } from './slot-handler.js';

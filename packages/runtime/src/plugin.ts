@@ -206,6 +206,7 @@ export class NativePlugin implements PluginInstance {
                 slotServer: {
                   server: slotServerQueue,
                   pluginId: plugin.id,
+                  slots: options.slotServer!.slots,
                   maxArgumentBytes: plugin.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES,
                   maxArgumentDepth: MAX_ARGUMENT_DEPTH,
                 },

@@ -23,7 +23,11 @@ afterEach(async () => {
 async function startProbe(threads = 1, events?: RuntimeEvents) {
   const log = join(scratch, `probe-${++logCount}.log`);
   // Not waiting for `ready`: plugins are given the server while its threads boot.
-  const server = SlotServer.start({ module: probe, exportName: 'createProbeSlotHandler', handlerOptions: { log, label: 'probe' }, threads, events });
+  const server = SlotServer.start({
+    handlers: [{ module: probe, exportName: 'createProbeSlotHandler', handlerOptions: { log, label: 'probe' }, slots: ['db_exec', 'db_query'] }],
+    threads,
+    events,
+  });
   servers.push(server);
   const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
   return { server, lines };
@@ -65,6 +69,42 @@ describe('SlotServer', () => {
     expect(exec!.response).toContain('"slot":"db_exec"');
     // A thread the plugin spawned runs no frame: no agent.
     expect(query).toMatchObject({ agentId: null, frame: null, slot: 'db_query', args: ['SELECT 1', null] });
+  });
+
+  it('answers only the slots its handlers name, each with its own handler; the other slot-server slots keep the host API', async () => {
+    const { server: databaseOnly } = await startProbe();
+    let readByHostApi = 0;
+    const hostApi = { file_read: () => `{"read_by":"host API ${++readByHostApi}"}` };
+    const plugin = await load(databaseOnly, { hostApi });
+    expect(await answer(plugin, 'call.file_read', '{"path":"/a"}')).toEqual({ read_by: 'host API 1' });
+    expect(await answer(plugin, 'call.db_query', 'SELECT 1')).toMatchObject({ slot: 'db_query', label: 'probe' });
+
+    const log = join(scratch, `probe-${++logCount}.log`);
+    const both = SlotServer.start({
+      handlers: [
+        { module: probe, exportName: 'createProbeSlotHandler', handlerOptions: { log, label: 'databases' }, slots: ['db_exec', 'db_query'] },
+        { module: probe, exportName: 'createProbeSlotHandler', handlerOptions: { log, label: 'files' }, slots: ['file_read'] },
+      ],
+    });
+    servers.push(both);
+    expect(both.slots).toEqual(['db_exec', 'db_query', 'file_read']);
+    const second = await load(both, { pluginId: 'slot.second', hostApi });
+    const read = await answer(second, 'call.file_read', '{"path":"/a"}');
+    expect(read).toMatchObject({ pluginId: 'slot.second', slot: 'file_read', statement: '{"path":"/a"}', label: 'files' });
+    expect(read.thread).not.toBe(threadId);
+    expect(await answer(second, 'thread.db_exec', 'SELECT 2')).toMatchObject({ slot: 'db_exec', label: 'databases', thread: read.thread });
+    expect(readByHostApi).toBe(1);
+    // Both handlers hear that the plugin is gone.
+    await second.shutdown();
+    await expect.poll(() => readFileSync(log, 'utf8').split('\n').filter((line) => line === 'forget slot.second')).toHaveLength(2);
+  });
+
+  it('refuses handlers for a slot no server can answer, and two handlers for one slot', () => {
+    const handler = { module: probe, exportName: 'createProbeSlotHandler' };
+    expect(() => SlotServer.start({ handlers: [{ ...handler, slots: ['http_request'] }] })).toThrow(/cannot answer http_request/);
+    expect(() => SlotServer.start({ handlers: [{ ...handler, slots: ['db_exec'] }, { ...handler, slots: ['db_query', 'db_exec'] }] })).toThrow(
+      /Two handlers answer db_exec/,
+    );
   });
 
   it('leaves the calls the runtime refuses to the runtime: an oversized argument, and teardown', async () => {
@@ -187,7 +227,7 @@ describe('SlotServer', () => {
   });
 
   it('reports a thread that cannot start through `ready`, and its plugins fall back to their host API', async () => {
-    const server = SlotServer.start({ module: probe, exportName: 'nothingHere' });
+    const server = SlotServer.start({ handlers: [{ module: probe, exportName: 'nothingHere', slots: ['db_exec'] }] });
     servers.push(server);
     const plugin = await load(server, { hostApi: { db_exec: () => '{"served":"by the host API"}' } });
     await expect(server.ready).rejects.toThrow(/could not start: .*has no function export named nothingHere/);

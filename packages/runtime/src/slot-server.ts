@@ -1,12 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { NativeBridge } from '@osr-host/abi-struct';
+import { HOST_SLOT_SERVING, type HostSlotName, NativeBridge } from '@osr-host/abi-struct';
 import { builtEntry } from './built-entry.js';
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 
 /**
- * What a slot server's module makes: the synchronous service behind the slot-server slots (db_exec,
- * db_query), run on the server's own thread. `@osr-host/storage`'s `createDatabaseSlotHandler` is one.
+ * What a slot handler's module makes: the synchronous service behind some slot-server slots (db_exec,
+ * db_query, file_read), run on the server's own thread. `@osr-host/storage`'s `createDatabaseSlotHandler`
+ * and `@osr-host/net`'s `createFileReadSlotHandler` are two.
  */
 export interface SlotHandler {
   /** The slot's answer to one call from plugin `pluginId`, or null for NULL; run on the server's thread. */
@@ -17,16 +18,30 @@ export interface SlotHandler {
   close?(): void;
 }
 
-export interface SlotServerOptions {
+/** Where a server's thread finds one handler, and the slots it answers. */
+export interface SlotHandlerModule {
   /** The module (a URL or absolute path) whose export `exportName` makes the handler: `(options) => SlotHandler`. */
   module: string | URL;
   exportName: string;
   /** Passed to the export on each thread; must survive structured cloning. */
   handlerOptions?: unknown;
+  /** The slots this handler answers; plugins' other slot-server slots keep their host API. */
+  slots: readonly HostSlotName[];
+}
+
+export interface SlotServerOptions {
+  /** The handlers every thread makes; each slot is answered by one of them. */
+  handlers: readonly SlotHandlerModule[];
   /** Threads to spread plugins over; one plugin's calls always go to the same thread. Default 1. */
   threads?: number;
-  /** Receives `pluginError` when the handler throws (the plugin gets a host_error envelope). */
+  /** Receives `pluginError` when a handler throws (the plugin gets a host_error envelope). */
   events?: RuntimeEvents;
+}
+
+/** What a server thread is given: its queue, and the handlers with the slots each answers. */
+export interface SlotServerThreadData {
+  queue: number;
+  handlers: Array<{ module: string; exportName: string; handlerOptions: unknown; slots: readonly HostSlotName[] }>;
 }
 
 /** What a server thread posts to the thread that started it. */
@@ -63,8 +78,9 @@ function stopAtExit(queue: number): void {
 
 /**
  * Threads that answer plugins' slot-server slots synchronously, on a JS thread of their own: a plugin
- * thread's db_exec hands the call to the thread its plugin is assigned to and waits there, without a
- * round trip through the event loop (decision P177). Pass one to `NativePlugin.load` (`slotServer`).
+ * thread's db_exec (or file_read) hands the call to the thread its plugin is assigned to and waits there,
+ * without a round trip through the event loop (decisions P177, P194). Pass one to `NativePlugin.load`
+ * (`slotServer`).
  */
 export class SlotServer {
   /**
@@ -97,7 +113,19 @@ export class SlotServer {
   static start(options: SlotServerOptions): SlotServer {
     const count = options.threads ?? 1;
     if (!Number.isSafeInteger(count) || count < 1) throw new RuntimeError('invalid_argument', `threads must be an integer ≥ 1; got ${String(count)}.`);
+    const slots = options.handlers.flatMap((handler) => handler.slots);
+    for (const [index, slot] of slots.entries()) {
+      if (HOST_SLOT_SERVING[slot] !== 'slot_server') {
+        throw new RuntimeError('invalid_argument', `A slot server cannot answer ${slot}; give its handlers only slot-server slots (db_exec, db_query, file_read).`);
+      }
+      if (slots.indexOf(slot) !== index) throw new RuntimeError('invalid_argument', `Two handlers answer ${slot}; give each slot to one handler.`);
+    }
     return new SlotServer(options, builtEntry('slot-server', 'slot-server thread'), count);
+  }
+
+  /** The slots this server's handlers answer. */
+  get slots(): readonly HostSlotName[] {
+    return this.#options.handlers.flatMap((handler) => handler.slots);
   }
 
   /** Starts a thread; a thread after the first reports its failure to start as an error of each plugin assigned to it. */
@@ -107,7 +135,10 @@ export class SlotServer {
     const options = this.#options;
     const queue = bridge.openServerQueue();
     const worker = new Worker(this.#script, {
-      workerData: { queue, module: String(options.module), exportName: options.exportName, handlerOptions: options.handlerOptions },
+      workerData: {
+        queue,
+        handlers: options.handlers.map(({ module, exportName, handlerOptions, slots }) => ({ module: String(module), exportName, handlerOptions, slots })),
+      } satisfies SlotServerThreadData,
       // Not the host's flags (loaders, export conditions): the thread runs built entries as they are.
       execArgv: [],
     });
