@@ -4,7 +4,8 @@
  * against a baseline measured in this same process, so the figures compare like with like on
  * whatever machine runs them. Results are recorded in docs/benchmarks.md.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -169,6 +170,22 @@ if (selected('P1')) {
   }
 }
 
+let sqliteVersion = '';
+/**
+ * scripts/sqlite-floor.c built against the system SQLite: the floor of running a plugin's statement in C on
+ * its own thread (P195). Null, with a note, where it cannot be built (Debian: libsqlite3-dev).
+ */
+function compileSqliteFloor(): string | null {
+  const binary = join(scratch, 'sqlite-floor');
+  try {
+    execFileSync(process.env.CC || 'cc', ['-O2', join(import.meta.dirname, 'sqlite-floor.c'), '-lsqlite3', '-o', binary], { stdio: 'pipe' });
+    return binary;
+  } catch (error) {
+    console.log(`P2: SQLite from C not measured: cannot build scripts/sqlite-floor.c against the system SQLite (Debian: apt-get install libsqlite3-dev): ${(error as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
 // P2: one-row db_query and an INSERT through db_exec, timed by the plugin from inside a tool call (as P1),
 // on the tool's thread and on a thread it spawned, against better-sqlite3 on this thread with the pragmas
 // the storage engine sets, rows serialised to the same JSON. The host records every call, as `serve` does.
@@ -210,7 +227,14 @@ if (selected('P2')) {
     const info = insert.run();
     JSON.stringify({ changes: info.changes, last_insert_rowid: Number(info.lastInsertRowid) });
   };
+  const sqliteFromC = compileSqliteFloor();
   for (let round = 0; round < 5; round += 1) {
+    if (sqliteFromC) {
+      const floor = JSON.parse(execFileSync(sqliteFromC, [join(scratch, 'floor.db'), String(CALLS)], { encoding: 'utf8' })) as { sqlite: string; query_us: number; insert_us: number };
+      samples.add('floorQuery', floor.query_us);
+      samples.add('floorExec', floor.insert_us);
+      sqliteVersion = floor.sqlite;
+    }
     samples.add('directQuery', perCall(directQueryCall));
     samples.add('directExec', perCall(directExecCall));
     // The storage engine (guard, binding, reply JSON) alone, on this thread: what a slot server runs per call.
@@ -229,7 +253,7 @@ if (selected('P2')) {
   }
   direct.close();
   engine.closeAll();
-  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread, queryMedian, directQueryMedian, execMedian, directExecMedian } =
+  const { directQuery, directExec, query, threadQuery, exec, threadExec, engine: inThread, queryMedian, directQueryMedian, execMedian, directExecMedian, floorQuery, floorExec } =
     samples.medians();
   record('P2', `db_query one row, tool thread (${query!.toFixed(1)} µs, timed by the plugin) / better-sqlite3 (${directQuery!.toFixed(1)} µs)`, query! / directQuery!, '×', '≤ 1.5×', query! / directQuery! <= 1.5);
   record('P2', `db_exec INSERT, tool thread (${exec!.toFixed(1)} µs) / better-sqlite3 (${directExec!.toFixed(1)} µs)`, exec! / directExec!, '×', '≤ 1.5×', exec! / directExec! <= 1.5);
@@ -238,6 +262,27 @@ if (selected('P2')) {
   record('P2', `… of which the storage engine itself (${inThread!.toFixed(1)} µs) / better-sqlite3`, inThread! / directQuery!, '×', 'report', null);
   record('P2', `db_query, tool thread, median call (${queryMedian!.toFixed(1)} µs) / better-sqlite3's (${directQueryMedian!.toFixed(1)} µs)`, queryMedian! / directQueryMedian!, '×', 'report', null);
   record('P2', `db_exec INSERT, tool thread, median call (${execMedian!.toFixed(1)} µs) / better-sqlite3's (${directExecMedian!.toFixed(1)} µs)`, execMedian! / directExecMedian!, '×', 'report', null);
+  if (floorQuery !== undefined && floorExec !== undefined) {
+    record('P2', `SQLite ${sqliteVersion} from C on the calling thread, query (${floorQuery.toFixed(1)} µs) / better-sqlite3`, floorQuery / directQuery!, '×', 'report', null);
+    record('P2', `… INSERT (${floorExec.toFixed(1)} µs) / better-sqlite3`, floorExec / directExec!, '×', 'report', null);
+  }
+
+  // file_read of a small artifact, against reading it in JS and answering the same JSON (P194).
+  const artifact = join(scratch, 'home', 'artifacts', 'bench.txt');
+  mkdirSync(dirname(artifact), { recursive: true });
+  writeFileSync(artifact, 'x'.repeat(1024));
+  const request = JSON.stringify({ path: artifact });
+  const readDirect = () => {
+    const data = readFileSync(artifact);
+    JSON.stringify({ data: data.toString('base64'), mime_type: 'text/plain', size: data.length });
+  };
+  const reads = sampler();
+  for (let round = 0; round < 5; round += 1) {
+    reads.add('direct', perCall(readDirect));
+    reads.add('host', (await timedByPlugin('file_read', `${CALLS / 5}\n${request}`)).tool_thread_ns / 1000);
+  }
+  const { direct: directRead, host: hostRead } = reads.medians();
+  record('P2', `file_read of a 1 KiB artifact, tool thread (${hostRead!.toFixed(1)} µs) / readFileSync (${directRead!.toFixed(1)} µs)`, hostRead! / directRead!, '×', 'report', null);
 }
 
 // P3: the bare cross-thread round trip is a worker_threads echo (post a message, the other thread
