@@ -39,12 +39,13 @@ type FsOps = typeof SYNC_FS;
 type FsCall = { [K in keyof FsOps]: { readonly op: K; readonly args: Parameters<FsOps[K]> } }[keyof FsOps];
 type Steps<T> = Generator<FsCall, T, unknown>;
 
+const readAsync = promisify(read);
 const ASYNC_FS: { [K in keyof FsOps]: (...args: Parameters<FsOps[K]>) => Promise<ReturnType<FsOps[K]>> } = {
   realpath: promisify(realpath.native),
   open: promisify(open),
   fstat: promisify(fstat),
   stat: promisify(stat),
-  read: async (fd, buffer, offset, length, position) => (await promisify(read)(fd, buffer, offset, length, position)).bytesRead,
+  read: async (fd, buffer, offset, length, position) => (await readAsync(fd, buffer, offset, length, position)).bytesRead,
   close: promisify(close),
 };
 

@@ -188,7 +188,8 @@ export class NativePlugin implements PluginInstance {
     const timedOut = () =>
       new RuntimeError('init_failed', `Plugin '${plugin.id}' did not finish loading within ${deadline / 1000} s; check its entry and init functions for blocking work.`);
 
-    const slotServerQueue = options.slotServer?.assign(plugin.id) ?? null;
+    const slotServer = options.slotServer;
+    const slotServerQueue = slotServer?.assign(plugin.id) ?? null;
     const entryFrame = plugin.openFrame('entry', null);
     try {
       plugin.library = await plugin.withDeadline(
@@ -201,12 +202,12 @@ export class NativePlugin implements PluginInstance {
           answerFromFrame: plugin.hostApi.get_active_agent_id === answerFrameAgent,
           onAnsweredHostCall: (call) => plugin.recordAnsweredCall(call),
           onRemoteFrame: (event) => plugin.trackRemoteFrame(event),
-          ...(slotServerQueue !== null
+          ...(slotServer && slotServerQueue !== null
             ? {
                 slotServer: {
                   server: slotServerQueue,
                   pluginId: plugin.id,
-                  slots: options.slotServer!.slots,
+                  slots: slotServer.slots,
                   maxArgumentBytes: plugin.maxStringBytes ?? DEFAULT_MAX_PLUGIN_STRING_BYTES,
                   maxArgumentDepth: MAX_ARGUMENT_DEPTH,
                 },
@@ -217,7 +218,7 @@ export class NativePlugin implements PluginInstance {
         timedOut,
       );
     } catch (error) {
-      options.slotServer?.release(plugin.id);
+      slotServer?.release(plugin.id);
       throw error;
     } finally {
       plugin.frames.delete(entryFrame.id);
@@ -229,7 +230,7 @@ export class NativePlugin implements PluginInstance {
       if (plugin.ctx === null) throw new RuntimeError('init_failed', 'Plugin initialization failed');
     } catch (error) {
       plugin.library.release();
-      options.slotServer?.release(plugin.id);
+      slotServer?.release(plugin.id);
       throw error;
     }
 
