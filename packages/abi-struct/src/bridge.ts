@@ -62,9 +62,12 @@ export const HOST_SLOT_SERVING: Partial<Record<HostSlotName, 'queue' | 'frame_ag
   free_string: 'host_free',
 };
 
+/** The slots a slot server can answer: those served `slot_server` in HOST_SLOT_SERVING. */
+export const SLOT_SERVER_SLOTS = (Object.keys(HOST_SLOT_SERVING) as HostSlotName[]).filter((slot) => HOST_SLOT_SERVING[slot] === 'slot_server');
+
 /** How a plugin's slot-server calls are served: the slots its server answers, and the argument limits JS applies. */
 export interface SlotServerServing {
-  /** The slots the server's handlers answer, each served `slot_server` in HOST_SLOT_SERVING; the others park. */
+  /** The slots the server's handlers answer, each one of SLOT_SERVER_SLOTS; the others park. */
   readonly slots: readonly HostSlotName[];
   readonly maxArgumentBytes: number;
   readonly maxArgumentDepth: number;
@@ -74,9 +77,8 @@ export interface SlotServerServing {
 function slotServerMask(slots: readonly HostSlotName[]): bigint {
   let mask = 0n;
   for (const name of slots) {
-    if (HOST_SLOT_SERVING[name] !== 'slot_server') {
-      const servable = Object.keys(HOST_SLOT_SERVING).filter((slot) => HOST_SLOT_SERVING[slot as HostSlotName] === 'slot_server');
-      throw new AbiError('invalid_argument', `A slot server cannot answer ${name}; it can answer ${servable.join(', ')}.`);
+    if (!SLOT_SERVER_SLOTS.includes(name)) {
+      throw new AbiError('invalid_argument', `A slot server cannot answer ${name}; it can answer ${SLOT_SERVER_SLOTS.join(', ')}.`);
     }
     mask |= 1n << BigInt(HOST_SLOTS.findIndex((slot) => slot.name === name) + 1);
   }

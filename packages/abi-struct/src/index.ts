@@ -34,9 +34,9 @@ export {
   type HostCallEvent,
   type HostCallHandler,
   type HostCallRequest,
-  HOST_SLOT_SERVING,
   NativeBridge,
   type RemoteFrameEvent,
+  SLOT_SERVER_SLOTS,
   type SlotServerServing,
 } from './bridge.js';
 export { buildHostTable, type HostTable, readHostTable } from './table.js';

@@ -30,7 +30,6 @@ interface Answer {
   message?: string;
 }
 
-
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'osr-net-file-'));
   home = path.join(root, 'home');

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { HOST_SLOT_SERVING, type HostSlotName, NativeBridge } from '@osr-host/abi-struct';
+import { type HostSlotName, NativeBridge, SLOT_SERVER_SLOTS } from '@osr-host/abi-struct';
 import { builtEntry } from './built-entry.js';
 import { RuntimeError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
@@ -89,14 +89,17 @@ export class SlotServer {
    * go to their host API. A later thread's failure is a `pluginError` of each plugin assigned to it.
    */
   readonly ready: Promise<void>;
+  /** The slots this server's handlers answer. */
+  readonly slots: readonly HostSlotName[];
   readonly #options: SlotServerOptions;
   readonly #script: string;
   readonly #limit: number;
   readonly #threads: ServerThread[] = [];
   #closed: Promise<void> | undefined;
 
-  private constructor(options: SlotServerOptions, script: string, limit: number) {
+  private constructor(options: SlotServerOptions, slots: readonly HostSlotName[], script: string, limit: number) {
     this.#options = options;
+    this.slots = slots;
     this.#script = script;
     this.#limit = limit;
     this.ready = this.#startThread().ready;
@@ -115,17 +118,12 @@ export class SlotServer {
     if (!Number.isSafeInteger(count) || count < 1) throw new RuntimeError('invalid_argument', `threads must be an integer ≥ 1; got ${String(count)}.`);
     const slots = options.handlers.flatMap((handler) => handler.slots);
     for (const [index, slot] of slots.entries()) {
-      if (HOST_SLOT_SERVING[slot] !== 'slot_server') {
-        throw new RuntimeError('invalid_argument', `A slot server cannot answer ${slot}; give its handlers only slot-server slots (db_exec, db_query, file_read).`);
+      if (!SLOT_SERVER_SLOTS.includes(slot)) {
+        throw new RuntimeError('invalid_argument', `A slot server cannot answer ${slot}; give its handlers only slot-server slots (${SLOT_SERVER_SLOTS.join(', ')}).`);
       }
       if (slots.indexOf(slot) !== index) throw new RuntimeError('invalid_argument', `Two handlers answer ${slot}; give each slot to one handler.`);
     }
-    return new SlotServer(options, builtEntry('slot-server', 'slot-server thread'), count);
-  }
-
-  /** The slots this server's handlers answer. */
-  get slots(): readonly HostSlotName[] {
-    return this.#options.handlers.flatMap((handler) => handler.slots);
+    return new SlotServer(options, slots, builtEntry('slot-server', 'slot-server thread'), count);
   }
 
   /** Starts a thread; a thread after the first reports its failure to start as an error of each plugin assigned to it. */
